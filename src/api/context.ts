@@ -1,0 +1,27 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Controller } from '../controller/controller.js';
+import type { Region } from '../regions.js';
+import type { Store } from '../store/store.js';
+
+/** What the routes work with: the store to commit to and the controller to wake. */
+export interface ApiContext {
+  store: Store;
+  controller: Controller;
+  regions: Map<string, Region>;
+}
+
+export type Api = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The region named in the path, resolved before validation (unknown: 404 RegionNotFound). */
+    region: Region;
+  }
+}

@@ -1,0 +1,44 @@
+import type { ObservedService } from '../domain/observed.js';
+import type { RevisionRecord, ServiceState } from '../domain/service.js';
+import { serviceStatus } from '../domain/status.js';
+import type { AppRecord } from '../store/store.js';
+import type { App } from './schemas/app.js';
+import type { Revision, Service } from './schemas/microservice.js';
+
+/** The seed's service object: desired state from the store, pods and status from the runtime's cache. */
+export function serviceView(state: ServiceState, observed: ObservedService): Service {
+  const pods = observed.pods.filter((pod) => pod.serviceUid === state.uid);
+  return {
+    name: state.key.service,
+    appName: state.key.app,
+    projectName: state.key.project,
+    type: state.type,
+    resourceSpec: state.resourceSpec,
+    instanceNumber: state.instanceNumber,
+    ports: state.ports,
+    containers: state.containers,
+    status: serviceStatus(state, observed),
+    pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
+    creationTime: state.creationTime,
+    updateTime: state.updateTime,
+    revision: state.revision,
+  };
+}
+
+export function appView(app: AppRecord, observe: (state: ServiceState) => ObservedService): App {
+  return {
+    name: app.name,
+    projectName: app.project,
+    creationTime: app.creationTime,
+    microservices: app.services.map((state) => serviceView(state, observe(state))),
+  };
+}
+
+export function revisionView(revision: RevisionRecord): Revision {
+  return {
+    revision: revision.revision,
+    resourceSpec: revision.resourceSpec,
+    containers: revision.containers,
+    creationTimestamp: revision.creationTimestamp,
+  };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { Type } from 'typebox';
+import { invalidArgs } from '../../domain/errors.js';
+import { createService, type ServiceChange } from '../../domain/service.js';
+import type { Api, ApiContext } from '../context.js';
+import { appView } from '../present.js';
+import { App, AppCreate } from '../schemas/app.js';
+import { appRef } from './refs.js';
+import { AppParams, ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
+
+export function appRoutes(api: Api, { store, controller }: ApiContext): void {
+  api.post(
+    '/projects/:project/apps',
+    {
+      schema: {
+        tags: ['apps'],
+        summary: 'Create an app, optionally with its microservices (all or nothing)',
+        params: ProjectParams,
+        body: AppCreate,
+        response: { 201: App, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { region, body } = request;
+      const { project } = request.params;
+      if (body.projectName !== undefined && body.projectName !== project) {
+        throw invalidArgs(`projectName "${body.projectName}" does not match the project in the path ("${project}")`);
+      }
+      const now = new Date().toISOString();
+      const seen = new Set<string>();
+      const services: ServiceChange[] = (body.microservices ?? []).map((input, index) => {
+        const at = `microservices[${index}].`;
+        if (seen.has(input.name)) throw invalidArgs(`${at}name "${input.name}" is used by another microservice of this app`);
+        seen.add(input.name);
+        const key = { region: region.name, project, app: body.name, service: input.name };
+        return createService(key, input, region.policy, { uid: randomUUID(), now }, at);
+      });
+      const app = await store.createApp({ region: region.name, project, app: body.name }, now, services);
+      for (const { state } of services) controller.enqueue(state.key);
+      return reply.code(201).send(appView(app, (state) => region.runtime.observe(state.key)));
+    },
+  );
+
+  api.get(
+    '/projects/:project/apps',
+    {
+      schema: {
+        tags: ['apps'],
+        summary: 'List the apps of a project (an array; empty for a project with nothing in it)',
+        params: ProjectParams,
+        response: { 200: Type.Array(App), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { region } = request;
+      const apps = await store.listApps(region.name, request.params.project);
+      return apps.map((app) => appView(app, (state) => region.runtime.observe(state.key)));
+    },
+  );
+
+  api.get(
+    '/projects/:project/apps/:app',
+    {
+      schema: { tags: ['apps'], summary: 'Get an app', params: AppParams, response: { 200: App, ...ERROR_RESPONSES } },
+    },
+    async (request) => {
+      const { region } = request;
+      const app = await store.getApp(appRef(request));
+      return appView(app, (state) => region.runtime.observe(state.key));
+    },
+  );
+
+  api.delete(
+    '/projects/:project/apps/:app',
+    {
+      schema: {
+        tags: ['apps'],
+        summary: 'Delete an app and its microservices (volumes and ConfigMaps stay)',
+        params: AppParams,
+        response: { 204: NoContent, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const deleted = await store.deleteApp(appRef(request));
+      for (const key of deleted) controller.enqueue(key);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { Type } from 'typebox';
+import type { Region } from '../../regions.js';
+import {
+  createService,
+  scaleService,
+  setPorts,
+  setStopped,
+  upgradeService,
+  type ServiceChange,
+  type ServiceState,
+} from '../../domain/service.js';
+import { parseWholeNumber } from '../../domain/validation.js';
+import type { Api, ApiContext } from '../context.js';
+import { serviceView } from '../present.js';
+import { AppParams, ERROR_RESPONSES, NoContent, ServiceParams, WholeNumberParam } from '../schemas/common.js';
+import { appRef, serviceKey } from './refs.js';
+import { PortsUpdate, Service, ServiceCreate, ServiceUpgrade } from '../schemas/microservice.js';
+
+const SERVICE = '/projects/:project/apps/:app/microservices/:service';
+
+export function microserviceRoutes(api: Api, { store, controller }: ApiContext): void {
+  /** Commits a change to one service, wakes the controller, and returns the committed state. */
+  const change = async (
+    request: { params: ServiceParams; region: Region },
+    apply: (current: ServiceState, now: string) => ServiceChange,
+  ): Promise<ServiceState> => {
+    const key = serviceKey(request);
+    const { policy } = request.region;
+    const state = await store.updateService(key, policy.revisionHistoryLimit, (current) => apply(current, new Date().toISOString()));
+    controller.enqueue(key);
+    return state;
+  };
+
+  api.post(
+    '/projects/:project/apps/:app/microservices',
+    {
+      schema: {
+        tags: ['microservices'],
+        summary: 'Create a stateful or stateless microservice',
+        params: AppParams,
+        body: ServiceCreate,
+        response: { 201: Service, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { region, body } = request;
+      const key = { ...appRef(request), service: body.name };
+      const created = createService(key, body, region.policy, { uid: randomUUID(), now: new Date().toISOString() });
+      const state = await store.createService(appRef(request), created);
+      controller.enqueue(key);
+      return reply.code(201).send(serviceView(state, region.runtime.observe(key)));
+    },
+  );
+
+  api.get(
+    '/projects/:project/apps/:app/microservices',
+    {
+      schema: {
+        tags: ['microservices'],
+        summary: 'List the microservices of an app',
+        params: AppParams,
+        response: { 200: Type.Array(Service), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { region } = request;
+      const states = await store.listServices(appRef(request));
+      return states.map((state) => serviceView(state, region.runtime.observe(state.key)));
+    },
+  );
+
+  api.get(
+    SERVICE,
+    {
+      schema: {
+        tags: ['microservices'],
+        summary: 'Get a microservice with its status and pods',
+        params: ServiceParams,
+        response: { 200: Service, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const key = serviceKey(request);
+      return serviceView(await store.getService(key), request.region.runtime.observe(key));
+    },
+  );
+
+  api.delete(
+    SERVICE,
+    {
+      schema: {
+        tags: ['microservices'],
+        summary: 'Delete a microservice and its pods (its volumes and ConfigMaps stay)',
+        params: ServiceParams,
+        response: { 204: NoContent, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const key = serviceKey(request);
+      await store.deleteService(key);
+      controller.enqueue(key);
+      return reply.code(204).send(null);
+    },
+  );
+
+  for (const [action, stopped] of [['stop', true], ['start', false]] as const) {
+    api.put(
+      `${SERVICE}/${action}`,
+      {
+        schema: {
+          tags: ['microservices'],
+          summary: stopped ? 'Stop: remove every pod, keep the service' : 'Start: run instanceNumber pods again',
+          params: ServiceParams,
+          response: { 204: NoContent, ...ERROR_RESPONSES },
+        },
+      },
+      async (request, reply) => {
+        await change(request, (current, now) => setStopped(current, stopped, now));
+        return reply.code(204).send(null);
+      },
+    );
+  }
+
+  api.put(
+    `${SERVICE}/scale/:count`,
+    {
+      schema: {
+        tags: ['microservices'],
+        summary: 'Scale a stateless microservice to count pods',
+        params: Type.Object({ ...ServiceParams.properties, count: WholeNumberParam }),
+        response: { 204: NoContent, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const count = parseWholeNumber(request.params.count, 'count');
+      await change(request, (current, now) => scaleService(current, count, request.region.policy, now));
+      return reply.code(204).send(null);
+    },
+  );
+
+  api.put(
+    `${SERVICE}/upgrade`,
+    {
+      schema: {
+        tags: ['microservices'],
+        summary: 'Upgrade the resource spec and/or containers: a new revision, rolled out',
+        params: ServiceParams,
+        body: ServiceUpgrade,
+        response: { 200: Service, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { region } = request;
+      const state = await change(request, (current, now) => upgradeService(current, request.body, region.policy, now));
+      return serviceView(state, region.runtime.observe(state.key));
+    },
+  );
+
+  api.put(
+    `${SERVICE}/ports`,
+    {
+      schema: {
+        tags: ['microservices'],
+        summary: 'Replace the ports (no new revision)',
+        params: ServiceParams,
+        body: PortsUpdate,
+        response: { 200: Service, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const state = await change(request, (current, now) => setPorts(current, request.body.ports, now));
+      return serviceView(state, request.region.runtime.observe(state.key));
+    },
+  );
+}

@@ -1,0 +1,49 @@
+import { Type } from 'typebox';
+import { WharfError } from '../../domain/errors.js';
+import { rollbackService } from '../../domain/service.js';
+import { parseWholeNumber } from '../../domain/validation.js';
+import type { Api, ApiContext } from '../context.js';
+import { revisionView } from '../present.js';
+import { ERROR_RESPONSES, NoContent, ServiceParams, WholeNumberParam } from '../schemas/common.js';
+import { Revision } from '../schemas/microservice.js';
+import { serviceKey } from './refs.js';
+
+const SERVICE = '/projects/:project/apps/:app/microservices/:service';
+
+export function revisionRoutes(api: Api, { store, controller }: ApiContext): void {
+  api.get(
+    `${SERVICE}/revisions`,
+    {
+      schema: {
+        tags: ['revisions'],
+        summary: 'List the kept revisions, oldest first',
+        params: ServiceParams,
+        response: { 200: Type.Array(Revision), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => (await store.listRevisions(serviceKey(request))).map(revisionView),
+  );
+
+  api.put(
+    `${SERVICE}/revisions/:revision/rollback`,
+    {
+      schema: {
+        tags: ['revisions'],
+        summary: 'Roll back to a kept revision: a new revision with its template, rolled out like an upgrade',
+        params: Type.Object({ ...ServiceParams.properties, revision: WholeNumberParam }),
+        response: { 204: NoContent, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const revision = parseWholeNumber(request.params.revision, 'revision');
+      const key = serviceKey(request);
+      await store.updateService(key, request.region.policy.revisionHistoryLimit, async (current, revisions) => {
+        const target = await revisions(revision);
+        if (!target) throw new WharfError('RevisionNotFound', `revision ${revision} of microservice "${key.service}" is not kept`);
+        return rollbackService(current, target, new Date().toISOString());
+      });
+      controller.enqueue(key);
+      return reply.code(204).send(null);
+    },
+  );
+}

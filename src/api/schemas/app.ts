@@ -1,0 +1,23 @@
+import { Type, type Static } from 'typebox';
+import { AppName } from './common.js';
+import { Service, ServiceCreate } from './microservice.js';
+
+export const AppCreate = Type.Object(
+  {
+    name: AppName,
+    microservices: Type.Optional(Type.Array(ServiceCreate, { maxItems: 100 })),
+    projectName: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type AppCreate = Static<typeof AppCreate>;
+
+export const App = Type.Object(
+  {
+    name: Type.String(),
+    projectName: Type.String(),
+    creationTime: Type.String({ format: 'date-time' }),
+    microservices: Type.Array(Service),
+  },
+);
+export type App = Static<typeof App>;

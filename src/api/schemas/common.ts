@@ -1,0 +1,43 @@
+import { Type, type Static } from 'typebox';
+
+/** Names as DESIGN.md §3 fixes them. Each pattern is also the message a user sees on a 400. */
+export const NAME_PATTERNS = {
+  app: '^[a-z][a-z0-9]*$',
+  dnsLabel: '^[a-z]([a-z0-9-]*[a-z0-9])?$',
+  container: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
+  reference: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
+} as const;
+
+export const ProjectName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.dnsLabel });
+export const AppName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.app });
+export const ServiceName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.dnsLabel });
+export const RegionName = Type.String({ minLength: 1, maxLength: 63 });
+
+/** Every error answer of the API: the seed's code and a sentence naming the field or object. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'The seed\'s error code, e.g. InvalidArgs, ServiceNotFound' }),
+    message: Type.String(),
+  },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** The error answers every route documents. */
+export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
+
+/** Actions whose seed answer is "无": 204, no body. */
+export const NoContent = Type.Null({ description: 'done; no body' });
+
+/** Path parameters are declared as strings and parsed by the routes, so a bad one is named in the 400. */
+export const WholeNumberParam = Type.String({ pattern: '^[0-9]{1,9}$' });
+
+export const RegionParams = Type.Object({ region: RegionName });
+export const ProjectParams = Type.Object({ region: RegionName, project: ProjectName });
+export const AppParams = Type.Object({ region: RegionName, project: ProjectName, app: AppName });
+export const ServiceParams = Type.Object({
+  region: RegionName,
+  project: ProjectName,
+  app: AppName,
+  service: ServiceName,
+});
+export type ServiceParams = Static<typeof ServiceParams>;

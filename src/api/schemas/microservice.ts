@@ -1,0 +1,185 @@
+import { Type, type Static } from 'typebox';
+import { NAME_PATTERNS, ServiceName } from './common.js';
+
+// Limits are the seed's "长度上限" and DESIGN.md §3's.
+const AbsolutePath = Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' });
+const ReferenceName = Type.String({ minLength: 1, maxLength: 64, pattern: NAME_PATTERNS.reference });
+
+export const Port = Type.Object(
+  {
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: Type.Union([Type.Literal('TCP'), Type.Literal('UDP')]),
+  },
+  { additionalProperties: false },
+);
+export type Port = Static<typeof Port>;
+export const Ports = Type.Array(Port, { maxItems: 100 });
+
+export const VolumeMount = Type.Object(
+  {
+    volumeName: ReferenceName,
+    readOnly: Type.Optional(Type.Boolean({ description: 'defaults to true (the seed: 默认为只读)' })),
+    mountPath: AbsolutePath,
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigMount = Type.Object(
+  { configMapName: ReferenceName, mountPath: AbsolutePath },
+  { additionalProperties: false },
+);
+
+export const Env = Type.Object(
+  {
+    type: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('configMap')])),
+    name: Type.String({ minLength: 1, maxLength: 1024, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
+    value: Type.String({ maxLength: 1024, description: 'with type configMap: <configMapName>.<key>' }),
+  },
+  { additionalProperties: false },
+);
+
+const Strings = Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 256 });
+
+/** A container as a client sends it: everything but the image may be left out. */
+export const ContainerInput = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: NAME_PATTERNS.container })),
+    image: Type.String({ minLength: 1, maxLength: 1024, pattern: '^[^\\s]+$' }),
+    workingDir: Type.Optional(Type.Union([Type.Literal(''), AbsolutePath])),
+    command: Type.Optional(Strings),
+    args: Type.Optional(Strings),
+    volumeMounts: Type.Optional(Type.Array(VolumeMount, { maxItems: 32 })),
+    configs: Type.Optional(Type.Array(ConfigMount, { maxItems: 32 })),
+    envs: Type.Optional(Type.Array(Env, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type ContainerInput = Static<typeof ContainerInput>;
+export const ContainerInputs = Type.Array(ContainerInput, { minItems: 1, maxItems: 10 });
+
+/** A container as Wharf stores and returns it: every field present (DESIGN.md §3). */
+export const Container = Type.Object(
+  {
+    name: Type.String(),
+    image: Type.String(),
+    workingDir: Type.String(),
+    command: Type.Array(Type.String()),
+    args: Type.Array(Type.String()),
+    volumeMounts: Type.Array(
+      Type.Object({ volumeName: Type.String(), readOnly: Type.Boolean(), mountPath: Type.String() }),
+    ),
+    configs: Type.Array(Type.Object({ configMapName: Type.String(), mountPath: Type.String() })),
+    envs: Type.Array(Type.Object({ type: Type.String(), name: Type.String(), value: Type.String() })),
+  },
+);
+export type Container = Static<typeof Container>;
+
+export const ServiceType = Type.Union([Type.Literal('stateful'), Type.Literal('stateless')]);
+export type ServiceType = Static<typeof ServiceType>;
+
+export const ServiceCreate = Type.Object(
+  {
+    name: ServiceName,
+    type: ServiceType,
+    resourceSpec: Type.String({ minLength: 1, maxLength: 16 }),
+    instanceNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999, default: 1 })),
+    ports: Type.Optional(Ports),
+    containers: ContainerInputs,
+    // The seed's output carries these; a client may send an object back as it got it.
+    appName: Type.Optional(Type.String()),
+    projectName: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ServiceCreate = Static<typeof ServiceCreate>;
+
+export const ServiceUpgrade = Type.Object(
+  {
+    resourceSpec: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+    containers: Type.Optional(ContainerInputs),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ServiceUpgrade = Static<typeof ServiceUpgrade>;
+
+export const PortsUpdate = Type.Object({ ports: Ports }, { additionalProperties: false });
+
+export const ContainerStatus = Type.Object({
+  name: Type.String(),
+  state: Type.Union([
+    Type.Literal('running'),
+    Type.Literal('waiting'),
+    Type.Literal('terminated'),
+    Type.Literal('unknown'),
+  ]),
+  reason: Type.String(),
+  message: Type.String(),
+});
+export type ContainerStatus = Static<typeof ContainerStatus>;
+
+export const PodPhase = Type.Union([
+  Type.Literal('running'),
+  Type.Literal('pending'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('unknown'),
+]);
+export type PodPhase = Static<typeof PodPhase>;
+
+export const Pod = Type.Object(
+  {
+    name: Type.String(),
+    status: Type.Object({ phase: PodPhase, reason: Type.String(), message: Type.String() }),
+    containerStatuses: Type.Array(ContainerStatus),
+    revision: Type.Integer({ description: 'the service revision this pod runs' }),
+    creationTime: Type.String(),
+  },
+);
+export type Pod = Static<typeof Pod>;
+
+export const ServicePhase = Type.Union([
+  Type.Literal('running'),
+  Type.Literal('pending'),
+  Type.Literal('stopped'),
+  Type.Literal('unknown'),
+]);
+export type ServicePhase = Static<typeof ServicePhase>;
+
+export const ServiceStatus = Type.Object({
+  phase: ServicePhase,
+  desire: Type.Integer(),
+  current: Type.Integer(),
+  updated: Type.Integer(),
+  available: Type.Integer(),
+  unavailable: Type.Integer(),
+});
+export type ServiceStatus = Static<typeof ServiceStatus>;
+
+export const Service = Type.Object(
+  {
+    name: Type.String(),
+    appName: Type.String(),
+    projectName: Type.String(),
+    type: ServiceType,
+    resourceSpec: Type.String(),
+    instanceNumber: Type.Integer(),
+    ports: Type.Array(Port),
+    containers: Type.Array(Container),
+    status: ServiceStatus,
+    pods: Type.Array(Pod),
+    creationTime: Type.String({ format: 'date-time' }),
+    updateTime: Type.String({ format: 'date-time' }),
+    revision: Type.Integer({ description: 'the current revision' }),
+  },
+);
+export type Service = Static<typeof Service>;
+
+export const Revision = Type.Object(
+  {
+    revision: Type.Integer(),
+    resourceSpec: Type.String(),
+    containers: Type.Array(Container),
+    creationTimestamp: Type.String({ format: 'date-time' }),
+  },
+);
+export type Revision = Static<typeof Revision>;

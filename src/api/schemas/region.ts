@@ -1,0 +1,18 @@
+import { Type, type Static } from 'typebox';
+
+export const RuntimeKind = Type.Union([
+  Type.Literal('docker'),
+  Type.Literal('kubernetes'),
+  Type.Literal('simulated'),
+]);
+export type RuntimeKind = Static<typeof RuntimeKind>;
+
+export const Region = Type.Object(
+  {
+    name: Type.String(),
+    runtime: RuntimeKind,
+    simulated: Type.Boolean({ description: 'true when nothing real runs: pods are in-memory simulations' }),
+    description: Type.String(),
+  },
+);
+export type Region = Static<typeof Region>;

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import { WharfError } from '../domain/errors.js';
+import type { Region } from '../regions.js';
+import type { Api, ApiContext } from './context.js';
+import { handleError } from './errors.js';
+import { appRoutes } from './routes/apps.js';
+import { microserviceRoutes } from './routes/microservices.js';
+import { resourceSpecRoutes } from './routes/resource-specs.js';
+import { revisionRoutes } from './routes/revisions.js';
+import { systemRoutes } from './routes/system.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function buildServer(context: ApiContext, logger: Logger): Promise<Api> {
+  const api: Api = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Bodies are checked exactly as sent: no unknown field dropped, no "1" taken for 1.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  api.setErrorHandler(handleError);
+  api.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url}` });
+  });
+  api.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await api.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Wharf microservice API',
+        version: '1',
+        description: 'The seed microservice API: regions, projects, apps, microservices, pods, revisions.',
+      },
+    },
+  });
+  await api.register(swaggerUi, { routePrefix: '/docs' });
+
+  systemRoutes(api, context);
+  await api.register(
+    async (regional: Api) => {
+      regional.decorateRequest('region', null as unknown as Region);
+      regional.addHook('onRequest', async (request) => {
+        const name = (request.params as { region?: string }).region ?? '';
+        const region = context.regions.get(name);
+        if (!region) throw new WharfError('RegionNotFound', `region "${name}" does not exist`);
+        request.region = region;
+      });
+      resourceSpecRoutes(regional);
+      appRoutes(regional, context);
+      microserviceRoutes(regional, context);
+      revisionRoutes(regional, context);
+    },
+    { prefix: '/regions/:region/v1' },
+  );
+  return api;
+}

@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { createWharf } from '../wharf.js';
+
+const USAGE = `usage: wharf <command> [options]
+
+commands:
+  serve [--config FILE]   run the API server and controller (the default command)
+  help                    show this text
+
+environment: HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHARF_RUNTIME, WHARF_LOG_LEVEL`;
+
+export async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  const config = loadConfig(process.env, values.config ?? process.env.WHARF_CONFIG);
+  const wharf = await createWharf(config);
+  for (const region of wharf.regions.values()) {
+    const level = region.runtime.kind === 'simulated' ? 'warn' : 'info';
+    wharf.log[level]({ region: region.name, runtime: region.runtime.kind }, `region ${region.name}: ${region.runtime.description}`);
+  }
+
+  const shutdown = (signal: string): void => {
+    wharf.log.info({ signal }, 'shutting down: finishing requests in flight');
+    wharf.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        wharf.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  await wharf.api.listen({ host: config.host, port: config.port });
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
+import { describe, plan } from '../domain/plan.js';
+import type { ServiceState } from '../domain/service.js';
+import { safeEncode } from '../domain/template.js';
+import type { Region } from '../regions.js';
+import type { Store } from '../store/store.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface ControllerOptions {
+  workers: number;
+  resyncIntervalMs: number;
+  backoff: { baseDelayMs: number; maxDelayMs: number };
+}
+
+export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
+  workers: 4,
+  resyncIntervalMs: 30_000,
+  backoff: { baseDelayMs: 200, maxDelayMs: 30_000 },
+};
+
+/**
+ * Makes every engine match the store. Level-triggered: a key in the queue means "look at this
+ * service again", whatever happened; the reconcile reads the whole desired and observed state.
+ */
+export class Controller {
+  private readonly queue: WorkQueue;
+  private workers: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly regions: Map<string, Region>,
+    private readonly log: Logger,
+    private readonly options: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
+  ) {
+    this.queue = new WorkQueue(options.backoff);
+  }
+
+  /** Starts every runtime, queues every service (a restart reconciles all), then the workers. */
+  async start(): Promise<void> {
+    for (const region of this.regions.values()) {
+      await region.runtime.start((key) => this.enqueue(key));
+    }
+    await this.resync();
+    this.workers = Array.from({ length: this.options.workers }, () => this.work());
+    this.resyncTimer = setInterval(() => {
+      this.resync().catch((error: unknown) => this.log.error({ err: error }, 'resync failed'));
+    }, this.options.resyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  /** Finishes the reconciles under way, then stops. */
+  async close(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    this.queue.shutdown();
+    await Promise.all(this.workers);
+  }
+
+  enqueue(key: ServiceKey): void {
+    this.queue.add(keyString(key));
+  }
+
+  /** Queues every service the store or an engine knows, so missed events and orphans are caught. */
+  async resync(): Promise<void> {
+    for (const region of this.regions.values()) {
+      for (const key of await this.store.serviceKeys(region.name)) this.enqueue(key);
+      for (const key of region.runtime.observedKeys()) this.enqueue(key);
+    }
+  }
+
+  /** observe -> plan -> execute, for one service. Throws to be retried with backoff. */
+  async reconcile(key: ServiceKey): Promise<void> {
+    const region = this.regions.get(key.region);
+    if (!region) {
+      this.log.warn({ service: keyString(key) }, 'service of an unconfigured region left alone');
+      return;
+    }
+    const desired = await this.store.findDesired(key);
+    const observed = region.runtime.observe(key);
+    if (!observed.known) throw new Error(`region ${region.name}: the engine has not been observed yet`);
+
+    const operations = plan(key, desired, observed.pods, {
+      resources: desired ? resourcesOf(region, desired) : { cpu: 0, memoryMb: 0 },
+      podSuffix: () => safeEncode(randomBytes(5), 5),
+    });
+    for (const operation of operations) {
+      this.log.info({ service: keyString(key) }, describe(operation));
+      await region.runtime.execute(operation);
+    }
+  }
+
+  private async work(): Promise<void> {
+    for (let id = await this.queue.get(); id !== undefined; id = await this.queue.get()) {
+      try {
+        await this.reconcile(parseKey(id));
+        this.queue.forget(id);
+      } catch (error) {
+        const retryInMs = this.queue.addRateLimited(id);
+        this.log.warn({ service: id, err: error, retryInMs }, 'reconcile failed');
+      } finally {
+        this.queue.done(id);
+      }
+    }
+  }
+}
+
+function resourcesOf(region: Region, desired: ServiceState): { cpu: number; memoryMb: number } {
+  const spec = region.policy.resourceSpecs.find((candidate) => candidate.name === desired.resourceSpec);
+  if (!spec) throw new Error(`resource spec ${desired.resourceSpec} is no longer in region ${region.name}'s config`);
+  return { cpu: spec.cpu, memoryMb: spec.memory };
+}

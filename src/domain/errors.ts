@@ -1,0 +1,37 @@
+/**
+ * The seed's error codes with their HTTP status. Spelled as the seed spells them
+ * (`OperationForbbiden` included): clients match on these strings.
+ */
+export const ERROR_STATUS = {
+  InvalidArgs: 400,
+  Unauthorized: 401,
+  OperationForbbiden: 403,
+  SpaceNotFound: 404,
+  AppNotFound: 404,
+  ServiceNotFound: 404,
+  RevisionNotFound: 404,
+  RegionNotFound: 404,
+  NotFound: 404,
+  AppExists: 409,
+  ServiceExists: 409,
+  PayloadTooLarge: 413,
+  InternalError: 500,
+  RuntimeUnavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** An error the API answers as `{error: code, message}` with the code's HTTP status. */
+export class WharfError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'WharfError';
+    this.code = code;
+    this.statusCode = ERROR_STATUS[code];
+  }
+}
+
+export const invalidArgs = (message: string): WharfError => new WharfError('InvalidArgs', message);

@@ -1,0 +1,155 @@
+import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
+import type { ServiceKey } from './keys.js';
+import type { ObservedPod } from './observed.js';
+import type { ServiceState } from './service.js';
+
+/** Everything a runtime needs to start one pod. */
+export interface PodSpec {
+  name: string;
+  key: ServiceKey;
+  serviceUid: string;
+  type: ServiceType;
+  revision: number;
+  templateHash: string;
+  containers: Container[];
+  resources: { cpu: number; memoryMb: number };
+  ports: Port[];
+}
+
+/** One engine call, with the cause that made it necessary. */
+export type Operation =
+  | { action: 'create'; pod: PodSpec; cause: string }
+  | { action: 'remove'; key: ServiceKey; pod: string; cause: string };
+
+export interface PlanContext {
+  resources: { cpu: number; memoryMb: number };
+  /** Five random characters for a stateless pod name; injected so tests can plan deterministically. */
+  podSuffix: () => string;
+}
+
+type Remove = (pod: ObservedPod, cause: string) => Operation;
+
+export function describe(operation: Operation): string {
+  return operation.action === 'create'
+    ? `create ${operation.pod.name} (revision ${operation.pod.revision}): ${operation.cause}`
+    : `remove ${operation.pod}: ${operation.cause}`;
+}
+
+/**
+ * What to do so the engine matches the desired state of one service (undefined: it was deleted).
+ * Pure: the same desired and observed state always give the same plan. The rollout rules of every
+ * runtime live here: stateless rolls with maxSurge 1 / maxUnavailable 0, stateful is recreated.
+ */
+export function plan(
+  key: ServiceKey,
+  desired: ServiceState | undefined,
+  pods: ObservedPod[],
+  context: PlanContext,
+): Operation[] {
+  const remove = (pod: ObservedPod, cause: string): Operation => ({ action: 'remove', key, pod: pod.name, cause });
+  if (desired === undefined) return pods.map((pod) => remove(pod, 'the service was deleted'));
+
+  const operations: Operation[] = [];
+  const own: ObservedPod[] = [];
+  for (const pod of pods) {
+    if (pod.serviceUid !== desired.uid) operations.push(remove(pod, 'left by an earlier service of the same name'));
+    else if (desired.stopped) operations.push(remove(pod, 'the service is stopped'));
+    else if (pod.status.phase === 'failed' || pod.status.phase === 'succeeded') {
+      operations.push(remove(pod, `the pod has ${pod.status.phase} and will not run again`));
+    } else own.push(pod);
+  }
+  if (desired.stopped) return operations;
+  const rollout = desired.type === 'stateful' ? planRecreate : planRollingUpdate;
+  return [...operations, ...rollout(desired, own, context, remove)];
+}
+
+/** Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts. */
+function planRecreate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): Operation[] {
+  const operations: Operation[] = [];
+  const current = pods.filter((pod) => pod.templateHash === desired.templateHash);
+  for (const pod of pods) {
+    if (pod.templateHash !== desired.templateHash) {
+      operations.push(remove(pod, `revision ${pod.revision} is replaced by ${desired.revision}: stateful pods are recreated, one writer per volume`));
+    }
+  }
+  for (const pod of current.slice(1)) operations.push(remove(pod, 'a stateful service runs one pod'));
+  if (current.length === 0) {
+    operations.push(create(desired, context, statefulPodName(desired.key), 'the stateful service has no pod'));
+  }
+  return operations;
+}
+
+/** Stateless: at most instanceNumber + 1 pods, never fewer than instanceNumber available while old pods serve. */
+function planRollingUpdate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): Operation[] {
+  const want = desired.instanceNumber;
+  const updated = pods.filter((pod) => pod.templateHash === desired.templateHash);
+  const old = pods.filter((pod) => pod.templateHash !== desired.templateHash);
+  const operations: Operation[] = [];
+
+  // An old pod that is not available serves nobody: removing it costs no availability.
+  const oldAvailable = oldestFirst(old.filter((pod) => pod.ready));
+  for (const pod of old.filter((pod) => !pod.ready)) {
+    operations.push(remove(pod, `revision ${pod.revision} is outdated and not available`));
+  }
+
+  // Scale down: unavailable pods go first, then the newest.
+  const excess = updated.length - want;
+  if (excess > 0) {
+    const byPreference = [...updated].sort((a, b) => Number(a.ready) - Number(b.ready) || b.creationTime.localeCompare(a.creationTime));
+    for (const pod of byPreference.slice(0, excess)) operations.push(remove(pod, `scale down to ${want}`));
+  }
+  const updatedKept = Math.min(updated.length, want);
+  const updatedAvailable = Math.min(updated.filter((pod) => pod.ready).length, want);
+
+  // Scale up, or surge one pod over instanceNumber while old pods still serve.
+  const room = want + (oldAvailable.length > 0 ? 1 : 0) - (updatedKept + oldAvailable.length);
+  const toCreate = Math.min(want - updatedKept, Math.max(room, 0));
+  for (let i = 0; i < toCreate; i++) {
+    const cause = oldAvailable.length > 0
+      ? `roll out revision ${desired.revision}: surge one pod while ${oldAvailable.length} old pod(s) serve`
+      : `scale up to ${want}: ${updatedKept + i} of ${want} present`;
+    operations.push(create(desired, context, statelessPodName(desired, context), cause));
+  }
+
+  // Old pods go only while the service keeps instanceNumber pods available without them.
+  const removable = Math.min(oldAvailable.length, updatedAvailable + oldAvailable.length - want);
+  for (const pod of oldAvailable.slice(0, Math.max(removable, 0))) {
+    operations.push(remove(pod, `revision ${pod.revision} is replaced: ${updatedAvailable} new pod(s) available`));
+  }
+  return operations;
+}
+
+function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
+  return [...pods].sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.name.localeCompare(b.name));
+}
+
+function create(desired: ServiceState, context: PlanContext, name: string, cause: string): Operation {
+  return {
+    action: 'create',
+    cause,
+    pod: {
+      name,
+      key: desired.key,
+      serviceUid: desired.uid,
+      type: desired.type,
+      revision: desired.revision,
+      templateHash: desired.templateHash,
+      containers: desired.containers,
+      resources: context.resources,
+      ports: desired.ports,
+    },
+  };
+}
+
+// Pod names are DNS labels (≤ 63): `<app>-<service>` is cut to leave room for hash and suffix.
+const MAX_POD_NAME = 63;
+
+export function statefulPodName(key: ServiceKey): string {
+  return `${key.app}-${key.service}-0`;
+}
+
+export function statelessPodName(desired: ServiceState, context: PlanContext): string {
+  const tail = `-${desired.templateHash}-${context.podSuffix()}`;
+  const prefix = `${desired.key.app}-${desired.key.service}`.slice(0, MAX_POD_NAME - tail.length).replace(/-+$/, '');
+  return prefix + tail;
+}

@@ -1,0 +1,149 @@
+import type { Container, Port, ServiceCreate, ServiceType, ServiceUpgrade } from '../api/schemas/microservice.js';
+import { invalidArgs, WharfError } from './errors.js';
+import type { ServiceKey } from './keys.js';
+import { normalizeContainers, templateHash, type Template } from './template.js';
+import {
+  checkContainers,
+  checkInstanceNumber,
+  checkPorts,
+  checkResourceSpec,
+  type RegionPolicy,
+} from './validation.js';
+
+/** The desired state of one microservice: what the store keeps and the controller converges to. */
+export interface ServiceState {
+  key: ServiceKey;
+  /** New for every creation, so pods of a deleted service of the same name are never adopted. */
+  uid: string;
+  type: ServiceType;
+  resourceSpec: string;
+  containers: Container[];
+  instanceNumber: number;
+  stopped: boolean;
+  ports: Port[];
+  revision: number;
+  templateHash: string;
+  creationTime: string;
+  updateTime: string;
+}
+
+export interface RevisionRecord {
+  revision: number;
+  resourceSpec: string;
+  containers: Container[];
+  templateHash: string;
+  creationTimestamp: string;
+}
+
+/** A change to commit: the service's new state, and the revision it opens, if any. */
+export interface ServiceChange {
+  state: ServiceState;
+  newRevision?: RevisionRecord;
+}
+
+function revisionOf(template: Template, revision: number, now: string): RevisionRecord {
+  return { revision, ...template, templateHash: templateHash(template), creationTimestamp: now };
+}
+
+/** Validates a create request (`at` prefixes field names) and builds the first state and revision 1. */
+export function createService(
+  key: ServiceKey,
+  input: ServiceCreate,
+  policy: RegionPolicy,
+  ids: { uid: string; now: string },
+  at = '',
+): ServiceChange {
+  if (input.appName !== undefined && input.appName !== key.app) {
+    throw invalidArgs(`${at}appName "${input.appName}" does not match the app in the path ("${key.app}")`);
+  }
+  if (input.projectName !== undefined && input.projectName !== key.project) {
+    throw invalidArgs(`${at}projectName "${input.projectName}" does not match the project in the path ("${key.project}")`);
+  }
+  const instanceNumber = input.instanceNumber ?? 1;
+  const template: Template = { resourceSpec: input.resourceSpec, containers: normalizeContainers(input.containers) };
+  checkResourceSpec(template.resourceSpec, policy, at);
+  checkInstanceNumber(input.type, instanceNumber, policy, `${at}instanceNumber`);
+  checkContainers(input.type, template.containers, at);
+  const ports = input.ports ?? [];
+  checkPorts(ports, at);
+
+  const first = revisionOf(template, 1, ids.now);
+  return {
+    state: {
+      key,
+      uid: ids.uid,
+      type: input.type,
+      ...template,
+      instanceNumber,
+      stopped: false,
+      ports,
+      revision: 1,
+      templateHash: first.templateHash,
+      creationTime: ids.now,
+      updateTime: ids.now,
+    },
+    newRevision: first,
+  };
+}
+
+/** Moves a service to a template; a new revision only when the template differs from the current one. */
+function applyTemplate(current: ServiceState, template: Template, now: string): ServiceChange {
+  const hash = templateHash(template);
+  if (hash === current.templateHash) return { state: current };
+  const newRevision = revisionOf(template, current.revision + 1, now);
+  return {
+    state: { ...current, ...template, revision: newRevision.revision, templateHash: hash, updateTime: now },
+    newRevision,
+  };
+}
+
+export function upgradeService(
+  current: ServiceState,
+  input: ServiceUpgrade,
+  policy: RegionPolicy,
+  now: string,
+): ServiceChange {
+  if (input.resourceSpec === undefined && input.containers === undefined) {
+    throw invalidArgs('the body must set resourceSpec, containers or both');
+  }
+  const template: Template = {
+    resourceSpec: input.resourceSpec ?? current.resourceSpec,
+    containers: input.containers ? normalizeContainers(input.containers) : current.containers,
+  };
+  checkResourceSpec(template.resourceSpec, policy);
+  checkContainers(current.type, template.containers);
+  return applyTemplate(current, template, now);
+}
+
+/** Rolling back to the current revision changes nothing; otherwise it opens revision max+1 with the old template. */
+export function rollbackService(current: ServiceState, target: RevisionRecord, now: string): ServiceChange {
+  return applyTemplate(current, { resourceSpec: target.resourceSpec, containers: target.containers }, now);
+}
+
+export function scaleService(current: ServiceState, count: number, policy: RegionPolicy, now: string): ServiceChange {
+  if (current.type === 'stateful') {
+    throw new WharfError('OperationForbbiden', `service "${current.key.service}" is stateful: it runs exactly one instance and cannot be scaled`);
+  }
+  checkInstanceNumber(current.type, count, policy, 'count');
+  if (count === current.instanceNumber) return { state: current };
+  return { state: { ...current, instanceNumber: count, updateTime: now } };
+}
+
+export function setStopped(current: ServiceState, stopped: boolean, now: string): ServiceChange {
+  if (current.stopped === stopped) return { state: current };
+  return { state: { ...current, stopped, updateTime: now } };
+}
+
+export function setPorts(current: ServiceState, ports: Port[], now: string): ServiceChange {
+  checkPorts(ports);
+  return { state: { ...current, ports, updateTime: now } };
+}
+
+/**
+ * Revisions to delete once `kept` is the list after a change: all but the newest `limit`,
+ * and never the current one.
+ */
+export function revisionsToPrune(kept: number[], limit: number, current: number): number[] {
+  const newestFirst = [...kept].sort((a, b) => b - a);
+  return newestFirst.slice(Math.max(limit, 1)).filter((revision) => revision !== current);
+}

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { Container, ContainerInput } from '../api/schemas/microservice.js';
+
+/** What a revision fixes: the pods' resource spec and containers. Ports and replicas are not part of it. */
+export interface Template {
+  resourceSpec: string;
+  containers: Container[];
+}
+
+/** Fills every optional container field, so equal templates compare and hash equal. */
+export function normalizeContainers(inputs: ContainerInput[]): Container[] {
+  return inputs.map((input, index) => ({
+    name: input.name ?? `container-${index}`,
+    image: input.image,
+    workingDir: input.workingDir ?? '',
+    command: input.command ?? [],
+    args: input.args ?? [],
+    volumeMounts: (input.volumeMounts ?? []).map((mount) => ({
+      volumeName: mount.volumeName,
+      readOnly: mount.readOnly ?? true,
+      mountPath: mount.mountPath,
+    })),
+    configs: (input.configs ?? []).map((config) => ({
+      configMapName: config.configMapName,
+      mountPath: config.mountPath,
+    })),
+    envs: (input.envs ?? []).map((env) => ({ type: env.type ?? '', name: env.name, value: env.value })),
+  }));
+}
+
+// Kubernetes' pod-template-hash alphabet: no vowels, so a hash never spells a word.
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function safeEncode(bytes: Uint8Array, length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += SAFE_ALPHABET[bytes[i % bytes.length]! % SAFE_ALPHABET.length];
+  return text;
+}
+
+/** A stable 10-character hash of a template; pods carry it to tell old from new. */
+export function templateHash(template: Template): string {
+  const digest = createHash('sha256').update(JSON.stringify(canonical(template))).digest();
+  return safeEncode(digest, 10);
+}
+
+export function sameTemplate(a: Template, b: Template): boolean {
+  return templateHash(a) === templateHash(b);
+}
+
+// JSON with sorted object keys, so key order in a request never changes the hash.
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, inner]) => [key, canonical(inner)]),
+    );
+  }
+  return value;
+}

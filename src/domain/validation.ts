@@ -1,0 +1,84 @@
+import type { ResourceSpec } from '../api/schemas/resource-spec.js';
+import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
+import { invalidArgs } from './errors.js';
+
+/** What a region allows; from the region's config. */
+export interface RegionPolicy {
+  resourceSpecs: ResourceSpec[];
+  maxInstances: number;
+  revisionHistoryLimit: number;
+}
+
+/**
+ * The rules a JSON schema cannot say. `at` prefixes field names in messages
+ * (`microservices[1].` when a service comes inline in an app).
+ */
+export function checkResourceSpec(name: string, policy: RegionPolicy, at = ''): void {
+  if (!policy.resourceSpecs.some((spec) => spec.name === name)) {
+    const known = policy.resourceSpecs.map((spec) => spec.name).join(', ');
+    throw invalidArgs(`${at}resourceSpec "${name}" is not offered in this region (one of: ${known})`);
+  }
+}
+
+/** `field` is how the count is named to the user: `instanceNumber`, or `count` for a scale. */
+export function checkInstanceNumber(type: ServiceType, count: number, policy: RegionPolicy, field = 'instanceNumber'): void {
+  if (type === 'stateful' && count !== 1) {
+    throw invalidArgs(`${field} must be 1 for a stateful service, got ${count}`);
+  }
+  if (!Number.isInteger(count) || count < 1 || count > policy.maxInstances) {
+    throw invalidArgs(`${field} must be a whole number from 1 to ${policy.maxInstances}, got ${count}`);
+  }
+}
+
+export function checkPorts(ports: Port[], at = ''): void {
+  const seen = new Set<string>();
+  ports.forEach((port, index) => {
+    const id = `${port.port}/${port.protocol}`;
+    if (seen.has(id)) throw invalidArgs(`${at}ports[${index}] repeats ${id}`);
+    seen.add(id);
+  });
+}
+
+export function checkContainers(type: ServiceType, containers: Container[], at = ''): void {
+  const names = new Set<string>();
+  containers.forEach((container, index) => {
+    const here = `${at}containers[${index}]`;
+    if (names.has(container.name)) throw invalidArgs(`${here}.name "${container.name}" is used by another container`);
+    names.add(container.name);
+
+    if (type === 'stateless' && container.volumeMounts.length > 0) {
+      throw invalidArgs(`${here}.volumeMounts must be empty: only a stateful service can mount volumes`);
+    }
+    const mountPaths = new Set<string>();
+    const checkMountPath = (path: string, field: string): void => {
+      if (path.split('/').includes('..')) throw invalidArgs(`${here}.${field} must not contain ".."`);
+      if (mountPaths.has(path)) throw invalidArgs(`${here}.${field} "${path}" is mounted twice`);
+      mountPaths.add(path);
+    };
+    container.volumeMounts.forEach((mount, i) => checkMountPath(mount.mountPath, `volumeMounts[${i}].mountPath`));
+    container.configs.forEach((config, i) => checkMountPath(config.mountPath, `configs[${i}].mountPath`));
+    if (container.workingDir.split('/').includes('..')) throw invalidArgs(`${here}.workingDir must not contain ".."`);
+
+    container.envs.forEach((env, i) => {
+      if (env.type === 'configMap' && parseConfigMapRef(env.value) === undefined) {
+        throw invalidArgs(`${here}.envs[${i}].value must be <configMapName>.<key> when type is configMap`);
+      }
+    });
+  });
+}
+
+/** `cm.key1` -> { configMap: 'cm', key: 'key1' }. ConfigMap names hold no dot, so the first dot splits. */
+export function parseConfigMapRef(value: string): { configMap: string; key: string } | undefined {
+  const dot = value.indexOf('.');
+  if (dot <= 0 || dot === value.length - 1) return undefined;
+  const configMap = value.slice(0, dot);
+  const key = value.slice(dot + 1);
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(configMap) || !/^[-._a-zA-Z0-9]+$/.test(key)) return undefined;
+  return { configMap, key };
+}
+
+/** Whole-number path parameters (`scale/<count>`, `revisions/<revision>`). */
+export function parseWholeNumber(text: string, field: string): number {
+  if (!/^[0-9]{1,9}$/.test(text)) throw invalidArgs(`${field} must be a whole number, got "${text}"`);
+  return Number(text);
+}

@@ -1,0 +1,34 @@
+import type { RuntimeKind } from '../api/schemas/region.js';
+import type { ServiceKey } from '../domain/keys.js';
+import type { ObservedService } from '../domain/observed.js';
+import type { Operation } from '../domain/plan.js';
+
+/**
+ * An engine driver. It knows nothing of HTTP or of rollout rules (those are the plan's):
+ * it observes pods into a cache and executes one operation at a time.
+ */
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /** One line for the start-up log and the region listing; a simulated runtime says so. */
+  readonly description: string;
+  /**
+   * Connects and lists what the engine has, then keeps the cache fresh from engine events,
+   * calling `onChange` for every service whose pods changed (or all of them on a reconnect).
+   */
+  start(onChange: (key: ServiceKey) => void): Promise<void>;
+  close(): Promise<void>;
+  /** The cached pods of a service. Never waits on the engine: the API reads through it. */
+  observe(key: ServiceKey): ObservedService;
+  /** Every service the engine has pods for, including ones the store no longer knows. */
+  observedKeys(): ServiceKey[];
+  /** One engine call. Once it resolves, `observe` reflects it, so a next plan never repeats it. */
+  execute(operation: Operation): Promise<void>;
+}
+
+/** The engine did not answer; the controller retries with backoff and the API reports phase `unknown`. */
+export class RuntimeUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuntimeUnavailableError';
+  }
+}

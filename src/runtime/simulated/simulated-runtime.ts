@@ -1,0 +1,103 @@
+import type { ContainerStatus } from '../../api/schemas/microservice.js';
+import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
+import type { ObservedPod, ObservedService } from '../../domain/observed.js';
+import type { Operation, PodSpec } from '../../domain/plan.js';
+import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
+
+export interface SimulatedOptions {
+  /** How long a simulated pod stays `pending` (containers `waiting`) before it runs. */
+  startDelayMs: number;
+}
+
+/**
+ * In-memory pods with timed phase changes, in the manner of KWOK: for tests, demos and scale
+ * benchmarks. Nothing runs; every place that shows this runtime says so.
+ */
+export class SimulatedRuntime implements Runtime {
+  readonly kind = 'simulated' as const;
+  readonly description = 'simulated: pods exist only in memory, no container runs';
+  private readonly services = new Map<string, Map<string, ObservedPod>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private onChange: (key: ServiceKey) => void = () => {};
+  private reachable = true;
+
+  constructor(private readonly options: SimulatedOptions) {}
+
+  async start(onChange: (key: ServiceKey) => void): Promise<void> {
+    this.onChange = onChange;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  observe(key: ServiceKey): ObservedService {
+    const pods = this.services.get(keyString(key));
+    return { known: this.reachable, pods: pods ? [...pods.values()] : [] };
+  }
+
+  observedKeys(): ServiceKey[] {
+    return [...this.services.keys()].map(parseKey);
+  }
+
+  async execute(operation: Operation): Promise<void> {
+    if (!this.reachable) throw new RuntimeUnavailableError('the simulated engine is set unreachable');
+    if (operation.action === 'create') this.createPod(operation.pod);
+    else this.removePod(operation.key, operation.pod);
+  }
+
+  /** Chaos for tests and demos: the pod's containers exit for good, as if the process crashed. */
+  failPod(key: ServiceKey, podName: string, reason = 'Error'): void {
+    const pod = this.services.get(keyString(key))?.get(podName);
+    if (!pod) throw new Error(`no simulated pod ${podName}`);
+    pod.status = { phase: 'failed', reason, message: 'the simulated process exited' };
+    pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'terminated', reason, message: 'exit code 1' }));
+    pod.ready = false;
+    this.onChange(key);
+  }
+
+  /** Chaos for tests and demos: the engine stops (or starts again) answering. */
+  setReachable(reachable: boolean): void {
+    this.reachable = reachable;
+    for (const key of this.observedKeys()) this.onChange(key);
+  }
+
+  private createPod(spec: PodSpec): void {
+    const id = keyString(spec.key);
+    const pods = this.services.get(id) ?? new Map<string, ObservedPod>();
+    if (pods.has(spec.name)) throw new Error(`simulated pod ${spec.name} already exists`);
+    const waiting = (name: string): ContainerStatus => ({ name, state: 'waiting', reason: 'ContainerCreating', message: '' });
+    pods.set(spec.name, {
+      name: spec.name,
+      serviceUid: spec.serviceUid,
+      revision: spec.revision,
+      templateHash: spec.templateHash,
+      status: { phase: 'pending', reason: '', message: '' },
+      containerStatuses: spec.containers.map((container) => waiting(container.name)),
+      ready: false,
+      creationTime: new Date().toISOString(),
+    });
+    this.services.set(id, pods);
+    this.onChange(spec.key);
+
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const pod = pods.get(spec.name);
+      if (!pod || pod.status.phase !== 'pending') return;
+      pod.status = { phase: 'running', reason: '', message: '' };
+      pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'running', reason: '', message: '' }));
+      pod.ready = true;
+      this.onChange(spec.key);
+    }, this.options.startDelayMs);
+    this.timers.add(timer);
+  }
+
+  private removePod(key: ServiceKey, name: string): void {
+    const id = keyString(key);
+    const pods = this.services.get(id);
+    if (!pods?.delete(name)) return;
+    if (pods.size === 0) this.services.delete(id);
+    this.onChange(key);
+  }
+}

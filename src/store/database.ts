@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, type Generated } from 'kysely';
+
+export interface AppsTable {
+  id: Generated<number>;
+  region: string;
+  project: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ServicesTable {
+  id: Generated<number>;
+  app_id: number;
+  uid: string;
+  name: string;
+  type: string;
+  resource_spec: string;
+  /** JSON: normalized containers of the current revision */
+  containers: string;
+  instance_number: number;
+  stopped: number;
+  /** JSON: the seed's port list */
+  ports: string;
+  revision: number;
+  template_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RevisionsTable {
+  service_id: number;
+  revision: number;
+  resource_spec: string;
+  containers: string;
+  template_hash: string;
+  created_at: string;
+}
+
+export interface Database {
+  apps: AppsTable;
+  services: ServicesTable;
+  revisions: RevisionsTable;
+}
+
+/**
+ * The embedded store: one SQLite file in `dataDir`. WAL lets reads run beside a write;
+ * synchronous=FULL makes a committed transaction survive a power cut, not only a crash.
+ */
+export function openSqlite(dataDir: string): Kysely<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const sqlite = new SQLite(join(dataDir, 'wharf.sqlite'));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** A unique constraint refused the write: someone else created the same name first. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  // better-sqlite3 reports SQLITE_CONSTRAINT_UNIQUE; PostgreSQL reports 23505.
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

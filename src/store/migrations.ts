@@ -1,0 +1,57 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+
+/** Schema history, applied in key order at start. Never edit a released entry: add one. */
+const migrations: Record<string, Migration> = {
+  '0001-apps-services-revisions': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('apps')
+        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('region', 'text', (col) => col.notNull())
+        .addColumn('project', 'text', (col) => col.notNull())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addUniqueConstraint('apps_region_project_name', ['region', 'project', 'name'])
+        .execute();
+      await db.schema
+        .createTable('services')
+        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('app_id', 'integer', (col) => col.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('uid', 'text', (col) => col.notNull().unique())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('resource_spec', 'text', (col) => col.notNull())
+        .addColumn('containers', 'text', (col) => col.notNull())
+        .addColumn('instance_number', 'integer', (col) => col.notNull())
+        .addColumn('stopped', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('ports', 'text', (col) => col.notNull())
+        .addColumn('revision', 'integer', (col) => col.notNull())
+        .addColumn('template_hash', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'text', (col) => col.notNull())
+        .addUniqueConstraint('services_app_name', ['app_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('revisions')
+        .addColumn('service_id', 'integer', (col) => col.notNull().references('services.id').onDelete('cascade'))
+        .addColumn('revision', 'integer', (col) => col.notNull())
+        .addColumn('resource_spec', 'text', (col) => col.notNull())
+        .addColumn('containers', 'text', (col) => col.notNull())
+        .addColumn('template_hash', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('revisions_pk', ['service_id', 'revision'])
+        .execute();
+    },
+  },
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error || failed) {
+    throw new Error(`store migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+}
