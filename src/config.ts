@@ -23,9 +23,33 @@ const RegionConfig = Type.Object(
     simulated: Type.Optional(
       Type.Object({ startDelayMs: Type.Integer({ minimum: 0, maximum: 600_000 }) }, { additionalProperties: false }),
     ),
+    docker: Type.Optional(
+      Type.Object(
+        {
+          socket: Type.Optional(Type.String({ minLength: 1 })),
+          sandboxImage: Type.Optional(Type.String({ minLength: 1 })),
+          publishPorts: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    kubernetes: Type.Optional(
+      Type.Object(
+        {
+          kubeconfig: Type.Optional(Type.String({ minLength: 1 })),
+          context: Type.Optional(Type.String({ minLength: 1 })),
+          namespacePrefix: Type.Optional(Type.String({ pattern: '^[a-z0-9-]*$', maxLength: 32 })),
+          storageClass: Type.Optional(Type.String({ minLength: 1 })),
+          defaultVolumeSize: Type.Optional(Type.String({ pattern: '^[0-9]+(Ki|Mi|Gi|Ti)$' })),
+          imagePullSecrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+type RegionFileSettings = Static<typeof RegionConfig>;
 
 const ConfigFile = Type.Object(
   {
@@ -47,6 +71,10 @@ export interface RegionSettings {
   revisionHistoryLimit: number;
   resourceSpecs: Array<{ name: string; cpu: number; memory: number; desc: string }>;
   simulated: { startDelayMs: number };
+  /** As written in the config file; the Docker runtime fills defaults (socket from DOCKER_HOST, …). */
+  docker: NonNullable<RegionFileSettings['docker']>;
+  /** As written in the config file; the Kubernetes runtime fills defaults. */
+  kubernetes: NonNullable<RegionFileSettings['kubernetes']>;
 }
 
 export interface Config {
@@ -77,7 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
   if (runtimeFromEnv !== undefined && !RUNTIME_CHOICES.includes(runtimeFromEnv as RuntimeChoice)) {
     throw new Error(`WHARF_RUNTIME must be one of ${RUNTIME_CHOICES.join(', ')}, got "${runtimeFromEnv}"`);
   }
-  const regions = (file.regions ?? [{ name: 'local', runtime: (runtimeFromEnv ?? 'simulated') as RuntimeChoice }]).map(
+  const defaultRegion: RegionFileSettings = { name: 'local', runtime: (runtimeFromEnv ?? 'simulated') as RuntimeChoice };
+  const regions = (file.regions ?? [defaultRegion]).map(
     (region): RegionSettings => ({
       name: region.name,
       runtime: region.runtime,
@@ -85,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       revisionHistoryLimit: region.revisionHistoryLimit ?? 10,
       resourceSpecs: (region.resourceSpecs ?? DEFAULT_RESOURCE_SPECS).map((spec) => ({ desc: '', ...spec })),
       simulated: region.simulated ?? { startDelayMs: 300 },
+      docker: region.docker ?? {},
+      kubernetes: region.kubernetes ?? {},
     }),
   );
   const names = new Set<string>();
