@@ -11,16 +11,17 @@ export interface Region {
   runtime: Runtime;
 }
 
-export function createRegion(settings: RegionSettings, log: Logger): Region {
+export async function createRegion(settings: RegionSettings, log: Logger): Promise<Region> {
   const policy: RegionPolicy = {
     resourceSpecs: settings.resourceSpecs.map((spec) => ({ ...spec, meomory: spec.memory })),
     maxInstances: settings.maxInstances,
     revisionHistoryLimit: settings.revisionHistoryLimit,
   };
-  return { name: settings.name, policy, runtime: createRuntime(settings, log) };
+  return { name: settings.name, policy, runtime: await createRuntime(settings, log) };
 }
 
-function createRuntime(settings: RegionSettings, log: Logger): Runtime {
+/** The region's engine driver. `auto` picks a real engine when one answers, else the simulated one. */
+async function createRuntime(settings: RegionSettings, log: Logger): Promise<Runtime> {
   switch (settings.runtime) {
     case 'simulated':
       break;

@@ -27,7 +27,8 @@ export async function createWharf(
   const db = openSqlite(config.dataDir);
   await migrateToLatest(db);
   const store = new Store(db);
-  const regions = new Map(config.regions.map((settings) => [settings.name, createRegion(settings, log)]));
+  const regions = new Map<string, Region>();
+  for (const settings of config.regions) regions.set(settings.name, await createRegion(settings, log));
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
     ...DEFAULT_CONTROLLER_OPTIONS,
     ...options.controller,
