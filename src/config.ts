@@ -105,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
   if (runtimeFromEnv !== undefined && !RUNTIME_CHOICES.includes(runtimeFromEnv as RuntimeChoice)) {
     throw new Error(`WHARF_RUNTIME must be one of ${RUNTIME_CHOICES.join(', ')}, got "${runtimeFromEnv}"`);
   }
-  const defaultRegion: RegionFileSettings = { name: 'local', runtime: (runtimeFromEnv ?? 'simulated') as RuntimeChoice };
+  const defaultRegion: RegionFileSettings = { name: 'local', runtime: (runtimeFromEnv ?? 'auto') as RuntimeChoice };
   const regions = (file.regions ?? [defaultRegion]).map(
     (region): RegionSettings => ({
       name: region.name,

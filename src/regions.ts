@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { RegionSettings } from './config.js';
 import type { RegionPolicy } from './domain/validation.js';
+import { createDockerRuntime, dockerAddress, dockerAnswers } from './runtime/docker/index.js';
+import { createKubernetesRuntime } from './runtime/kubernetes/index.js';
 import type { Runtime } from './runtime/runtime.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
 
@@ -12,12 +14,16 @@ export interface Region {
 }
 
 export async function createRegion(settings: RegionSettings, log: Logger): Promise<Region> {
-  const policy: RegionPolicy = {
+  return { name: settings.name, policy: regionPolicy(settings), runtime: await createRuntime(settings, log) };
+}
+
+/** The rules a region enforces; also what `wharf render` validates a service with, offline. */
+export function regionPolicy(settings: RegionSettings): RegionPolicy {
+  return {
     resourceSpecs: settings.resourceSpecs.map((spec) => ({ ...spec, meomory: spec.memory })),
     maxInstances: settings.maxInstances,
     revisionHistoryLimit: settings.revisionHistoryLimit,
   };
-  return { name: settings.name, policy, runtime: await createRuntime(settings, log) };
 }
 
 /** The region's engine driver. `auto` picks a real engine when one answers, else the simulated one. */
@@ -26,11 +32,13 @@ async function createRuntime(settings: RegionSettings, log: Logger): Promise<Run
     case 'simulated':
       break;
     case 'auto':
-      log.warn({ region: settings.name }, 'runtime auto: no real engine driver is built yet, using the simulated runtime');
+      if (await dockerAnswers(settings)) return createDockerRuntime(settings, log);
+      log.warn({ region: settings.name, address: dockerAddress(settings) }, 'runtime auto: no Docker engine answers, using the simulated runtime');
       break;
     case 'docker':
+      return createDockerRuntime(settings, log);
     case 'kubernetes':
-      throw new Error(`region ${settings.name}: the ${settings.runtime} runtime is not built yet; use simulated`);
+      return createKubernetesRuntime(settings, log);
   }
   return new SimulatedRuntime(settings.simulated);
 }

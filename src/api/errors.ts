@@ -24,7 +24,7 @@ function toErrorBody(error: FastifyError | WharfError | Error, request: FastifyR
     return { status: 400, body: { error: 'InvalidArgs', message: first ? describeAjvError(first) : error.message } };
   }
   const status = fastifyError.statusCode ?? 500;
-  if (status === 413) return { status, body: { error: 'InvalidArgs', message: 'the request body is larger than 1 MiB' } };
+  if (status === 413) return { status, body: { error: 'PayloadTooLarge', message: 'the request body is larger than 1 MiB' } };
   if (status >= 400 && status < 500) {
     const message = fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
       ? `the request body is not valid JSON: ${error.message}`

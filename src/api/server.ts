@@ -27,6 +27,15 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Bodiless actions (stop, start, scale, rollback, DELETE) are often sent with a JSON content type
+  // and no body: that is no body, not invalid JSON. A route that needs a body still refuses it.
+  const parseJson = api.getDefaultJsonParser('error', 'error');
+  api.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') done(null, undefined);
+    else parseJson(request, text, done);
+  });
+
   api.setErrorHandler(handleError);
   api.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url}` });

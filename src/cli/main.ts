@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createWharf } from '../wharf.js';
+import { renderCommand } from './render.js';
 
 const USAGE = `usage: wharf <command> [options]
 
 commands:
   serve [--config FILE]   run the API server and controller (the default command)
+  render --project P --app A -f SERVICE.json
+                          print the Kubernetes manifests of a service as YAML (offline)
   help                    show this text
 
 environment: HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHARF_RUNTIME, WHARF_LOG_LEVEL`;
@@ -15,6 +18,9 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'render':
+      process.stdout.write(renderCommand(rest));
+      return;
     case 'help':
     case '--help':
     case '-h':

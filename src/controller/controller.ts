@@ -4,6 +4,7 @@ import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
 import { describe, plan } from '../domain/plan.js';
 import type { ServiceState } from '../domain/service.js';
 import { safeEncode } from '../domain/template.js';
+import { planWorkload } from '../domain/workload-plan.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import { WorkQueue } from './work-queue.js';
@@ -81,10 +82,11 @@ export class Controller {
     const observed = region.runtime.observe(key);
     if (!observed.known) throw new Error(`region ${region.name}: the engine has not been observed yet`);
 
-    const operations = plan(key, desired, observed.pods, {
-      resources: desired ? resourcesOf(region, desired) : { cpu: 0, memoryMb: 0 },
-      podSuffix: () => safeEncode(randomBytes(5), 5),
-    });
+    const resources = desired ? resourcesOf(region, desired) : { cpu: 0, memoryMb: 0 };
+    // An engine with its own rollout (Kubernetes) is given whole workloads; otherwise Wharf rolls pods out.
+    const operations = region.runtime.rollouts === 'engine'
+      ? planWorkload(key, desired, observed.workload, resources)
+      : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5) });
     for (const operation of operations) {
       this.log.info({ service: keyString(key) }, describe(operation));
       await region.runtime.execute(operation);

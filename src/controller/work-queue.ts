@@ -33,7 +33,7 @@ export class WorkQueue {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
     const delay = Math.min(this.backoff.baseDelayMs * 2 ** failures, this.backoff.maxDelayMs);
-    if (!this.delayed.has(key)) {
+    if (!this.shuttingDown && !this.delayed.has(key)) {
       const timer = setTimeout(() => {
         this.delayed.delete(key);
         this.add(key);

@@ -1,4 +1,4 @@
-import type { ContainerStatus, PodPhase } from '../api/schemas/microservice.js';
+import type { ContainerStatus, PodPhase, Port } from '../api/schemas/microservice.js';
 
 /** A pod as an engine reports it, already in the seed's vocabulary. */
 export interface ObservedPod {
@@ -11,6 +11,24 @@ export interface ObservedPod {
   /** Every container running: the pod counts as available. */
   ready: boolean;
   creationTime: string;
+  /** Ports published on the engine's host (Docker), so a developer can reach the pod from there. */
+  hostPorts?: HostPort[];
+}
+
+export interface HostPort {
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  hostPort: number;
+}
+
+/** A workload whose pods the engine rolls out itself (a Kubernetes Deployment or StatefulSet), as last applied. */
+export interface ObservedWorkload {
+  serviceUid: string;
+  revision: number;
+  templateHash: string;
+  /** The pods asked for (0 while stopped); the pods that exist are `ObservedService.pods`. */
+  replicas: number;
+  ports: Port[];
 }
 
 /** What the runtime's cache knows of one service. */
@@ -18,4 +36,6 @@ export interface ObservedService {
   /** False before the engine was first listed and while it is unreachable: pods are then not trustworthy. */
   known: boolean;
   pods: ObservedPod[];
+  /** Only from runtimes whose engine rolls pods out (`Runtime.rollouts === 'engine'`); absent when there is none. */
+  workload?: ObservedWorkload;
 }

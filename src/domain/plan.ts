@@ -16,10 +16,27 @@ export interface PodSpec {
   ports: Port[];
 }
 
-/** One engine call, with the cause that made it necessary. */
-export type Operation =
+/** Everything an engine that rolls pods out itself (Kubernetes) needs for a service's workload. */
+export interface WorkloadSpec extends Omit<PodSpec, 'name'> {
+  /** The pods the engine keeps: instanceNumber, or 0 while the service is stopped. */
+  replicas: number;
+}
+
+/**
+ * One engine call, with the cause that made it necessary. `create` and `remove` come from `plan`
+ * below (Wharf rolls pods out); `apply`, `scale` and `delete` from `planWorkload` in
+ * workload-plan.ts (the engine rolls pods out of a workload itself).
+ */
+export type Operation = PodOperation | WorkloadOperation;
+
+export type PodOperation =
   | { action: 'create'; pod: PodSpec; cause: string }
   | { action: 'remove'; key: ServiceKey; pod: string; cause: string };
+
+export type WorkloadOperation =
+  | { action: 'apply'; workload: WorkloadSpec; cause: string }
+  | { action: 'scale'; key: ServiceKey; replicas: number; cause: string }
+  | { action: 'delete'; key: ServiceKey; cause: string };
 
 export interface PlanContext {
   resources: { cpu: number; memoryMb: number };
@@ -27,12 +44,21 @@ export interface PlanContext {
   podSuffix: () => string;
 }
 
-type Remove = (pod: ObservedPod, cause: string) => Operation;
+type Remove = (pod: ObservedPod, cause: string) => PodOperation;
 
 export function describe(operation: Operation): string {
-  return operation.action === 'create'
-    ? `create ${operation.pod.name} (revision ${operation.pod.revision}): ${operation.cause}`
-    : `remove ${operation.pod}: ${operation.cause}`;
+  switch (operation.action) {
+    case 'create':
+      return `create ${operation.pod.name} (revision ${operation.pod.revision}): ${operation.cause}`;
+    case 'remove':
+      return `remove ${operation.pod}: ${operation.cause}`;
+    case 'apply':
+      return `apply revision ${operation.workload.revision} with ${operation.workload.replicas} replica(s): ${operation.cause}`;
+    case 'scale':
+      return `scale to ${operation.replicas} replica(s): ${operation.cause}`;
+    case 'delete':
+      return `delete the workload: ${operation.cause}`;
+  }
 }
 
 /**
@@ -45,11 +71,11 @@ export function plan(
   desired: ServiceState | undefined,
   pods: ObservedPod[],
   context: PlanContext,
-): Operation[] {
-  const remove = (pod: ObservedPod, cause: string): Operation => ({ action: 'remove', key, pod: pod.name, cause });
+): PodOperation[] {
+  const remove = (pod: ObservedPod, cause: string): PodOperation => ({ action: 'remove', key, pod: pod.name, cause });
   if (desired === undefined) return pods.map((pod) => remove(pod, 'the service was deleted'));
 
-  const operations: Operation[] = [];
+  const operations: PodOperation[] = [];
   const own: ObservedPod[] = [];
   for (const pod of pods) {
     if (pod.serviceUid !== desired.uid) operations.push(remove(pod, 'left by an earlier service of the same name'));
@@ -64,8 +90,8 @@ export function plan(
 }
 
 /** Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts. */
-function planRecreate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): Operation[] {
-  const operations: Operation[] = [];
+function planRecreate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
+  const operations: PodOperation[] = [];
   const current = pods.filter((pod) => pod.templateHash === desired.templateHash);
   for (const pod of pods) {
     if (pod.templateHash !== desired.templateHash) {
@@ -80,11 +106,11 @@ function planRecreate(desired: ServiceState, pods: ObservedPod[], context: PlanC
 }
 
 /** Stateless: at most instanceNumber + 1 pods, never fewer than instanceNumber available while old pods serve. */
-function planRollingUpdate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): Operation[] {
+function planRollingUpdate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const want = desired.instanceNumber;
   const updated = pods.filter((pod) => pod.templateHash === desired.templateHash);
   const old = pods.filter((pod) => pod.templateHash !== desired.templateHash);
-  const operations: Operation[] = [];
+  const operations: PodOperation[] = [];
 
   // An old pod that is not available serves nobody: removing it costs no availability.
   const oldAvailable = oldestFirst(old.filter((pod) => pod.ready));
@@ -123,7 +149,7 @@ function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
   return [...pods].sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.name.localeCompare(b.name));
 }
 
-function create(desired: ServiceState, context: PlanContext, name: string, cause: string): Operation {
+function create(desired: ServiceState, context: PlanContext, name: string, cause: string): PodOperation {
   return {
     action: 'create',
     cause,

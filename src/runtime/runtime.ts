@@ -12,6 +12,13 @@ export interface Runtime {
   /** One line for the start-up log and the region listing; a simulated runtime says so. */
   readonly description: string;
   /**
+   * Who rolls pods out. `wharf`: the controller plans pod by pod (domain/plan.ts) and the driver
+   * creates and removes single pods. `engine`: the engine rolls pods out of a workload itself
+   * (Kubernetes' Deployment, StatefulSet), so the controller plans whole workloads
+   * (domain/workload-plan.ts).
+   */
+  readonly rollouts: 'wharf' | 'engine';
+  /**
    * Connects and lists what the engine has, then keeps the cache fresh from engine events,
    * calling `onChange` for every service whose pods changed (or all of them on a reconnect).
    */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type Generated } from 'kysely';
+import { Kysely, SqliteDialect, type Generated, type SqliteDatabase } from 'kysely';
 
 export interface AppsTable {
   id: Generated<number>;
@@ -56,7 +56,31 @@ export function openSqlite(dataDir: string): Kysely<Database> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew, and preparing costs more than running an indexed lookup.
+ * The queries Wharf builds take their values as parameters, so their SQL text repeats and a
+ * prepared statement can be reused. Safe because Kysely runs a statement to completion
+ * (`all`/`run`) before the next one; nothing here streams rows with `iterate`.
+ */
+function reusingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (text) => {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = sqlite.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** A unique constraint refused the write: someone else created the same name first. */

@@ -57,7 +57,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
   return {
     ...wharf,
     dataDir,
-    simulated: wharf.regions.get('local')!.runtime as SimulatedRuntime,
+    simulated: wharf.regions.get('local')?.runtime as SimulatedRuntime,
     request,
     waitForService,
     stop: async () => {

@@ -133,6 +133,12 @@ export const Pod = Type.Object(
     containerStatuses: Type.Array(ContainerStatus),
     revision: Type.Integer({ description: 'the service revision this pod runs' }),
     creationTime: Type.String(),
+    hostPorts: Type.Optional(
+      Type.Array(
+        Type.Object({ port: Type.Integer(), protocol: Port.properties.protocol, hostPort: Type.Integer() }),
+        { description: 'ports published on the engine host (Docker runtime), to reach the pod from there' },
+      ),
+    ),
   },
 );
 export type Pod = Static<typeof Pod>;

@@ -1,7 +1,7 @@
 import type { ContainerStatus } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService } from '../../domain/observed.js';
-import type { Operation, PodSpec } from '../../domain/plan.js';
+import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
 import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
 
 export interface SimulatedOptions {
@@ -16,6 +16,7 @@ export interface SimulatedOptions {
 export class SimulatedRuntime implements Runtime {
   readonly kind = 'simulated' as const;
   readonly description = 'simulated: pods exist only in memory, no container runs';
+  readonly rollouts = 'wharf' as const;
   private readonly services = new Map<string, Map<string, ObservedPod>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private onChange: (key: ServiceKey) => void = () => {};
@@ -44,7 +45,8 @@ export class SimulatedRuntime implements Runtime {
   async execute(operation: Operation): Promise<void> {
     if (!this.reachable) throw new RuntimeUnavailableError('the simulated engine is set unreachable');
     if (operation.action === 'create') this.createPod(operation.pod);
-    else this.removePod(operation.key, operation.pod);
+    else if (operation.action === 'remove') this.removePod(operation.key, operation.pod);
+    else throw new Error(`the simulated runtime runs single pods, not workloads: ${describe(operation)}`);
   }
 
   /** Chaos for tests and demos: the pod's containers exit for good, as if the process crashed. */

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Value } from 'typebox/value';
+import { stringify } from 'yaml';
+import { AppName, NAME_PATTERNS, ProjectName } from '../api/schemas/common.js';
+import { ServiceCreate } from '../api/schemas/microservice.js';
+import { loadConfig } from '../config.js';
+import { createService } from '../domain/service.js';
+import { workloadOf } from '../domain/workload-plan.js';
+import { regionPolicy } from '../regions.js';
+import { manifestList, render } from '../runtime/kubernetes/render.js';
+import { kubernetesSettings } from '../runtime/kubernetes/settings.js';
+
+export const RENDER_USAGE = `usage: wharf render --project P --app A -f SERVICE.json [--config FILE] [--region NAME]
+
+Prints the Kubernetes manifests Wharf applies for a new service (the body of a create request,
+"-" for standard input) as multi-document YAML. Offline: no cluster is contacted. Namespace
+prefix, storage class, volume size and image pull secrets come from the region's config.`;
+
+/** `wharf render`: the manifests of a service as YAML, for review and GitOps. */
+export function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const { values } = parseArgs({
+    args,
+    options: {
+      project: { type: 'string' },
+      app: { type: 'string' },
+      file: { type: 'string', short: 'f' },
+      config: { type: 'string', short: 'c' },
+      region: { type: 'string' },
+    },
+  });
+  const { project, app, file } = values;
+  if (!project || !app || !file) throw new Error(RENDER_USAGE);
+  if (!Value.Check(ProjectName, project)) throw new Error(`--project "${project}" must match ${NAME_PATTERNS.dnsLabel} (1..30 characters)`);
+  if (!Value.Check(AppName, app)) throw new Error(`--app "${app}" must match ${NAME_PATTERNS.app} (1..30 characters)`);
+
+  const config = loadConfig(env, values.config ?? env.WHARF_CONFIG);
+  const region = values.region === undefined ? config.regions[0] : config.regions.find((candidate) => candidate.name === values.region);
+  if (!region) throw new Error(`the config has no region "${values.region}"`);
+
+  const input = readServiceFile(file);
+  const policy = regionPolicy(region);
+  const now = new Date().toISOString();
+  const key = { region: region.name, project, app, service: input.name };
+  const { state } = createService(key, input, policy, { uid: randomUUID(), now });
+  const spec = policy.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
+  const manifests = render(workloadOf(state, { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(region.kubernetes));
+  return manifestList(manifests).map((object) => stringify(object, { aliasDuplicateObjects: false })).join('---\n');
+}
+
+function readServiceFile(file: string): ServiceCreate {
+  let body: unknown;
+  try {
+    body = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  const firstError = [...Value.Errors(ServiceCreate, body)][0];
+  if (firstError) throw new Error(`${file}: ${firstError.instancePath || '/'} ${firstError.message}`);
+  return body as ServiceCreate;
+}

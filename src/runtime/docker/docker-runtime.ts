@@ -1,0 +1,149 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import type { ServiceKey } from '../../domain/keys.js';
+import type { ObservedService } from '../../domain/observed.js';
+import type { Operation, PodSpec } from '../../domain/plan.js';
+import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
+import { engineMessage, isConnectionError, statusOf } from './client.js';
+import { EngineWatch, type WatchOptions } from './engine-watch.js';
+import { LABEL } from './labels.js';
+import { ProjectNetworks } from './network.js';
+import { PodCache, podId } from './pod-cache.js';
+import { PodCreation } from './pod-creation.js';
+import type { PodSettings } from './pod-spec.js';
+
+export interface DockerRuntimeOptions extends WatchOptions {
+  /** Where the engine listens, for the start-up log and the region listing. */
+  address: string;
+  region: string;
+  sandboxImage: string;
+  publishPorts: boolean;
+  stopGraceSeconds: number;
+}
+
+/**
+ * Pods on one Docker host (DESIGN.md §2 "Docker mapping"): a sandbox container holding the network
+ * namespace plus one container per spec container. Reads come from the cache that `EngineWatch`
+ * keeps; `execute` updates the cache itself before it resolves, so the next plan sees its effect.
+ */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  /** Docker has no workload object: Wharf's plan rolls pods out one by one. */
+  readonly rollouts = 'wharf' as const;
+  readonly description: string;
+  private readonly cache = new PodCache();
+  private readonly networks: ProjectNetworks;
+  private readonly watch: EngineWatch;
+  private readonly creations = new Map<string, PodCreation>();
+  private onChange: (key: ServiceKey) => void = () => {};
+  private hostCpus = 1;
+
+  constructor(private readonly docker: Docker, private readonly options: DockerRuntimeOptions, private readonly log: Logger) {
+    this.description = `docker: pods are containers of the Docker engine at ${options.address}`;
+    this.networks = new ProjectNetworks(docker, options.region);
+    this.watch = new EngineWatch(docker, options.region, this.cache, (keys) => keys.forEach((key) => this.onChange(key)), () => this.onConnect(), log, options);
+  }
+
+  async start(onChange: (key: ServiceKey) => void): Promise<void> {
+    this.onChange = onChange;
+    await this.watch.start();
+  }
+
+  async close(): Promise<void> {
+    this.watch.close();
+    await Promise.all([...this.creations.values()].map((creation) => creation.cancel()));
+  }
+
+  observe(key: ServiceKey): ObservedService {
+    return { known: this.watch.connected, pods: this.cache.views(key) };
+  }
+
+  observedKeys(): ServiceKey[] {
+    return this.cache.keys();
+  }
+
+  async execute(operation: Operation): Promise<void> {
+    if (!this.watch.connected) throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} does not answer`);
+    try {
+      switch (operation.action) {
+        case 'create':
+          return this.createPod(operation.pod);
+        case 'remove':
+          return await this.removePod(operation.key, operation.pod);
+        default:
+          throw new Error(`the Docker runtime rolls pods out itself; it cannot ${operation.action} a workload`);
+      }
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      this.watch.lost(error);
+      throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} does not answer: ${engineMessage(error)}`);
+    }
+  }
+
+  /** Shows the pod pending at once and creates it in the background (see PodCreation). */
+  private createPod(spec: PodSpec): void {
+    const id = podId(spec.key, spec.name);
+    if (this.creations.has(id)) throw new Error(`pod ${spec.name} is already being created`);
+    const creationTime = new Date().toISOString();
+    this.cache.setProgress({ spec, creationTime, reason: 'ContainerCreating', message: '' });
+    this.onChange(spec.key);
+    const creation = new PodCreation(spec, {
+      docker: this.docker,
+      networks: this.networks,
+      settings: () => this.podSettings(),
+      listPod: (pod) => this.watch.listPod(pod.key, pod.name),
+      report: (pod, reason, message) => {
+        if (this.creations.get(id) !== creation) return;
+        this.cache.setProgress({ spec: pod, creationTime, reason, message });
+        this.onChange(pod.key);
+      },
+      settle: (pod, containers) => {
+        this.creations.delete(id);
+        this.cache.settle(pod.key, pod.name, containers);
+        this.onChange(pod.key);
+      },
+    });
+    this.creations.set(id, creation);
+  }
+
+  /**
+   * Stops the pod's containers with SIGTERM and their grace period (Docker kills at its end), then
+   * removes them and the sandbox. A creation under way stops first, so nothing it makes survives.
+   */
+  private async removePod(key: ServiceKey, name: string): Promise<void> {
+    const id = podId(key, name);
+    const creation = this.creations.get(id);
+    this.creations.delete(id);
+    await creation?.cancel();
+    const containers = await this.watch.listPod(key, name);
+    const isSandbox = (labels: Record<string, string>): boolean => labels[LABEL.role] === 'sandbox';
+    const apps = containers.filter((container) => !isSandbox(container.labels));
+    await Promise.all(apps.map((container) => this.stopAndRemove(container.id)));
+    await Promise.all(containers.filter((container) => isSandbox(container.labels)).map((container) => this.stopAndRemove(container.id)));
+    this.cache.remove(key, name);
+    this.onChange(key);
+  }
+
+  private async stopAndRemove(id: string): Promise<void> {
+    const container = this.docker.getContainer(id);
+    // 304: already stopped; 404: already gone; 409: a removal is already under way.
+    const tolerate = (codes: number[]) => (error: unknown): void => {
+      if (!codes.includes(statusOf(error) ?? 0)) throw error;
+    };
+    await container.stop({ t: this.options.stopGraceSeconds }).catch(tolerate([304, 404]));
+    await container.remove({ force: true }).catch(tolerate([404, 409]));
+  }
+
+  private podSettings(): PodSettings {
+    const { region, sandboxImage, publishPorts, stopGraceSeconds } = this.options;
+    return { region, sandboxImage, publishPorts, stopGraceSeconds, hostCpus: this.hostCpus };
+  }
+
+  /** A (re)connected engine may be another daemon: networks may be gone, the CPU count changed. */
+  private async onConnect(): Promise<void> {
+    this.networks.forget();
+    const info = (await this.docker.info()) as { NCPU?: number; ServerVersion?: string };
+    this.hostCpus = info.NCPU ?? 1;
+    this.log.info({ version: info.ServerVersion, cpus: this.hostCpus }, 'connected to the Docker engine');
+  }
+}

@@ -1,0 +1,184 @@
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import { keyString, type ServiceKey } from '../../domain/keys.js';
+import { engineMessage, isConnectionError } from './client.js';
+import { keyOfLabels, LABEL, podFilter, regionFilter } from './labels.js';
+import { podId, type PodCache } from './pod-cache.js';
+import { factsOf, type ContainerFacts } from './pod-status.js';
+
+export interface WatchOptions {
+  /** A full listing this often repairs whatever events were missed. */
+  resyncIntervalMs: number;
+  /** While the engine is unreachable, try again this often. */
+  reconnectIntervalMs: number;
+}
+
+// Container events that change what a pod looks like; exec_*, attach, top, … do not.
+const STATE_EVENTS = new Set(['create', 'start', 'restart', 'die', 'destroy', 'pause', 'unpause', 'oom', 'rename']);
+
+// Events come in bursts (create, start; die, destroy): one listing of the pod after the burst.
+const EVENT_SETTLE_MS = 20;
+
+/**
+ * Keeps a region's pod cache fresh: subscribes to the engine's `/events` (filtered by the region's
+ * label) before listing every Wharf container, so nothing falls between the two; re-lists a pod
+ * whenever an event touches it, everything periodically, and reconnects when the stream ends
+ * (dockerd restarted). `notify` gets every service whose pods changed, all of them on a (dis)connect.
+ */
+export class EngineWatch {
+  private connectedNow = false;
+  private events: NodeJS.ReadableStream | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly pendingRefresh = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly region: string,
+    private readonly cache: PodCache,
+    private readonly notify: (keys: ServiceKey[]) => void,
+    private readonly onConnect: () => Promise<void>,
+    private readonly log: Logger,
+    private readonly options: WatchOptions,
+  ) {}
+
+  get connected(): boolean {
+    return this.connectedNow;
+  }
+
+  /** Connects if the engine answers; otherwise keeps trying in the background (the region is `unknown` meanwhile). */
+  async start(): Promise<void> {
+    await this.connect();
+    this.resyncTimer = setInterval(() => void this.resync(), this.options.resyncIntervalMs);
+    this.resyncTimer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.resyncTimer);
+    clearTimeout(this.reconnectTimer);
+    for (const timer of this.pendingRefresh.values()) clearTimeout(timer);
+    this.dropStream();
+  }
+
+  async listPod(key: ServiceKey, pod: string): Promise<ContainerFacts[]> {
+    const listed = await this.docker.listContainers({ all: true, filters: { label: podFilter(key, pod) } });
+    return listed.map(factsOf);
+  }
+
+  /** The engine stopped answering: the cache is no longer trustworthy until a reconnect re-lists. */
+  lost(error: unknown): void {
+    if (this.closed || !this.connectedNow) return;
+    this.log.warn({ err: error }, 'lost the Docker engine; reconnecting');
+    this.connectedNow = false;
+    this.dropStream();
+    this.notify(this.cache.keys());
+    this.scheduleReconnect(0);
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      const stream = await this.docker.getEvents({ filters: { type: ['container'], label: regionFilter(this.region) } });
+      this.events = stream;
+      this.readEvents(stream);
+      await this.onConnect();
+      const before = this.cache.keys();
+      await this.listAll();
+      this.connectedNow = true;
+      this.log.info('watching the Docker engine');
+      this.notify(uniqueKeys([...before, ...this.cache.keys()]));
+    } catch (error) {
+      this.dropStream();
+      if (this.closed) return;
+      this.log.warn({ err: engineMessage(error) }, 'the Docker engine does not answer; trying again');
+      this.scheduleReconnect(this.options.reconnectIntervalMs);
+    }
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.connect(), delayMs);
+  }
+
+  private dropStream(): void {
+    const stream = this.events as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
+    this.events = undefined;
+    stream?.removeAllListeners();
+    stream?.on('error', () => {}); // a destroyed socket may still report its reset
+    stream?.destroy?.();
+  }
+
+  private readEvents(stream: NodeJS.ReadableStream): void {
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line) this.onEvent(JSON.parse(line) as EngineEvent);
+      }
+    });
+    const ended = (error?: unknown): void => {
+      if (this.events === stream) this.lost(error ?? new Error('the Docker event stream ended'));
+    };
+    stream.on('end', () => ended());
+    stream.on('close', () => ended());
+    stream.on('error', ended);
+  }
+
+  private onEvent(event: EngineEvent): void {
+    if (!STATE_EVENTS.has(event.Action ?? '')) return;
+    const labels = event.Actor?.Attributes ?? {};
+    const key = keyOfLabels(labels);
+    const pod = labels[LABEL.pod];
+    // A pod being created is listed by its creation once done, which covers the events meanwhile.
+    if (!key || !pod || this.cache.isCreating(key, pod)) return;
+    const id = podId(key, pod);
+    if (this.pendingRefresh.has(id)) return;
+    this.pendingRefresh.set(id, setTimeout(() => {
+      this.pendingRefresh.delete(id);
+      void this.refreshPod(key, pod);
+    }, EVENT_SETTLE_MS));
+  }
+
+  private async refreshPod(key: ServiceKey, pod: string): Promise<void> {
+    const since = this.cache.mark();
+    try {
+      const facts = await this.listPod(key, pod);
+      this.notify(this.cache.applyListing(since, facts, { key, name: pod }));
+    } catch (error) {
+      this.onListingError(error);
+    }
+  }
+
+  private async listAll(): Promise<void> {
+    const since = this.cache.mark();
+    const listed = await this.docker.listContainers({ all: true, filters: { label: regionFilter(this.region) } });
+    this.notify(this.cache.applyListing(since, listed.map(factsOf)));
+  }
+
+  private async resync(): Promise<void> {
+    if (!this.connectedNow) return;
+    try {
+      await this.listAll();
+    } catch (error) {
+      this.onListingError(error);
+    }
+  }
+
+  private onListingError(error: unknown): void {
+    if (isConnectionError(error)) this.lost(error);
+    else this.log.warn({ err: engineMessage(error) }, 'listing Wharf containers failed');
+  }
+}
+
+interface EngineEvent {
+  Action?: string;
+  Actor?: { Attributes?: Record<string, string> };
+}
+
+function uniqueKeys(keys: ServiceKey[]): ServiceKey[] {
+  return [...new Map(keys.map((key) => [keyString(key), key])).values()];
+}

@@ -1,0 +1,36 @@
+import type Docker from 'dockerode';
+import { engineMessage, statusOf } from './client.js';
+
+/** An image could not be pulled; `message` is the registry's or engine's reason. */
+export class ImagePullError extends Error {
+  constructor(readonly image: string, cause: string) {
+    super(`failed to pull image "${image}": ${cause}`);
+    this.name = 'ImagePullError';
+  }
+}
+
+/** True when the engine refused to create a container because its image is not on the host. */
+export function isMissingImage(error: unknown): boolean {
+  return statusOf(error) === 404 && /no such image/i.test(engineMessage(error));
+}
+
+/**
+ * Pulls an image, resolving once it is on the host. The engine answers a pull with a stream of
+ * progress lines and reports most failures (unknown tag, registry unreachable) inside that stream
+ * rather than as an HTTP error, so every line is read for an `error`.
+ */
+export async function pullImage(docker: Docker, image: string): Promise<void> {
+  let progress: NodeJS.ReadableStream;
+  try {
+    progress = await docker.pull(image);
+  } catch (error) {
+    throw new ImagePullError(image, engineMessage(error));
+  }
+  const lines = await new Promise<Array<{ error?: string }>>((resolve, reject) => {
+    docker.modem.followProgress(progress, (error: Error | null, output: Array<{ error?: string }>) =>
+      error ? reject(new ImagePullError(image, error.message)) : resolve(output),
+    );
+  });
+  const failure = lines.find((line) => line.error);
+  if (failure) throw new ImagePullError(image, failure.error!);
+}

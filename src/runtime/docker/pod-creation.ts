@@ -1,0 +1,141 @@
+import type Docker from 'dockerode';
+import type { PodSpec } from '../../domain/plan.js';
+import { engineMessage, isConnectionError } from './client.js';
+import { ImagePullError, isMissingImage, pullImage } from './images.js';
+import { LABEL } from './labels.js';
+import type { ProjectNetworks } from './network.js';
+import type { ContainerFacts } from './pod-status.js';
+import { containerOptions, sandboxOptions, type PodSettings } from './pod-spec.js';
+import { ensureVolume } from './volumes.js';
+
+export interface CreationContext {
+  docker: Docker;
+  networks: ProjectNetworks;
+  settings: () => PodSettings;
+  listPod: (spec: PodSpec) => Promise<ContainerFacts[]>;
+  /** The creation is stuck for `reason` and will try again. */
+  report: (spec: PodSpec, reason: string, message: string) => void;
+  /** Every container runs (as far as the engine said when listed). */
+  settle: (spec: PodSpec, containers: ContainerFacts[]) => void;
+}
+
+// Like kubelet's image back-off, shorter: a fixed tag often appears within seconds of a push.
+const BACKOFF = { baseMs: 1000, maxMs: 30_000 };
+
+/** A step failed for a reason the pod's status shows (Kubernetes' waiting reasons). */
+class StepError extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Creates one pod in the background and owns retrying it: the plan never re-issues a create for a
+ * pod the cache shows, so an image that cannot be pulled or a container that cannot start is
+ * retried here with backoff, the pod pending with the reason, until it runs or is removed.
+ * Every attempt after the first starts from what the engine has for the pod, so it resumes.
+ */
+export class PodCreation {
+  readonly done: Promise<void>;
+  private cancelled = false;
+  private readonly wake = new AbortController();
+
+  constructor(private readonly spec: PodSpec, private readonly context: CreationContext) {
+    this.done = this.run();
+  }
+
+  /** Stops after the engine call under way, so the caller can then remove everything created. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    this.wake.abort();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    for (let attempt = 0; !this.cancelled; attempt++) {
+      try {
+        const existing = attempt === 0 ? [] : await this.context.listPod(this.spec);
+        await this.createMissing(existing);
+        const containers = await this.context.listPod(this.spec);
+        if (!this.cancelled) this.context.settle(this.spec, containers);
+        return;
+      } catch (error) {
+        if (this.cancelled) return;
+        this.context.networks.forget(this.spec.key.project);
+        const delayMs = Math.min(BACKOFF.baseMs * 2 ** attempt, BACKOFF.maxMs);
+        const { reason, message } = failureOf(error);
+        this.context.report(this.spec, reason, message);
+        await sleep(delayMs, this.wake.signal);
+        if (reason === 'ErrImagePull') this.context.report(this.spec, 'ImagePullBackOff', `Back-off pulling image: ${message}`);
+      }
+    }
+  }
+
+  private async createMissing(existing: ContainerFacts[]): Promise<void> {
+    const { docker, networks } = this.context;
+    const settings = this.context.settings();
+    const { key } = this.spec;
+    const network = await step('CreatePodSandboxError', () => networks.ensure(key.project));
+    const volumes = new Set(this.spec.containers.flatMap((container) => container.volumeMounts.map((mount) => mount.volumeName)));
+    for (const volume of volumes) await step('CreateContainerError', () => ensureVolume(docker, settings.region, key.project, volume));
+
+    const sandboxId = await this.ensureRunning(existing, 'sandbox', sandboxOptions(this.spec, network, settings));
+    for (const container of this.spec.containers) {
+      await this.ensureRunning(existing, container.name, containerOptions(this.spec, container, sandboxId, settings));
+    }
+  }
+
+  /** Creates (pulling its image if missing) and starts one container unless it already runs; returns its id. */
+  private async ensureRunning(existing: ContainerFacts[], role: string, options: Docker.ContainerCreateOptions): Promise<string> {
+    if (this.cancelled) throw new StepError('Cancelled', 'the pod is being removed');
+    const { docker } = this.context;
+    let found = existing.find((facts) => (facts.labels[LABEL.role] === 'sandbox' ? 'sandbox' : facts.labels[LABEL.container]) === role);
+    if (found && found.labels[LABEL.templateHash] !== this.spec.templateHash) {
+      // Left by an earlier pod of the same name: never adopt a container of another template.
+      await docker.getContainer(found.id).remove({ force: true });
+      found = undefined;
+    }
+    const id = found?.id ?? (await step('CreateContainerError', () => this.create(options))).id;
+    if (found?.state !== 'running' && found?.state !== 'restarting') {
+      await step('RunContainerError', () => docker.getContainer(id).start());
+    }
+    return id;
+  }
+
+  private async create(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    const { docker } = this.context;
+    try {
+      return await docker.createContainer(options);
+    } catch (error) {
+      if (!isMissingImage(error)) throw error;
+      await pullImage(docker, options.Image!);
+      return docker.createContainer(options);
+    }
+  }
+}
+
+/** Runs one engine call, labelling its failure with the reason the pod will show. */
+async function step<T>(reason: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof StepError || isConnectionError(error)) throw error;
+    throw new StepError(error instanceof ImagePullError ? 'ErrImagePull' : reason, engineMessage(error));
+  }
+}
+
+function failureOf(error: unknown): { reason: string; message: string } {
+  if (error instanceof StepError) return { reason: error.reason, message: error.message };
+  if (isConnectionError(error)) return { reason: 'EngineUnavailable', message: `the Docker engine did not answer: ${engineMessage(error)}` };
+  return { reason: 'CreateContainerError', message: engineMessage(error) };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,82 @@
+import type Docker from 'dockerode';
+import type { Container } from '../../api/schemas/microservice.js';
+import type { PodSpec } from '../../domain/plan.js';
+import { containerLabels, containerName, sandboxLabels, sandboxName, volumeName } from './labels.js';
+
+export interface PodSettings {
+  region: string;
+  sandboxImage: string;
+  publishPorts: boolean;
+  /** SIGTERM, then this long before Docker kills the process. */
+  stopGraceSeconds: number;
+  /** The host's CPUs: Docker refuses a NanoCpus limit above them. */
+  hostCpus: number;
+}
+
+// Shared by the sandbox and the containers. `always` restarts a crashed process (like a Kubernetes
+// pod's restartPolicy Always) and brings pods back when dockerd restarts. `Init` runs Docker's tiny
+// init as PID 1: it forwards SIGTERM to the process, which a PID 1 (`sleep`, `httpd`) would ignore,
+// so a pod stops within the grace period instead of being killed at its end. Nothing here is
+// privileged, shares the host's network or mounts a host path.
+const COMMON_HOST_CONFIG: Docker.HostConfig = { RestartPolicy: { Name: 'always' }, Init: true, Privileged: false };
+
+/**
+ * The sandbox holds the pod's network namespace: it joins the project network under the service's
+ * aliases and publishes the ports. It runs its image's own command (pause's `/pause`, or whatever
+ * the configured image does), so any image that sleeps forever by default can be the sandbox.
+ */
+export function sandboxOptions(spec: PodSpec, network: string, settings: PodSettings): Docker.ContainerCreateOptions {
+  const { key } = spec;
+  const exposed = Object.fromEntries(spec.ports.map((port) => [`${port.port}/${port.protocol.toLowerCase()}`, {}]));
+  return {
+    name: sandboxName(key, spec.name),
+    Image: settings.sandboxImage,
+    Hostname: spec.name,
+    Labels: sandboxLabels(settings.region, spec),
+    ExposedPorts: exposed,
+    StopSignal: 'SIGTERM',
+    StopTimeout: settings.stopGraceSeconds,
+    HostConfig: {
+      ...COMMON_HOST_CONFIG,
+      NetworkMode: network,
+      // An empty HostPort asks Docker for a random free port.
+      PortBindings: settings.publishPorts ? Object.fromEntries(Object.keys(exposed).map((port) => [port, [{ HostPort: '' }]])) : {},
+    },
+    NetworkingConfig: {
+      EndpointsConfig: { [network]: { Aliases: [`${key.service}.${key.app}`, `${key.app}-${key.service}`] } },
+    },
+  };
+}
+
+/**
+ * One spec container in the sandbox's network namespace. `command` replaces the image's
+ * entrypoint and `args` its command, as in Kubernetes. Limits are the resource spec's, per
+ * container (the seed's "容器资源规格").
+ * Not yet resolved: `configMap` envs and `configs` mounts (ConfigMaps are a later issue).
+ */
+export function containerOptions(spec: PodSpec, container: Container, sandboxId: string, settings: PodSettings): Docker.ContainerCreateOptions {
+  const { key } = spec;
+  return {
+    name: containerName(key, spec.name, container.name),
+    Image: container.image,
+    ...(container.command.length > 0 ? { Entrypoint: container.command } : {}),
+    ...(container.args.length > 0 ? { Cmd: container.args } : {}),
+    ...(container.workingDir ? { WorkingDir: container.workingDir } : {}),
+    Env: container.envs.filter((env) => env.type !== 'configMap').map((env) => `${env.name}=${env.value}`),
+    Labels: containerLabels(settings.region, spec, container.name),
+    StopSignal: 'SIGTERM',
+    StopTimeout: settings.stopGraceSeconds,
+    HostConfig: {
+      ...COMMON_HOST_CONFIG,
+      NetworkMode: `container:${sandboxId}`,
+      NanoCpus: Math.round(Math.min(spec.resources.cpu, settings.hostCpus) * 1e9),
+      Memory: spec.resources.memoryMb * 1024 * 1024,
+      Mounts: container.volumeMounts.map((mount) => ({
+        Type: 'volume' as const,
+        Source: volumeName(key.project, mount.volumeName),
+        Target: mount.mountPath,
+        ReadOnly: mount.readOnly,
+      })),
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import type Docker from 'dockerode';
+import type { ContainerStatus } from '../../api/schemas/microservice.js';
+import type { HostPort, ObservedPod } from '../../domain/observed.js';
+import type { PodSpec } from '../../domain/plan.js';
+import { LABEL, type Labels } from './labels.js';
+
+/** What Wharf keeps of one container: the fields of Docker's container list it needs. */
+export interface ContainerFacts {
+  id: string;
+  labels: Labels;
+  /** Docker's state: created, running, restarting, paused, exited, dead or removing. */
+  state: string;
+  /** Docker's sentence for it, such as "Exited (1) 3 seconds ago". */
+  status: string;
+  /** Unix seconds. */
+  created: number;
+  hostPorts: HostPort[];
+}
+
+export function factsOf(info: Docker.ContainerInfo): ContainerFacts {
+  const hostPorts = new Map<string, HostPort>();
+  for (const port of info.Ports ?? []) {
+    if (!port.PublicPort) continue;
+    const protocol = port.Type === 'udp' ? 'UDP' : 'TCP';
+    // IPv4 and IPv6 bindings of one port are one entry.
+    hostPorts.set(`${port.PrivatePort}/${protocol}`, { port: port.PrivatePort, protocol, hostPort: port.PublicPort });
+  }
+  return {
+    id: info.Id,
+    labels: info.Labels ?? {},
+    state: info.State,
+    status: info.Status,
+    created: info.Created,
+    hostPorts: [...hostPorts.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)),
+  };
+}
+
+/** A pod the driver is still creating: its spec and where the creation stands. */
+export interface PodProgress {
+  spec: PodSpec;
+  creationTime: string;
+  /** ContainerCreating, ErrImagePull, ImagePullBackOff, CreateContainerError, RunContainerError. */
+  reason: string;
+  message: string;
+}
+
+/** A pod being created: pending, every container waiting for the same reason. */
+export function progressView(progress: PodProgress): ObservedPod {
+  const { spec, reason, message } = progress;
+  return {
+    name: spec.name,
+    serviceUid: spec.serviceUid,
+    revision: spec.revision,
+    templateHash: spec.templateHash,
+    status: { phase: 'pending', reason, message },
+    containerStatuses: spec.containers.map((container) => ({ name: container.name, state: 'waiting', reason, message })),
+    ready: false,
+    creationTime: progress.creationTime,
+  };
+}
+
+/**
+ * A pod from its containers, in Kubernetes' vocabulary. With restart policy `always`, Docker
+ * restarts a crashed process itself (state `restarting` meanwhile); a container left `exited`,
+ * `created` or missing will not run again on its own, so the pod has failed and the plan replaces it.
+ */
+export function podView(name: string, containers: ContainerFacts[]): ObservedPod {
+  const sandbox = containers.find((container) => container.labels[LABEL.role] === 'sandbox');
+  const labels = (sandbox ?? containers[0]!).labels;
+  const byName = new Map(containers.filter((c) => c !== sandbox).map((c) => [c.labels[LABEL.container] ?? '', c]));
+  const names = sandbox ? (labels[LABEL.containers] ?? '').split(',').filter(Boolean) : [...byName.keys()];
+  const containerStatuses = names.map((container) => containerStatus(container, byName.get(container)));
+
+  const status = podStatus(sandbox, containerStatuses, [...byName.values()]);
+  return {
+    name,
+    serviceUid: labels[LABEL.serviceUid] ?? '',
+    revision: Number(labels[LABEL.revision] ?? 0),
+    templateHash: labels[LABEL.templateHash] ?? '',
+    containerStatuses,
+    creationTime: new Date((sandbox ?? containers[0]!).created * 1000).toISOString(),
+    status,
+    ready: status.phase === 'running',
+    ...(sandbox && sandbox.hostPorts.length > 0 ? { hostPorts: sandbox.hostPorts } : {}),
+  };
+}
+
+function podStatus(
+  sandbox: ContainerFacts | undefined,
+  statuses: ContainerStatus[],
+  containers: ContainerFacts[],
+): ObservedPod['status'] {
+  if (!sandbox) return { phase: 'failed', reason: 'SandboxMissing', message: 'the sandbox container was removed outside Wharf' };
+  if (sandbox.state !== 'running' && sandbox.state !== 'restarting') {
+    return { phase: 'failed', reason: 'SandboxNotRunning', message: `sandbox: ${sandbox.status}` };
+  }
+  const stuck = statuses.find((status) => status.state === 'unknown' || status.reason === 'ContainerCreating');
+  if (stuck) {
+    // Creation is the driver's job and no creation is under way: this pod will not complete.
+    const reason = stuck.state === 'unknown' ? stuck.reason : 'ContainerNotStarted';
+    return { phase: 'failed', reason, message: `container ${stuck.name}: ${stuck.message}` };
+  }
+  const terminated = statuses.filter((status) => status.state === 'terminated');
+  if (terminated.length > 0) {
+    const succeeded = terminated.length === statuses.length && containers.every((c) => exitCode(c.status) === 0);
+    const first = terminated[0]!;
+    return { phase: succeeded ? 'succeeded' : 'failed', reason: first.reason, message: `container ${first.name}: ${first.message}` };
+  }
+  if (sandbox.state === 'restarting') return { phase: 'pending', reason: 'SandboxRestarting', message: `sandbox: ${sandbox.status}` };
+  const waiting = statuses.find((status) => status.state === 'waiting');
+  if (waiting) return { phase: 'pending', reason: waiting.reason, message: `container ${waiting.name}: ${waiting.message}` };
+  return { phase: 'running', reason: '', message: '' };
+}
+
+function containerStatus(name: string, facts: ContainerFacts | undefined): ContainerStatus {
+  if (!facts) return { name, state: 'unknown', reason: 'ContainerMissing', message: 'the container was removed outside Wharf' };
+  const message = facts.status;
+  switch (facts.state) {
+    case 'running':
+      return { name, state: 'running', reason: '', message: '' };
+    case 'restarting':
+      return { name, state: 'waiting', reason: 'CrashLoopBackOff', message };
+    case 'created':
+      return { name, state: 'waiting', reason: 'ContainerCreating', message };
+    case 'paused':
+      return { name, state: 'waiting', reason: 'Paused', message };
+    case 'exited':
+    case 'dead':
+      return { name, state: 'terminated', reason: exitCode(message) === 0 ? 'Completed' : 'Error', message };
+    default:
+      return { name, state: 'terminated', reason: 'Removing', message };
+  }
+}
+
+/** The exit code in Docker's status sentence ("Exited (137) 2 seconds ago"), if any. */
+function exitCode(status: string): number | undefined {
+  const match = /^Exited \((-?\d+)\)/.exec(status);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,196 @@
+import type { KubernetesListObject, KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { ServiceType } from '../../api/schemas/microservice.js';
+import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
+import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
+import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
+import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
+import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
+import { applyManifests, deleteServiceObjects } from './apply.js';
+import { ServiceIndexedCache, type CacheEntry } from './cache.js';
+import { keyOfObject, MANAGED_SELECTOR, namespaceName } from './labels.js';
+import { Reflector } from './reflector.js';
+import { render } from './render.js';
+import type { KubernetesSettings } from './settings.js';
+import { toObservedPod, toObservedWorkload } from './status.js';
+
+export interface KubernetesRuntimeOptions {
+  region: string;
+  settings: KubernetesSettings;
+  api: KubernetesApi;
+  log: Logger;
+  /** Between failed lists and watches. */
+  backoff?: { baseDelayMs: number; maxDelayMs: number };
+  watchTimeoutSeconds?: number;
+}
+
+/** Where a workload is, so stop/start/scale can address it. */
+interface WorkloadEntry {
+  namespace: string;
+  name: string;
+  observed: ObservedWorkload;
+}
+
+/**
+ * A cluster as a region: Deployments and StatefulSets roll pods out (`rollouts: 'engine'`),
+ * watches on them and on their pods keep the cache fresh.
+ */
+export class KubernetesRuntime implements Runtime {
+  readonly kind = 'kubernetes' as const;
+  readonly rollouts = 'engine' as const;
+  readonly description: string;
+  private readonly workloads: Record<ServiceType, ServiceIndexedCache<WorkloadEntry>> = {
+    stateless: new ServiceIndexedCache(),
+    stateful: new ServiceIndexedCache(),
+  };
+  private readonly pods = new ServiceIndexedCache<ObservedPod>();
+  private readonly reflectors: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
+  private readonly synced = new Map<object, boolean>();
+  private readonly appliedNamespaces = new Set<string>();
+  private onChange: (key: ServiceKey) => void = () => {};
+
+  constructor(private readonly options: KubernetesRuntimeOptions) {
+    this.description = `kubernetes: cluster ${options.api.server}, project p in namespace ${options.settings.namespacePrefix}p`;
+  }
+
+  async start(onChange: (key: ServiceKey) => void): Promise<void> {
+    this.onChange = onChange;
+    const { api } = this.options;
+    this.reflectors.push(
+      this.reflect('deployments', () => api.listDeployments(MANAGED_SELECTOR), this.workloads.stateless, (object) => this.workloadEntry(object)),
+      this.reflect('statefulsets', () => api.listStatefulSets(MANAGED_SELECTOR), this.workloads.stateful, (object) => this.workloadEntry(object)),
+      this.reflect('pods', () => api.listPods(MANAGED_SELECTOR), this.pods, (object) => this.podEntry(object)),
+    );
+    await Promise.all(this.reflectors.map((reflector) => reflector.start()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.reflectors.map((reflector) => reflector.stop()));
+  }
+
+  observe(key: ServiceKey): ObservedService {
+    const workload = this.workloadOf(key);
+    return { known: this.known(), pods: this.pods.valuesOf(keyString(key)), ...(workload ? { workload: workload.entry.observed } : {}) };
+  }
+
+  observedKeys(): ServiceKey[] {
+    const ids = new Set([...this.workloads.stateless.keys(), ...this.workloads.stateful.keys(), ...this.pods.keys()]);
+    return [...ids].map(parseKey);
+  }
+
+  async execute(operation: Operation): Promise<void> {
+    try {
+      switch (operation.action) {
+        case 'apply':
+          return await this.apply(operation.workload);
+        case 'scale':
+          return await this.scale(operation.key, operation.replicas);
+        case 'delete':
+          return await this.delete(operation.key);
+        default:
+          throw new Error(`Kubernetes rolls pods out itself; Wharf does not ${describe(operation)}`);
+      }
+    } catch (error) {
+      // No HTTP answer at all: the API server is unreachable (an answer, 409 or 500, is retried as is).
+      if (statusOf(error) === undefined && isNetworkError(error)) {
+        throw new RuntimeUnavailableError(`the Kubernetes API server ${this.options.api.server} did not answer: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+  }
+
+  private async apply(spec: WorkloadSpec): Promise<void> {
+    const manifests = render(spec, this.options.settings);
+    const applied = await applyManifests(this.options.api, spec.key, spec.type, manifests, this.appliedNamespaces);
+    // What the API server answered is what a watch event will say: the next plan sees it at once.
+    this.notify(this.workloads[spec.type].put(this.workloadEntry(applied)));
+  }
+
+  private async scale(key: ServiceKey, replicas: number): Promise<void> {
+    const workload = this.workloadOf(key);
+    if (!workload) throw new Error(`no workload of ${keyString(key)} is observed yet`);
+    const { type, entry } = workload;
+    await this.options.api.scaleWorkload(type, entry.namespace, entry.name, replicas);
+    const scaled = { ...entry, observed: { ...entry.observed, replicas } };
+    this.notify(this.workloads[type].put({ id: objectId(entry.namespace, entry.name), key: keyString(key), value: scaled }));
+  }
+
+  private async delete(key: ServiceKey): Promise<void> {
+    const namespace = namespaceName(this.options.settings.namespacePrefix, key.project);
+    await deleteServiceObjects(this.options.api, namespace, key);
+    for (const cache of Object.values(this.workloads)) {
+      for (const entry of cache.valuesOf(keyString(key))) this.notify(cache.delete(objectId(entry.namespace, entry.name)));
+    }
+  }
+
+  private workloadOf(key: ServiceKey): { type: ServiceType; entry: WorkloadEntry } | undefined {
+    for (const type of ['stateless', 'stateful'] as const) {
+      const entry = this.workloads[type].valuesOf(keyString(key))[0];
+      if (entry) return { type, entry };
+    }
+    return undefined;
+  }
+
+  /** Every watch has listed and none has failed since: the cache can be trusted. */
+  private known(): boolean {
+    return this.reflectors.length > 0 && this.reflectors.every((reflector) => this.synced.get(reflector) === true);
+  }
+
+  private reflect<T extends KubernetesObject, V>(
+    resource: keyof typeof WATCH_PATHS,
+    list: () => Promise<KubernetesListObject<T>>,
+    cache: ServiceIndexedCache<V>,
+    entryOf: (object: T) => CacheEntry<V>,
+  ): Reflector<T> {
+    const reflector = new Reflector<T>({
+      resource,
+      path: WATCH_PATHS[resource],
+      list,
+      watch: this.options.api.watch,
+      labelSelector: MANAGED_SELECTOR,
+      onList: (items) => this.notify(cache.replace(items.map(entryOf))),
+      onEvent: (type, object) => {
+        const entry = entryOf(object);
+        this.notify(type === 'DELETED' ? cache.delete(entry.id) : cache.put(entry));
+      },
+      onSynced: (synced) => {
+        const wasKnown = this.known();
+        this.synced.set(reflector, synced);
+        // Every service's phase turns `unknown`, or back, with the cache's trust.
+        if (this.known() !== wasKnown) this.notify(this.observedKeys().map(keyString));
+      },
+      backoff: this.options.backoff ?? { baseDelayMs: 500, maxDelayMs: 30_000 },
+      watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+      log: this.options.log,
+    });
+    return reflector;
+  }
+
+  private workloadEntry(workload: Workload): CacheEntry<WorkloadEntry> {
+    const namespace = workload.metadata?.namespace ?? '';
+    const name = workload.metadata?.name ?? '';
+    return { id: objectId(namespace, name), key: this.keyOf(workload), value: { namespace, name, observed: toObservedWorkload(workload) } };
+  }
+
+  private podEntry(pod: V1Pod): CacheEntry<ObservedPod> {
+    return { id: objectId(pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''), key: this.keyOf(pod), value: toObservedPod(pod) };
+  }
+
+  private keyOf(object: KubernetesObject): string | undefined {
+    const key = keyOfObject(this.options.region, this.options.settings.namespacePrefix, object.metadata);
+    return key && keyString(key);
+  }
+
+  private notify(keys: string[]): void {
+    for (const id of keys) this.onChange(parseKey(id));
+  }
+}
+
+function objectId(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code);
+}

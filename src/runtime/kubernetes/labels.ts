@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { ServiceType } from '../../api/schemas/microservice.js';
+import type { ServiceKey } from '../../domain/keys.js';
+import { safeEncode } from '../../domain/template.js';
+
+/** Labels on every object Wharf applies; pods carry them through the workload's pod template. */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  project: 'wharf.io/project',
+  app: 'wharf.io/app',
+  service: 'wharf.io/service',
+  serviceUid: 'wharf.io/service-uid',
+} as const;
+
+export const ANNOTATIONS = {
+  revision: 'wharf.io/revision',
+  templateHash: 'wharf.io/template-hash',
+  /** On the workload: the ports its Service was applied with (`80/TCP,8080/UDP`), so a change is seen without watching Services. */
+  ports: 'wharf.io/ports',
+} as const;
+
+export const FIELD_MANAGER = 'wharf';
+
+/** Selects everything Wharf manages, in every namespace: what the watches list. */
+export const MANAGED_SELECTOR = `${LABELS.managedBy}=${FIELD_MANAGER}`;
+
+export function namespaceName(prefix: string, project: string): string {
+  return prefix + project;
+}
+
+/** Selects one service's objects inside its project's namespace. */
+export function serviceSelector(key: ServiceKey): string {
+  return `${LABELS.app}=${key.app},${LABELS.service}=${key.service}`;
+}
+
+/** `<app>-<service>`: the ClusterIP Service's name, so its address is `<app>-<service>.<namespace>.svc.cluster.local`. */
+export function serviceName(key: ServiceKey): string {
+  return `${key.app}-${key.service}`;
+}
+
+// A StatefulSet's pods carry the label `controller-revision-hash: <name>-<hash>`, and a label
+// value holds 63 characters, so Kubernetes' own tools keep StatefulSet names to 52.
+const MAX_STATEFULSET_NAME = 52;
+
+/** `<app>-<service>`; a StatefulSet name too long for its pods' labels is cut and made unique by a hash. */
+export function workloadName(key: ServiceKey, type: ServiceType): string {
+  const name = serviceName(key);
+  if (type === 'stateless' || name.length <= MAX_STATEFULSET_NAME) return name;
+  const hash = safeEncode(createHash('sha256').update(name).digest(), 5);
+  return `${name.slice(0, MAX_STATEFULSET_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+/** The service an object belongs to, from its labels; undefined for an object of another Wharf or namespace prefix. */
+export function keyOfObject(
+  region: string,
+  namespacePrefix: string,
+  metadata: { namespace?: string; labels?: Record<string, string> } | undefined,
+): ServiceKey | undefined {
+  const labels = metadata?.labels ?? {};
+  const project = labels[LABELS.project];
+  const app = labels[LABELS.app];
+  const service = labels[LABELS.service];
+  if (!project || !app || !service) return undefined;
+  if (metadata?.namespace !== namespaceName(namespacePrefix, project)) return undefined;
+  return { region, project, app, service };
+}

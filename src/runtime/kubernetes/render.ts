@@ -1,0 +1,193 @@
+import type {
+  KubernetesObject,
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1Namespace,
+  V1PersistentVolumeClaim,
+  V1PodTemplateSpec,
+  V1ResourceRequirements,
+  V1Service,
+  V1StatefulSet,
+  V1Volume,
+} from '@kubernetes/client-node';
+import type { Container } from '../../api/schemas/microservice.js';
+import type { WorkloadSpec } from '../../domain/plan.js';
+import { parseConfigMapRef } from '../../domain/validation.js';
+import { portsText } from '../../domain/workload-plan.js';
+import { ANNOTATIONS, FIELD_MANAGER, LABELS, namespaceName, serviceName, workloadName } from './labels.js';
+import type { KubernetesSettings } from './settings.js';
+
+/** The objects of one service, grouped by how the driver writes them. */
+export interface Manifests {
+  /** Applied on the project's first use. */
+  namespace: V1Namespace;
+  /** Created when absent and never changed or deleted afterwards: volumes hold data. */
+  volumeClaims: V1PersistentVolumeClaim[];
+  /** A Deployment for a stateless service, a StatefulSet for a stateful one. */
+  workload: V1Deployment | V1StatefulSet;
+  /** Absent when the service has no port: a ClusterIP Service needs at least one. */
+  service?: V1Service;
+}
+
+export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'defaultVolumeSize' | 'imagePullSecrets'>;
+
+/** DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload and the region's settings. */
+export function render(spec: WorkloadSpec, settings: RenderSettings): Manifests {
+  const namespace = namespaceName(settings.namespacePrefix, spec.key.project);
+  const projectLabels = { [LABELS.managedBy]: FIELD_MANAGER, [LABELS.project]: spec.key.project };
+  const selector = { [LABELS.app]: spec.key.app, [LABELS.service]: spec.key.service };
+  const labels = { ...projectLabels, ...selector, [LABELS.serviceUid]: spec.serviceUid };
+  const revision = { [ANNOTATIONS.revision]: String(spec.revision), [ANNOTATIONS.templateHash]: spec.templateHash };
+  const metadata = (name: string) => ({ name, namespace, labels });
+
+  const template = podTemplate(spec, settings, labels, revision);
+  const workloadMetadata = { ...metadata(workloadName(spec.key, spec.type)), annotations: { ...revision, [ANNOTATIONS.ports]: portsText(spec.ports) } };
+  const workload: V1Deployment | V1StatefulSet = spec.type === 'stateless'
+    ? {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: workloadMetadata,
+        spec: {
+          replicas: spec.replicas,
+          selector: { matchLabels: selector },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          // Revisions are Wharf's (its store), not ReplicaSet history: no old ReplicaSet is kept.
+          revisionHistoryLimit: 0,
+          template,
+        },
+      }
+    : {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: workloadMetadata,
+        spec: {
+          replicas: spec.replicas,
+          serviceName: serviceName(spec.key),
+          selector: { matchLabels: selector },
+          // With one replica a rolling update stops the old pod before the new one starts: one writer per volume.
+          updateStrategy: { type: 'RollingUpdate' },
+          template,
+        },
+      };
+
+  return {
+    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: projectLabels } },
+    volumeClaims: volumeNames(spec.containers).map((name) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace, labels: projectLabels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: settings.defaultVolumeSize } },
+        ...(settings.storageClass === undefined ? {} : { storageClassName: settings.storageClass }),
+      },
+    })),
+    workload,
+    ...(spec.ports.length === 0
+      ? {}
+      : {
+          service: {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: metadata(serviceName(spec.key)),
+            spec: {
+              type: 'ClusterIP',
+              selector,
+              ports: spec.ports.map((port) => ({
+                // Kubernetes requires a name on each port of a multi-port Service; `tcp-80` is unique per (port, protocol).
+                name: `${port.protocol.toLowerCase()}-${port.port}`,
+                protocol: port.protocol,
+                port: port.port,
+                targetPort: port.port,
+              })),
+            },
+          },
+        }),
+  };
+}
+
+/** Every object in the order `kubectl apply -f` needs them: namespace first. */
+export function manifestList(manifests: Manifests): KubernetesObject[] {
+  return [manifests.namespace, ...manifests.volumeClaims, manifests.workload, ...(manifests.service ? [manifests.service] : [])];
+}
+
+function podTemplate(
+  spec: WorkloadSpec,
+  settings: RenderSettings,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): V1PodTemplateSpec {
+  const volumes = volumeNames(spec.containers);
+  const configMaps = unique(spec.containers.flatMap((container) => container.configs.map((config) => config.configMapName)));
+  const podVolumes: V1Volume[] = [
+    ...volumes.map((claimName, i) => ({ name: `volume-${i}`, persistentVolumeClaim: { claimName } })),
+    ...configMaps.map((name, i) => ({ name: `config-${i}`, configMap: { name } })),
+  ];
+  const resources = containerResources(spec.resources);
+  return {
+    metadata: { labels, annotations },
+    spec: {
+      // Safe defaults: a workload gets no API credentials, no host namespace and no Service env variables.
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      hostNetwork: false,
+      hostPID: false,
+      hostIPC: false,
+      ...(settings.imagePullSecrets.length === 0 ? {} : { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) }),
+      containers: spec.containers.map((container) => renderContainer(container, resources, volumes, configMaps)),
+      ...(podVolumes.length === 0 ? {} : { volumes: podVolumes }),
+    },
+  };
+}
+
+function renderContainer(container: Container, resources: V1ResourceRequirements, volumes: string[], configMaps: string[]): V1Container {
+  const volumeMounts = [
+    ...container.volumeMounts.map((mount) => ({
+      name: `volume-${volumes.indexOf(mount.volumeName)}`,
+      mountPath: mount.mountPath,
+      readOnly: mount.readOnly,
+    })),
+    ...container.configs.map((config) => ({
+      name: `config-${configMaps.indexOf(config.configMapName)}`,
+      mountPath: config.mountPath,
+      readOnly: true,
+    })),
+  ];
+  return {
+    name: container.name,
+    image: container.image,
+    ...(container.workingDir === '' ? {} : { workingDir: container.workingDir }),
+    ...(container.command.length === 0 ? {} : { command: container.command }),
+    ...(container.args.length === 0 ? {} : { args: container.args }),
+    ...(container.envs.length === 0 ? {} : { env: container.envs.map(renderEnv) }),
+    ...(volumeMounts.length === 0 ? {} : { volumeMounts }),
+    resources,
+    securityContext: { allowPrivilegeEscalation: false, privileged: false },
+  };
+}
+
+function renderEnv(env: Container['envs'][number]): V1EnvVar {
+  if (env.type !== 'configMap') return { name: env.name, value: env.value };
+  const ref = parseConfigMapRef(env.value);
+  if (!ref) throw new Error(`env ${env.name}: "${env.value}" is not <configMapName>.<key>`);
+  // Not optional: until the ConfigMap and key exist the pod waits (CreateContainerConfigError), as DESIGN.md §3 asks.
+  return { name: env.name, valueFrom: { configMapKeyRef: { name: ref.configMap, key: ref.key } } };
+}
+
+/**
+ * The seed's specs are container specs (容器资源规格): each container gets the whole spec, as on
+ * Docker. Requests equal limits, which gives the pod the Guaranteed QoS class.
+ */
+function containerResources(resources: WorkloadSpec['resources']): V1ResourceRequirements {
+  const spec = { cpu: `${Math.round(resources.cpu * 1000)}m`, memory: `${resources.memoryMb}Mi` };
+  return { requests: spec, limits: spec };
+}
+
+function volumeNames(containers: Container[]): string[] {
+  return unique(containers.flatMap((container) => container.volumeMounts.map((mount) => mount.volumeName)));
+}
+
+function unique(names: string[]): string[] {
+  return [...new Set(names)];
+}

@@ -1,0 +1,97 @@
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { ContainerStatus, PodPhase, Port } from '../../api/schemas/microservice.js';
+import type { ObservedPod, ObservedWorkload } from '../../domain/observed.js';
+import type { Workload } from './api.js';
+import { ANNOTATIONS, LABELS } from './labels.js';
+
+// The seed's length limits of the pod object (status.reason/message 64, container reason/message 256).
+const POD_TEXT = 64;
+const CONTAINER_TEXT = 256;
+
+const PHASES: Record<string, PodPhase> = {
+  Pending: 'pending',
+  Running: 'running',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Unknown: 'unknown',
+};
+
+/** A Kubernetes pod in the seed's vocabulary; Wharf's labels and annotations tell its service and revision. */
+export function toObservedPod(pod: V1Pod): ObservedPod {
+  const terminating = pod.metadata?.deletionTimestamp !== undefined;
+  const ready = !terminating && (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
+  const statuses = new Map((pod.status?.containerStatuses ?? []).map((status) => [status.name, status]));
+  return {
+    name: pod.metadata?.name ?? '',
+    serviceUid: pod.metadata?.labels?.[LABELS.serviceUid] ?? '',
+    revision: Number(pod.metadata?.annotations?.[ANNOTATIONS.revision] ?? 0),
+    templateHash: pod.metadata?.annotations?.[ANNOTATIONS.templateHash] ?? '',
+    status: {
+      phase: PHASES[pod.status?.phase ?? 'Pending'] ?? 'unknown',
+      // A terminating pod keeps its phase until it is gone; kubectl shows it as Terminating too.
+      reason: clip(terminating ? 'Terminating' : podReason(pod), POD_TEXT),
+      message: clip(terminating ? '' : podMessage(pod), POD_TEXT),
+    },
+    // In the order of the pod's spec, so a container that has no status yet is still listed.
+    containerStatuses: (pod.spec?.containers ?? []).map((container) => containerStatus(container.name, statuses.get(container.name))),
+    ready,
+    creationTime: timestamp(pod.metadata?.creationTimestamp),
+  };
+}
+
+/** What the workload was last applied with, from the labels and annotations render() put on it. */
+export function toObservedWorkload(workload: Workload): ObservedWorkload {
+  const annotations = workload.metadata?.annotations ?? {};
+  return {
+    serviceUid: workload.metadata?.labels?.[LABELS.serviceUid] ?? '',
+    revision: Number(annotations[ANNOTATIONS.revision] ?? 0),
+    templateHash: annotations[ANNOTATIONS.templateHash] ?? '',
+    replicas: workload.spec?.replicas ?? 1,
+    ports: parsePorts(annotations[ANNOTATIONS.ports] ?? ''),
+  };
+}
+
+function containerStatus(name: string, status: V1ContainerStatus | undefined): ContainerStatus {
+  const state = status?.state;
+  if (state?.running) return { name, state: 'running', reason: '', message: '' };
+  if (state?.terminated) {
+    const { reason, message, exitCode } = state.terminated;
+    return { name, state: 'terminated', reason: clip(reason ?? '', CONTAINER_TEXT), message: clip(message || `exit code ${exitCode}`, CONTAINER_TEXT) };
+  }
+  if (state?.waiting) {
+    return { name, state: 'waiting', reason: clip(state.waiting.reason ?? '', CONTAINER_TEXT), message: clip(state.waiting.message ?? '', CONTAINER_TEXT) };
+  }
+  // No status yet: the pod is not scheduled or its containers are not created.
+  return { name, state: status ? 'unknown' : 'waiting', reason: '', message: '' };
+}
+
+/** The pod's own reason (e.g. Evicted), else why it is not scheduled (Unschedulable). */
+function podReason(pod: V1Pod): string {
+  return pod.status?.reason ?? unscheduled(pod)?.reason ?? '';
+}
+
+function podMessage(pod: V1Pod): string {
+  return pod.status?.message ?? unscheduled(pod)?.message ?? '';
+}
+
+function unscheduled(pod: V1Pod): { reason?: string; message?: string } | undefined {
+  return pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False');
+}
+
+/** Parses the `80/TCP,8080/UDP` of render()'s ports annotation. */
+function parsePorts(text: string): Port[] {
+  if (text === '') return [];
+  return text.split(',').map((entry) => {
+    const [port, protocol] = entry.split('/');
+    return { port: Number(port), protocol: protocol === 'UDP' ? 'UDP' : 'TCP' };
+  });
+}
+
+// Typed list answers carry Date objects, watch events the API's RFC 3339 strings.
+function timestamp(value: Date | string | undefined): string {
+  return value === undefined ? '' : new Date(value).toISOString();
+}
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}

@@ -1,0 +1,59 @@
+import type { ServiceKey } from '../../src/domain/keys.js';
+import type { ObservedPod } from '../../src/domain/observed.js';
+import type { PlanContext } from '../../src/domain/plan.js';
+import type { ServiceState } from '../../src/domain/service.js';
+
+export const KEY: ServiceKey = { region: 'local', project: 'proj', app: 'shop', service: 'web' };
+export const OLD_HASH = 'oldhash000';
+export const NEW_HASH = 'newhash000';
+
+/** A desired state at revision 2 (template NEW_HASH); revision 1 had OLD_HASH. */
+export function desiredState(overrides: Partial<ServiceState> = {}): ServiceState {
+  return {
+    key: KEY,
+    uid: 'uid-1',
+    type: 'stateless',
+    resourceSpec: '1U1G',
+    containers: [{ name: 'container-0', image: 'nginx:2', workingDir: '', command: [], args: [], volumeMounts: [], configs: [], envs: [] }],
+    instanceNumber: 2,
+    stopped: false,
+    ports: [],
+    revision: 2,
+    templateHash: NEW_HASH,
+    creationTime: '2026-01-01T00:00:00.000Z',
+    updateTime: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export interface PodShape {
+  revision?: number;
+  ready?: boolean;
+  phase?: ObservedPod['status']['phase'];
+  uid?: string;
+  /** Minutes after a fixed instant; orders pods by age. */
+  minute?: number;
+}
+
+/** An observed pod; revision 1 pods carry OLD_HASH, revision 2 pods NEW_HASH. */
+export function pod(name: string, shape: PodShape = {}): ObservedPod {
+  const revision = shape.revision ?? 2;
+  const ready = shape.ready ?? true;
+  const phase = shape.phase ?? (ready ? 'running' : 'pending');
+  return {
+    name,
+    serviceUid: shape.uid ?? 'uid-1',
+    revision,
+    templateHash: revision === 1 ? OLD_HASH : NEW_HASH,
+    status: { phase, reason: '', message: '' },
+    containerStatuses: [],
+    ready,
+    creationTime: `2026-01-01T00:${String(shape.minute ?? 0).padStart(2, '0')}:00.000Z`,
+  };
+}
+
+/** Pod suffixes s0001, s0002, … so plans compare line by line. */
+export function planContext(): PlanContext {
+  let next = 0;
+  return { resources: { cpu: 1, memoryMb: 1024 }, podSuffix: () => `s${String(++next).padStart(4, '0')}` };
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { apiPaths } from '../../support/api.js';
+import { cleanProject, docker, dockerSuiteSkip, IMAGES, lockDocker, projectContainers, startDockerWharf } from '../../support/docker.js';
+import type { TestWharf } from '../../support/wharf.js';
+
+const REGION = 'dkr-lifecycle';
+const PROJECT = 'life';
+const paths = apiPaths(REGION, PROJECT);
+const WEB = paths.service('shop', 'web');
+const skip = await dockerSuiteSkip();
+
+const httpd = (image: string) => [{ name: 'httpd', image, command: ['httpd'], args: ['-f', '-p', '80', '-h', '/'] }];
+
+/** Pods whose sandbox and containers all run, as the engine itself says, with their images. */
+async function runningPods(): Promise<Map<string, string>> {
+  const listed = await docker.listContainers({ filters: { label: [`io.wharf.region=${REGION}`, 'io.wharf.service=web'] } });
+  const pods = new Map<string, string>();
+  for (const container of listed) {
+    if (container.Labels['io.wharf.role'] !== 'container') continue;
+    const pod = container.Labels['io.wharf.pod']!;
+    if (listed.some((c) => c.Labels['io.wharf.pod'] === pod && c.Labels['io.wharf.role'] === 'sandbox')) pods.set(pod, container.Image);
+  }
+  return pods;
+}
+
+describe('Docker runtime: stop, start, scale, upgrade, rollback', { skip }, () => {
+  let wharf: TestWharf;
+  let unlock: () => void;
+  before(async () => {
+    unlock = await lockDocker();
+    await cleanProject(REGION, PROJECT);
+    wharf = await startDockerWharf(REGION);
+    const created = await wharf.request('POST', paths.apps, {
+      name: 'shop',
+      microservices: [{ name: 'web', type: 'stateless', resourceSpec: '1U1G', instanceNumber: 2, containers: httpd(IMAGES.app1) }],
+    });
+    assert.equal(created.status, 201);
+  });
+  after(async () => {
+    await wharf?.stop();
+    await cleanProject(REGION, PROJECT);
+    unlock?.();
+  });
+
+  const settled = (count: number, extra: (s: any) => boolean = () => true) =>
+    wharf.waitForService(WEB, (s) => s.status.phase === 'running' && s.pods.length === count && extra(s), 30_000);
+
+  it('stop leaves no container; start brings them back', async () => {
+    await settled(2);
+    assert.equal((await wharf.request('PUT', `${WEB}/stop`)).status, 204);
+    await wharf.waitForService(WEB, (s) => s.status.phase === 'stopped', 30_000);
+    assert.deepEqual(await projectContainers(REGION, PROJECT), []);
+
+    assert.equal((await wharf.request('PUT', `${WEB}/start`)).status, 204);
+    await settled(2);
+    assert.equal((await runningPods()).size, 2);
+  });
+
+  it('scales 2 -> 4 -> 1', async () => {
+    assert.equal((await wharf.request('PUT', `${WEB}/scale/4`)).status, 204);
+    await settled(4);
+    assert.equal((await runningPods()).size, 4);
+    assert.equal((await wharf.request('PUT', `${WEB}/scale/1`)).status, 204);
+    await settled(1);
+    assert.equal((await projectContainers(REGION, PROJECT)).length, 2, 'one sandbox and one container left');
+  });
+
+  it('upgrades one pod at a time, never below instanceNumber running pods, and rolls back', async () => {
+    assert.equal((await wharf.request('PUT', `${WEB}/scale/3`)).status, 204);
+    await settled(3);
+
+    // Sample the engine while the rollout runs: how many pods run, how many exist at most.
+    let sampling = true;
+    let fewest = Infinity;
+    let most = 0;
+    const sampler = (async () => {
+      while (sampling) {
+        const pods = await runningPods();
+        fewest = Math.min(fewest, pods.size);
+        const all = new Set((await projectContainers(REGION, PROJECT)).map((c) => c.Labels['io.wharf.pod']));
+        most = Math.max(most, all.size);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const upgraded = await wharf.request('PUT', `${WEB}/upgrade`, { containers: httpd(IMAGES.app2) });
+    assert.equal(upgraded.status, 200);
+    await settled(3, (s) => s.revision === 2 && s.status.updated === 3);
+    sampling = false;
+    await sampler;
+    assert.ok(fewest >= 3, `never fewer than 3 running pods during the rollout (saw ${fewest})`);
+    assert.ok(most <= 4, `surge of one pod at most (saw ${most} pods)`);
+    assert.deepEqual([...(await runningPods()).values()], [IMAGES.app2, IMAGES.app2, IMAGES.app2]);
+
+    assert.equal((await wharf.request('PUT', `${WEB}/revisions/1/rollback`)).status, 204);
+    await settled(3, (s) => s.revision === 3 && s.status.updated === 3);
+    assert.deepEqual([...(await runningPods()).values()], [IMAGES.app1, IMAGES.app1, IMAGES.app1]);
+    assert.equal((await projectContainers(REGION, PROJECT)).length, 6, 'no old pod is left');
+  });
+});

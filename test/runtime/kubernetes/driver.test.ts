@@ -1,0 +1,360 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
+import { loadConfig } from '../../../src/config.js';
+import { keyString, type ServiceKey } from '../../../src/domain/keys.js';
+import { describe as describeOperation } from '../../../src/domain/plan.js';
+import { createService, scaleService, setPorts, setStopped, upgradeService, type ServiceState } from '../../../src/domain/service.js';
+import { planWorkload } from '../../../src/domain/workload-plan.js';
+import { regionPolicy } from '../../../src/regions.js';
+import { API_CALLS, KubernetesApi } from '../../../src/runtime/kubernetes/api.js';
+import { KubernetesRuntime } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
+import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
+import { RuntimeUnavailableError } from '../../../src/runtime/runtime.js';
+import { KubeApiServer } from '../../support/kube-api-server.js';
+
+const POLICY = regionPolicy(loadConfig({}).regions[0]!);
+const RESOURCES = { cpu: 1, memoryMb: 1024 };
+
+let server: KubeApiServer;
+let runtime: KubernetesRuntime;
+const changed: string[] = [];
+
+before(async () => {
+  server = await KubeApiServer.start();
+  runtime = new KubernetesRuntime({
+    region: 'r1',
+    settings: kubernetesSettings({ storageClass: 'fast' }),
+    api: new KubernetesApi(server.kubeConfig()),
+    log: pino({ level: 'silent' }),
+    backoff: { baseDelayMs: 10, maxDelayMs: 50 },
+  });
+  await runtime.start((key) => changed.push(keyString(key)));
+});
+
+after(async () => {
+  await runtime.close();
+  await server.close();
+});
+
+function key(project: string, app = 'app0', service = 'service0'): ServiceKey {
+  return { region: 'r1', project, app, service };
+}
+
+function create(at: ServiceKey, input: Partial<ServiceCreate> = {}): ServiceState {
+  const body: ServiceCreate = {
+    name: at.service,
+    type: 'stateless',
+    resourceSpec: '1U1G',
+    instanceNumber: 2,
+    ports: [{ port: 80, protocol: 'TCP' }],
+    containers: [{ image: 'nginx:1.27' }],
+    ...input,
+  };
+  return createService(at, body, POLICY, { uid: `uid-${at.project}-${Math.random()}`, now: new Date().toISOString() }).state;
+}
+
+/** observe -> plan -> execute, as the controller does; returns the plan as text. */
+async function reconcile(at: ServiceKey, desired: ServiceState | undefined): Promise<string[]> {
+  const operations = planWorkload(at, desired, runtime.observe(at).workload, RESOURCES);
+  for (const operation of operations) await runtime.execute(operation);
+  return operations.map(describeOperation);
+}
+
+async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+const lists = (resource: string): number => server.requests.filter((request) => request.verb === 'list' && request.resource === resource && !request.namespace).length;
+
+describe('writing workloads', () => {
+  test('create: namespace on first use, volume claim, StatefulSet and Service by server-side apply; observed at once', async () => {
+    const at = key('create');
+    const desired = create(at, {
+      type: 'stateful',
+      instanceNumber: 1,
+      containers: [{ image: 'postgres:16', volumeMounts: [{ volumeName: 'data', mountPath: '/var/lib/postgresql', readOnly: false }] }],
+    });
+    assert.deepEqual(await reconcile(at, desired), ['apply revision 1 with 1 replica(s): the service has no workload']);
+
+    assert.ok(server.get('namespaces', undefined, 'wharf-create'), 'the namespace is applied');
+    const claim = server.get('persistentvolumeclaims', 'wharf-create', 'data');
+    assert.equal(claim?.spec.storageClassName, 'fast');
+    assert.equal(claim?.spec.resources.requests.storage, '10Gi');
+    const statefulSet = server.get('statefulsets', 'wharf-create', 'app0-service0');
+    assert.equal(statefulSet?.spec.replicas, 1);
+    assert.equal(statefulSet?.metadata.labels?.['wharf.io/service-uid'], desired.uid);
+    assert.deepEqual(server.get('services', 'wharf-create', 'app0-service0')?.spec.ports, [{ name: 'tcp-80', protocol: 'TCP', port: 80, targetPort: 80 }]);
+
+    const applies = server.requests.filter((request) => request.method === 'PATCH' && request.namespace === 'wharf-create' && request.verb === 'patch');
+    assert.ok(applies.length >= 2, 'namespace, workload and Service are applied');
+    for (const request of applies) {
+      assert.equal(request.contentType, 'application/apply-patch+yaml');
+      assert.equal(request.query.get('fieldManager'), 'wharf');
+      assert.equal(request.query.get('force'), 'true');
+    }
+    // The apply's answer is in the cache before execute resolves: the next plan is empty.
+    assert.deepEqual(await reconcile(at, desired), []);
+  });
+
+  test('an existing volume claim is left as it is', async () => {
+    const at = key('claims');
+    const mount = { volumeName: 'keep', mountPath: '/data', readOnly: false };
+    server.put('namespaces', { metadata: { name: 'wharf-claims' } });
+    server.put('persistentvolumeclaims', { metadata: { name: 'keep', namespace: 'wharf-claims' }, spec: { resources: { requests: { storage: '1Gi' } } } });
+    await reconcile(at, create(at, { type: 'stateful', instanceNumber: 1, containers: [{ image: 'redis:7', volumeMounts: [mount] }] }));
+    assert.equal(server.get('persistentvolumeclaims', 'wharf-claims', 'keep')?.spec.resources.requests.storage, '1Gi');
+    assert.ok(server.get('statefulsets', 'wharf-claims', 'app0-service0'), 'the StatefulSet is applied');
+  });
+
+  test('upgrade: the new template is applied and Kubernetes rolls it out with maxSurge 1, maxUnavailable 0', async () => {
+    const at = key('upgrade');
+    const first = create(at);
+    await reconcile(at, first);
+    const { state: second } = upgradeService(first, { containers: [{ image: 'nginx:1.28' }] }, POLICY, new Date().toISOString());
+    assert.deepEqual(await reconcile(at, second), ['apply revision 2 with 2 replica(s): roll out revision 2 over revision 1']);
+
+    const deployment = server.get('deployments', 'wharf-upgrade', 'app0-service0')!;
+    assert.equal(deployment.spec.template.spec.containers[0].image, 'nginx:1.28');
+    assert.equal(deployment.spec.template.metadata.annotations['wharf.io/revision'], '2');
+    assert.equal(deployment.spec.template.metadata.annotations['wharf.io/template-hash'], second.templateHash);
+    assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    assert.equal(deployment.metadata.generation, 2);
+  });
+
+  test('stop, start and scale go through the scale subresource', async () => {
+    const at = key('scale');
+    let desired = create(at);
+    await reconcile(at, desired);
+    const replicas = () => server.get('deployments', 'wharf-scale', 'app0-service0')?.spec.replicas;
+
+    desired = setStopped(desired, true, 'later').state;
+    assert.deepEqual(await reconcile(at, desired), ['scale to 0 replica(s): the service is stopped']);
+    assert.equal(replicas(), 0);
+    desired = scaleService(desired, 3, POLICY, 'later').state;
+    assert.deepEqual(await reconcile(at, desired), [], 'a stopped service scaled stays stopped');
+    desired = setStopped(desired, false, 'later').state;
+    assert.deepEqual(await reconcile(at, desired), ['scale to 3 replica(s): the service is started with 3 instance(s)']);
+    assert.equal(replicas(), 3);
+    desired = scaleService(desired, 1, POLICY, 'later').state;
+    assert.deepEqual(await reconcile(at, desired), ['scale to 1 replica(s): scale from 3 to 1']);
+    assert.equal(replicas(), 1);
+
+    const scales = server.requests.filter((request) => request.resource === 'deployments/scale');
+    assert.equal(scales.length, 3);
+    assert.ok(scales.every((request) => request.contentType === 'application/merge-patch+json'), 'scale is a merge patch');
+  });
+
+  test('a stateful service stops to 0 replicas and starts with its one', async () => {
+    const at = key('stateful-stop');
+    let desired = create(at, { type: 'stateful', instanceNumber: 1 });
+    await reconcile(at, desired);
+    desired = setStopped(desired, true, 'later').state;
+    assert.deepEqual(await reconcile(at, desired), ['scale to 0 replica(s): the service is stopped']);
+    assert.equal(server.get('statefulsets', 'wharf-stateful-stop', 'app0-service0')?.spec.replicas, 0);
+    desired = setStopped(desired, false, 'later').state;
+    assert.deepEqual(await reconcile(at, desired), ['scale to 1 replica(s): the service is started with 1 instance(s)']);
+    assert.equal(server.get('statefulsets', 'wharf-stateful-stop', 'app0-service0')?.spec.replicas, 1);
+  });
+
+  test('ports: removing every port deletes the Service, adding one applies it again', async () => {
+    const at = key('ports');
+    let desired = create(at);
+    await reconcile(at, desired);
+    desired = setPorts(desired, [], 'later').state;
+    assert.deepEqual(await reconcile(at, desired), ['apply revision 1 with 2 replica(s): ports change from [80/TCP] to []']);
+    assert.equal(server.get('services', 'wharf-ports', 'app0-service0'), undefined);
+    desired = setPorts(desired, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], 'later').state;
+    await reconcile(at, desired);
+    assert.deepEqual(
+      server.get('services', 'wharf-ports', 'app0-service0')?.spec.ports.map((port: any) => port.name),
+      ['udp-53', 'tcp-53'],
+    );
+  });
+
+  test('delete: workloads and Service go by label; volume claims stay', async () => {
+    const at = key('delete');
+    const mount = { volumeName: 'data', mountPath: '/data', readOnly: false };
+    await reconcile(at, create(at, { type: 'stateful', instanceNumber: 1, containers: [{ image: 'redis:7', volumeMounts: [mount] }] }));
+    server.rollOut('statefulsets', 'wharf-delete', 'app0-service0');
+    await eventually(() => assert.equal(runtime.observe(at).pods.length, 1));
+
+    assert.deepEqual(await reconcile(at, undefined), ['delete the workload: the service was deleted']);
+    assert.equal(server.get('statefulsets', 'wharf-delete', 'app0-service0'), undefined);
+    assert.equal(server.get('services', 'wharf-delete', 'app0-service0'), undefined);
+    assert.ok(server.get('persistentvolumeclaims', 'wharf-delete', 'data'), 'data is never deleted as a side effect');
+    assert.equal(runtime.observe(at).workload, undefined);
+    assert.deepEqual(await reconcile(at, undefined), []);
+
+    // The garbage collector removes the pods; the service then leaves the observed keys.
+    server.rollOut('statefulsets', 'wharf-delete', 'app0-service0');
+    // (assert.equal, not assert.ok: a failing assert.ok without message parses the test source, slowly, on every retry)
+    await eventually(() => assert.equal(runtime.observedKeys().some((candidate) => keyString(candidate) === keyString(at)), false));
+  });
+
+  test('a service re-created under the same name replaces the workload of the old one', async () => {
+    const at = key('recreate');
+    await reconcile(at, create(at));
+    const again = create(at, { type: 'stateful', instanceNumber: 1 });
+    assert.deepEqual(await reconcile(at, again), [
+      'delete the workload: left by an earlier service of the same name',
+      'apply revision 1 with 1 replica(s): the service has no workload',
+    ]);
+    assert.equal(server.get('deployments', 'wharf-recreate', 'app0-service0'), undefined);
+    assert.equal(server.get('statefulsets', 'wharf-recreate', 'app0-service0')?.metadata.labels?.['wharf.io/service-uid'], again.uid);
+  });
+
+  test('API errors reject execute (the controller retries); 409 and 500 then succeed', async () => {
+    const at = key('retry');
+    const desired = create(at);
+    server.failNext({ verb: 'patch', resource: 'deployments' }, 409);
+    await assert.rejects(reconcile(at, desired), (error: any) => error.code === 409);
+    server.failNext({ verb: 'patch', resource: 'deployments' }, 500);
+    await assert.rejects(reconcile(at, desired), (error: any) => error.code === 500);
+    assert.equal(runtime.observe(at).workload, undefined, 'a failed apply leaves nothing in the cache');
+    assert.deepEqual(await reconcile(at, desired), ['apply revision 1 with 2 replica(s): the service has no workload']);
+    assert.ok(server.get('deployments', 'wharf-retry', 'app0-service0'), 'the retry applied the Deployment');
+  });
+});
+
+describe('observing', () => {
+  test('pod and container states in the seed vocabulary, Kubernetes reasons kept', async () => {
+    const at = key('pods');
+    const desired = create(at, { containers: [{ name: 'web', image: 'nginx:nope' }, { name: 'sidecar', image: 'busybox' }] });
+    await reconcile(at, desired);
+    const labels = server.get('deployments', 'wharf-pods', 'app0-service0')!.spec.template.metadata;
+    const pod = (name: string, spec: object, status: object, extra: object = {}) =>
+      server.put('pods', { metadata: { name, namespace: 'wharf-pods', ...labels, ...extra }, spec, status });
+    const containers = { containers: [{ name: 'web' }, { name: 'sidecar' }] };
+
+    pod('a-backoff', containers, {
+      phase: 'Pending',
+      conditions: [{ type: 'Ready', status: 'False' }],
+      containerStatuses: [
+        { name: 'web', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:nope"' } } },
+        { name: 'sidecar', state: { running: { startedAt: '2026-01-01T00:00:00Z' } } },
+      ],
+    });
+    pod('b-running', containers, {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [
+        { name: 'web', state: { running: {} } },
+        { name: 'sidecar', state: { running: {} } },
+      ],
+    });
+    pod('c-crashed', containers, {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'False' }],
+      containerStatuses: [
+        { name: 'web', state: { terminated: { reason: 'Error', exitCode: 2 } } },
+        { name: 'sidecar', state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } } },
+      ],
+    });
+    pod('d-unschedulable', containers, {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }],
+    });
+    pod('e-terminating', containers, {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [{ name: 'web', state: { running: {} } }, { name: 'sidecar', state: { running: {} } }],
+    }, { deletionTimestamp: '2026-01-01T00:00:00Z' });
+    // Not Wharf's: another namespace prefix.
+    server.put('pods', { metadata: { name: 'stray', namespace: 'other-pods', labels: labels.labels }, spec: containers, status: { phase: 'Running' } });
+
+    await eventually(() => assert.equal(runtime.observe(at).pods.length, 5));
+    const byName = Object.fromEntries(runtime.observe(at).pods.map((observed) => [observed.name, observed]));
+    assert.deepEqual(byName['a-backoff']!.status, { phase: 'pending', reason: '', message: '' });
+    assert.deepEqual(byName['a-backoff']!.containerStatuses, [
+      { name: 'web', state: 'waiting', reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:nope"' },
+      { name: 'sidecar', state: 'running', reason: '', message: '' },
+    ]);
+    assert.equal(byName['a-backoff']!.ready, false);
+    assert.equal(byName['b-running']!.ready, true);
+    assert.equal(byName['b-running']!.status.phase, 'running');
+    assert.equal(byName['b-running']!.templateHash, desired.templateHash);
+    assert.equal(byName['b-running']!.serviceUid, desired.uid);
+    assert.equal(byName['b-running']!.revision, 1);
+    assert.deepEqual(byName['c-crashed']!.containerStatuses, [
+      { name: 'web', state: 'terminated', reason: 'Error', message: 'exit code 2' },
+      { name: 'sidecar', state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' },
+    ]);
+    assert.deepEqual(byName['d-unschedulable']!.status, { phase: 'pending', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' });
+    assert.deepEqual(byName['d-unschedulable']!.containerStatuses.map((status) => status.state), ['waiting', 'waiting']);
+    assert.equal(byName['e-terminating']!.status.reason, 'Terminating');
+    assert.equal(byName['e-terminating']!.ready, false, 'a terminating pod serves no traffic');
+    assert.ok(changed.includes(keyString(at)), 'watch events call onChange');
+  });
+
+  test('a dropped watch is resumed from the last resourceVersion, without a relist', async () => {
+    const at = key('drop');
+    await reconcile(at, create(at));
+    const before = lists('pods');
+    server.endWatches();
+    server.rollOut('deployments', 'wharf-drop', 'app0-service0');
+    await eventually(() => assert.equal(runtime.observe(at).pods.length, 2));
+    assert.equal(lists('pods'), before);
+    assert.equal(runtime.observe(at).known, true);
+  });
+
+  test('410 Gone on a resumed watch (in the stream or as the HTTP status) relists, and the list catches what was missed', async () => {
+    const at = key('gone');
+    await reconcile(at, create(at));
+    server.rollOut('deployments', 'wharf-gone', 'app0-service0');
+    await eventually(() => assert.equal(runtime.observe(at).pods.length, 2));
+
+    const before = lists('pods');
+    server.compact();
+    server.endWatches();
+    await eventually(() => assert.equal(lists('pods'), before + 1));
+
+    server.failNext({ verb: 'watch', resource: 'pods' }, 410);
+    server.endWatches();
+    await eventually(() => assert.equal(lists('pods'), before + 2));
+    // Still watching after the relists.
+    server.put('deployments', { ...server.get('deployments', 'wharf-gone', 'app0-service0')!, spec: { ...server.get('deployments', 'wharf-gone', 'app0-service0')!.spec, replicas: 1 } });
+    server.rollOut('deployments', 'wharf-gone', 'app0-service0');
+    await eventually(() => assert.equal(runtime.observe(at).pods.length, 1));
+    assert.equal(runtime.observe(at).known, true);
+  });
+
+  test('API server unreachable: known false, execute fails as unavailable; back: relisted, deletions seen', async () => {
+    const at = key('outage');
+    await reconcile(at, create(at));
+    server.rollOut('deployments', 'wharf-outage', 'app0-service0');
+    await eventually(() => assert.equal(runtime.observe(at).pods.length, 2));
+
+    changed.length = 0;
+    await server.stop();
+    await eventually(() => assert.equal(runtime.observe(at).known, false));
+    assert.ok(changed.includes(keyString(at)), 'every service is told its view changed');
+    await assert.rejects(reconcile(at, setStopped(create(at), true, 'later').state), RuntimeUnavailableError);
+
+    // Meanwhile the pods went away (events the watch never delivers).
+    server.rollOut('deployments', 'wharf-outage', 'app0-service0');
+    server.remove('deployments', 'wharf-outage', 'app0-service0');
+    server.rollOut('deployments', 'wharf-outage', 'app0-service0');
+    await server.restart();
+    await eventually(() => assert.equal(runtime.observe(at).known, true), 5000);
+    assert.deepEqual(runtime.observe(at).pods, []);
+    assert.equal(runtime.observe(at).workload, undefined);
+  });
+});
+
+test('the driver called nothing outside API_CALLS, and every declared call was made', () => {
+  const declared = new Set(API_CALLS.flatMap((call) => call.verbs.map((verb) => `${call.apiGroup}|${call.resource}|${verb}`)));
+  const made = server.authorizedCalls();
+  assert.deepEqual([...made].filter((call) => !declared.has(call)), [], 'undeclared calls');
+  assert.deepEqual([...declared].filter((call) => !made.has(call)), [], 'declared but never made');
+});

@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Service } from 'kubernetes-models/v1/Service';
+import { parseAllDocuments } from 'yaml';
+import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
+import { renderCommand } from '../../../src/cli/render.js';
+import { loadConfig, type RegionSettings } from '../../../src/config.js';
+import { createService } from '../../../src/domain/service.js';
+import { workloadOf } from '../../../src/domain/workload-plan.js';
+import { regionPolicy } from '../../../src/regions.js';
+import { manifestList, render, type Manifests } from '../../../src/runtime/kubernetes/render.js';
+import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+const POLICY = regionPolicy(loadConfig({}).regions[0]!);
+
+function fixture(name: string): ServiceCreate {
+  return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as ServiceCreate;
+}
+
+function renderService(
+  input: ServiceCreate,
+  options: { project?: string; app?: string; settings?: RegionSettings['kubernetes']; stopped?: boolean } = {},
+): Manifests {
+  const key = { region: 'r1', project: options.project ?? 'project', app: options.app ?? 'app0', service: input.name };
+  const { state } = createService(key, input, POLICY, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
+  const spec = POLICY.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
+  return render(workloadOf({ ...state, stopped: options.stopped ?? false }, { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(options.settings ?? {}));
+}
+
+// --- validation: Kubernetes' OpenAPI schemas, plus the name rules the schemas do not carry ---
+
+const MODELS: Record<string, (object: object) => { validate(): void }> = {
+  Namespace: (object) => new Namespace(object as never),
+  PersistentVolumeClaim: (object) => new PersistentVolumeClaim(object as never),
+  Deployment: (object) => new Deployment(object as never),
+  StatefulSet: (object) => new StatefulSet(object as never),
+  Service: (object) => new Service(object as never),
+};
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const QUALIFIED_NAME = /^([a-z0-9.-]{1,253}\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function checkLabel(value: string, rule: RegExp, max: number, what: string): void {
+  assert.ok(value.length <= max && rule.test(value), `${what} "${value}" is not valid (${rule}, ≤ ${max})`);
+}
+
+function checkLabels(labels: Record<string, string> | undefined, what: string): void {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    assert.ok(QUALIFIED_NAME.test(key), `${what}: label key ${key}`);
+    checkLabel(value, LABEL_VALUE, 63, `${what}: label ${key}`);
+  }
+}
+
+/** What the API server would reject: the schema, and the name rules of apimachinery's validation. */
+function validate(object: KubernetesObject): void {
+  const model = MODELS[object.kind!];
+  assert.ok(model, `no validator for ${object.kind}`);
+  assert.doesNotThrow(() => model(object).validate(), `${object.kind} ${object.metadata?.name}`);
+  const name = object.metadata!.name!;
+  const where = `${object.kind} ${name}`;
+  if (object.kind === 'Service' || object.kind === 'Namespace') checkLabel(name, DNS_1035_LABEL, 63, where);
+  else if (object.kind === 'PersistentVolumeClaim') checkLabel(name, DNS_SUBDOMAIN, 253, where);
+  else checkLabel(name, DNS_LABEL, 63, where);
+  if (object.metadata!.namespace) checkLabel(object.metadata!.namespace, DNS_LABEL, 63, `${where}: namespace`);
+  checkLabels(object.metadata!.labels, where);
+
+  const spec = (object as { spec?: any }).spec;
+  if (object.kind === 'StatefulSet') {
+    // Its pods get `controller-revision-hash: <name>-<10 characters>`, a label value.
+    checkLabel(`${name}-abcdefghij`, LABEL_VALUE, 63, `${where}: controller-revision-hash`);
+  }
+  if (spec?.template) {
+    checkLabels(spec.template.metadata.labels, `${where} pod template`);
+    for (const label of Object.keys(spec.selector.matchLabels)) {
+      assert.equal(spec.template.metadata.labels[label], spec.selector.matchLabels[label], `${where}: the selector selects the template`);
+    }
+    for (const container of spec.template.spec.containers) checkLabel(container.name, DNS_LABEL, 63, `${where}: container`);
+    for (const volume of spec.template.spec.volumes ?? []) checkLabel(volume.name, DNS_LABEL, 63, `${where}: volume`);
+  }
+  if (object.kind === 'Service') {
+    for (const port of spec.ports) checkLabel(port.name, PORT_NAME, 15, `${where}: port name`);
+    assert.equal(new Set(spec.ports.map((port: { name: string }) => port.name)).size, spec.ports.length, `${where}: unique port names`);
+  }
+}
+
+function validateAll(manifests: Manifests): void {
+  for (const object of manifestList(manifests)) validate(object);
+}
+
+test('the validation fails on what an API server rejects', () => {
+  const { workload, service } = renderService(fixture('stateless.json'));
+  const broken = (object: KubernetesObject, change: (copy: any) => void): KubernetesObject => {
+    const copy = structuredClone(object);
+    change(copy);
+    return copy;
+  };
+  assert.throws(() => validate(broken(service!, (copy) => (copy.spec.ports[0].port = '80'))), /must be integer/);
+  assert.throws(() => validate(broken(workload, (copy) => delete copy.spec.selector)), /selector/);
+  assert.throws(() => validate(broken(workload, (copy) => (copy.metadata.name = 'A_b'))), /"A_b" is not valid/);
+  assert.throws(() => validate(broken(service!, (copy) => (copy.spec.ports[0].name = 'a-very-long-port-name'))), /port name/);
+  assert.throws(() => validate(broken(workload, (copy) => (copy.spec.template.metadata.labels['wharf.io/app'] = 'other'))), /selects the template/);
+});
+
+describe("the seed's examples", () => {
+  test('stateful: a StatefulSet of 1 with its volume claim, configMap volume and configMapKeyRef env; valid', () => {
+    const manifests = renderService(fixture('stateful.json'));
+    validateAll(manifests);
+    assert.deepEqual(manifestList(manifests).map((object) => `${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name}`), [
+      'Namespace /wharf-project',
+      'PersistentVolumeClaim wharf-project/ceph-name',
+      'StatefulSet wharf-project/app0-service0',
+      'Service wharf-project/app0-service0',
+    ]);
+    const statefulSet = manifests.workload as any;
+    assert.equal(statefulSet.spec.replicas, 1);
+    assert.equal(statefulSet.spec.serviceName, 'app0-service0');
+    const pod = statefulSet.spec.template.spec;
+    const container = pod.containers[0];
+    assert.deepEqual(container.env, [
+      { name: 'ENV1', valueFrom: { configMapKeyRef: { name: 'cm', key: 'key1' } } },
+      { name: 'ENV2', value: 'test' },
+    ]);
+    assert.deepEqual(pod.volumes, [
+      { name: 'volume-0', persistentVolumeClaim: { claimName: 'ceph-name' } },
+      { name: 'config-0', configMap: { name: 'cm' } },
+    ]);
+    assert.deepEqual(container.volumeMounts, [
+      { name: 'volume-0', mountPath: '/mnt/test', readOnly: false },
+      { name: 'config-0', mountPath: '/mnt/conf', readOnly: true },
+    ]);
+    assert.deepEqual(container.resources, { requests: { cpu: '1000m', memory: '1024Mi' }, limits: { cpu: '1000m', memory: '1024Mi' } });
+    assert.equal(container.workingDir, '/workingdir');
+    assert.deepEqual([container.command, container.args], [['/bin/sh'], ['-c', 'echo test']]);
+    assert.deepEqual(manifests.volumeClaims[0]!.spec, { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } });
+  });
+
+  test('stateless: a Deployment rolling out with maxSurge 1, maxUnavailable 0; no volume claim; valid', () => {
+    const manifests = renderService(fixture('stateless.json'));
+    validateAll(manifests);
+    assert.deepEqual(manifests.volumeClaims, []);
+    const deployment = manifests.workload as any;
+    assert.equal(deployment.kind, 'Deployment');
+    assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    assert.deepEqual(deployment.spec.selector, { matchLabels: { 'wharf.io/app': 'app0', 'wharf.io/service': 'service0' } });
+  });
+
+  test('labels, revision annotations and safe defaults on the workload and its pods', () => {
+    const manifests = renderService(fixture('stateless.json'));
+    const workload = manifests.workload as any;
+    const labels = {
+      'app.kubernetes.io/managed-by': 'wharf',
+      'wharf.io/project': 'project',
+      'wharf.io/app': 'app0',
+      'wharf.io/service': 'service0',
+      'wharf.io/service-uid': '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001',
+    };
+    assert.deepEqual(workload.metadata.labels, labels);
+    assert.deepEqual(workload.spec.template.metadata.labels, labels);
+    assert.equal(workload.spec.template.metadata.annotations['wharf.io/revision'], '1');
+    assert.match(workload.spec.template.metadata.annotations['wharf.io/template-hash'], /^[a-z0-9]{10}$/);
+    assert.equal(workload.metadata.annotations['wharf.io/ports'], '80/TCP,8080/UDP');
+    const pod = workload.spec.template.spec;
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.deepEqual([pod.hostNetwork, pod.hostPID, pod.hostIPC], [false, false, false]);
+    for (const container of pod.containers) assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, privileged: false });
+  });
+
+  test('the ClusterIP Service has one named port per seed port, TCP and UDP', () => {
+    const { service } = renderService(fixture('stateless.json'));
+    assert.equal(service?.spec?.type, 'ClusterIP');
+    assert.deepEqual(service?.spec?.ports, [
+      { name: 'tcp-80', protocol: 'TCP', port: 80, targetPort: 80 },
+      { name: 'udp-8080', protocol: 'UDP', port: 8080, targetPort: 8080 },
+    ]);
+  });
+});
+
+describe('edge cases', () => {
+  const base = fixture('stateless.json');
+
+  test('no ports: no Service (a ClusterIP Service needs one)', () => {
+    const manifests = renderService({ ...base, ports: [] });
+    validateAll(manifests);
+    assert.equal(manifests.service, undefined);
+  });
+
+  test('a hundred ports, the same number over TCP and UDP', () => {
+    const ports = Array.from({ length: 50 }, (_, i) => [
+      { port: 65535 - i, protocol: 'TCP' as const },
+      { port: 65535 - i, protocol: 'UDP' as const },
+    ]).flat();
+    const manifests = renderService({ ...base, ports });
+    validateAll(manifests);
+    assert.equal(manifests.service?.spec?.ports?.length, 100);
+  });
+
+  test('the longest names: project, app and service of 30 characters, stateless and stateful', () => {
+    const project = `p${'x'.repeat(28)}9`;
+    const app = `a${'b'.repeat(29)}`;
+    const service = `s${'-t'.repeat(14)}u`;
+    for (const type of ['stateless', 'stateful'] as const) {
+      const manifests = renderService({ ...fixture(`${type}.json`), name: service, type }, { project, app, settings: { namespacePrefix: 'wharf-prod-eu-west-1-cluster-a-' } });
+      validateAll(manifests);
+      assert.equal(manifests.service?.metadata?.name, `${app}-${service}`, 'the Service keeps <app>-<service>');
+      if (type === 'stateful') assert.ok(manifests.workload.metadata!.name!.length <= 52, 'a StatefulSet name leaves room for its pods\' revision label');
+    }
+  });
+
+  test('each container gets the whole resource spec; volumes and ConfigMaps are declared once each', () => {
+    const input: ServiceCreate = {
+      ...fixture('stateful.json'),
+      resourceSpec: '2U4G',
+      containers: [
+        { name: 'db', image: 'postgres:16', volumeMounts: [{ volumeName: 'data', mountPath: '/data', readOnly: false }], configs: [{ configMapName: 'conf', mountPath: '/etc/db' }] },
+        { name: 'backup', image: 'restic:1', volumeMounts: [{ volumeName: 'data', mountPath: '/data' }], configs: [{ configMapName: 'conf', mountPath: '/etc/backup' }] },
+        { name: 'metrics', image: 'exporter:1' },
+      ],
+    };
+    const manifests = renderService(input);
+    validateAll(manifests);
+    assert.equal(manifests.volumeClaims.length, 1);
+    const pod = (manifests.workload as any).spec.template.spec;
+    assert.equal(pod.volumes.length, 2);
+    assert.deepEqual(pod.containers[1].volumeMounts[0], { name: 'volume-0', mountPath: '/data', readOnly: true }, 'readOnly defaults to true');
+    assert.deepEqual(pod.containers.map((container: any) => container.resources.limits), Array(3).fill({ cpu: '2000m', memory: '4096Mi' }));
+  });
+
+  test('region settings: storage class, volume size, image pull secrets, namespace prefix', () => {
+    const manifests = renderService(fixture('stateful.json'), {
+      settings: { namespacePrefix: 'team-', storageClass: 'ssd', defaultVolumeSize: '50Gi', imagePullSecrets: ['registry'] },
+    });
+    validateAll(manifests);
+    assert.equal(manifests.namespace.metadata?.name, 'team-project');
+    assert.deepEqual(manifests.volumeClaims[0]!.spec, { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'ssd' });
+    assert.deepEqual((manifests.workload as any).spec.template.spec.imagePullSecrets, [{ name: 'registry' }]);
+  });
+
+  test('a stopped service renders 0 replicas', () => {
+    const manifests = renderService(base, { stopped: true });
+    validateAll(manifests);
+    assert.equal((manifests.workload as any).spec.replicas, 0);
+  });
+});
+
+describe('wharf render', () => {
+  test('prints the seed examples as multi-document YAML that parses back to valid objects', () => {
+    for (const name of ['stateful.json', 'stateless.json']) {
+      const yaml = renderCommand(['--project', 'project', '--app', 'app0', '-f', new URL(name, FIXTURES).pathname], {});
+      const documents = parseAllDocuments(yaml).map((document) => document.toJS() as KubernetesObject);
+      assert.equal(documents.length, name === 'stateful.json' ? 4 : 3);
+      documents.forEach(validate);
+      assert.doesNotMatch(yaml, /[&*]a\d/, 'no YAML anchors: manifests are for people and GitOps tools');
+    }
+  });
+
+  test('a bad request or name is refused with the field named', () => {
+    const file = new URL('stateless.json', FIXTURES).pathname;
+    assert.throws(() => renderCommand(['--project', 'Bad', '--app', 'app0', '-f', file], {}), /--project "Bad"/);
+    assert.throws(() => renderCommand(['--project', 'p', '--app', 'app0'], {}), /usage: wharf render/);
+    assert.throws(() => renderCommand(['--project', 'p', '--app', 'app0', '-f', file, '--region', 'nowhere'], {}), /no region "nowhere"/);
+  });
+});

@@ -1,0 +1,163 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { loadConfig, type RegionSettings } from '../../src/config.js';
+import { connect, engineAddress, engineAnswers } from '../../src/runtime/docker/client.js';
+import { startWharf, type TestWharf } from './wharf.js';
+
+/** Built by test/e2e/docker/build-images.sh from busybox-static: nothing is pulled. */
+export const IMAGES = { sandbox: 'wharf-e2e/sandbox:1', app1: 'wharf-e2e/app:1', app2: 'wharf-e2e/app:2' };
+
+export const address = engineAddress(undefined, process.env);
+export const docker: Docker = connect(address);
+
+/**
+ * Whether the Docker suite can run: false when it can, else the reason it is skipped. With
+ * WHARF_E2E_DOCKER=1 (CI) a missing engine or image is an error, never a silent skip.
+ */
+export async function dockerSuiteSkip(): Promise<string | false> {
+  let reason: string | false = false;
+  // Under the lock: another file may be restarting dockerd right now.
+  const unlock = await lockDocker();
+  try {
+    if (!(await engineAnswers(address))) reason = `no Docker engine answers at ${address}`;
+    else {
+      for (const image of Object.values(IMAGES)) {
+        const present = await docker.getImage(image).inspect().then(() => true, () => false);
+        if (!present) reason = `image ${image} is missing: run test/e2e/docker/build-images.sh`;
+      }
+    }
+  } finally {
+    unlock();
+  }
+  if (reason && process.env.WHARF_E2E_DOCKER === '1') throw new Error(`WHARF_E2E_DOCKER=1 but ${reason}`);
+  if (reason) console.warn(`skipping the Docker end-to-end suite: ${reason}`);
+  return reason;
+}
+
+/**
+ * A region on the Docker runtime with the test sandbox image. Each test file names its own region:
+ * a Wharf owns every pod labelled with its regions and removes those its store does not know, so
+ * two Wharfs (two test files, a developer's own) sharing a region name on one engine would fight.
+ */
+export function dockerRegion(name: string): RegionSettings {
+  const [region] = loadConfig({ WHARF_RUNTIME: 'docker' }).regions;
+  return { ...region!, name, docker: { sandboxImage: IMAGES.sandbox } };
+}
+
+/** An in-process Wharf whose one region runs on the Docker engine. */
+export async function startDockerWharf(region: string, options: { dataDir?: string } = {}): Promise<TestWharf> {
+  return startWharf({ ...options, regions: [dockerRegion(region)] });
+}
+
+/** Polls until `check` returns a value other than undefined (fails after `timeoutMs`). */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Wharf's containers of a project, as `docker ps -a` lists them. */
+export async function projectContainers(region: string, project: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`io.wharf.region=${region}`, `io.wharf.project=${project}`] } });
+}
+
+/** Runs a command in a container and returns its output (throws on a non-zero exit). */
+export function dockerExec(container: string, command: string[]): string {
+  return execFileSync('docker', ['exec', container, ...command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Removes everything Wharf made for a project: containers, its network and (if asked) volumes. */
+export async function cleanProject(region: string, project: string, options: { volumes?: boolean } = {}): Promise<void> {
+  const containers = await projectContainers(region, project);
+  await Promise.all(containers.map((container) => docker.getContainer(container.Id).remove({ force: true }).catch(() => {})));
+  const networks = await docker.listNetworks({ filters: { name: [`wharf-${project}`] } });
+  await Promise.all(networks.filter((network) => network.Name === `wharf-${project}`).map((network) => docker.getNetwork(network.Id).remove().catch(() => {})));
+  if (options.volumes) {
+    const { Volumes } = await docker.listVolumes({ filters: { label: [`io.wharf.project=${project}`] } });
+    await Promise.all((Volumes ?? []).map((volume) => docker.getVolume(volume.Name).remove().catch(() => {})));
+  }
+}
+
+const LOCK = join(tmpdir(), 'wharf-e2e-docker.lock');
+
+/**
+ * Runs one Docker test file at a time: the runner runs files in parallel, and one of them restarts
+ * dockerd. A lock left by a process that died is taken over.
+ */
+export async function lockDocker(): Promise<() => void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch {
+      if (!holderAlive()) rmSync(LOCK, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+function holderAlive(): boolean {
+  try {
+    process.kill(Number(readFileSync(join(LOCK, 'pid'), 'utf8')), 0);
+    return true;
+  } catch (error) {
+    // No pid file yet: the holder is between mkdir and write.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface WharfProcess {
+  url: string;
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** `wharf serve` as a child process on a free port, with one Docker region; resolves once it answers. */
+export async function spawnWharf(region: string, dataDir: string): Promise<WharfProcess> {
+  const config = join(dataDir, 'wharf.yaml');
+  writeFileSync(config, `regions:\n  - name: ${region}\n    runtime: docker\n    docker:\n      sandboxImage: ${IMAGES.sandbox}\n`);
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), 'serve', '--config', config], {
+    env: { ...process.env, WHARF_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', WHARF_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const request: WharfProcess['request'] = async (method, path, body) => {
+    const response = await fetch(url + path, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  await eventually('wharf serve to answer', () => request('GET', '/healthz').then(() => true, () => undefined));
+  return {
+    url,
+    request,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
