@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { RegionSettings } from './config.js';
 import type { RegionPolicy } from './domain/validation.js';
-import { createDockerRuntime, dockerAddress, dockerAnswers } from './runtime/docker/index.js';
-import { createKubernetesRuntime } from './runtime/kubernetes/index.js';
 import type { Runtime } from './runtime/runtime.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
 
@@ -26,19 +24,25 @@ export function regionPolicy(settings: RegionSettings): RegionPolicy {
   };
 }
 
-/** The region's engine driver. `auto` picks a real engine when one answers, else the simulated one. */
+/**
+ * The region's engine driver. `auto` picks a real engine when one answers, else the simulated one.
+ * Drivers are loaded only when a region uses them: their clients are large, and a server that
+ * drives one engine should not pay for the others in start-up time and memory.
+ */
 async function createRuntime(settings: RegionSettings, log: Logger): Promise<Runtime> {
   switch (settings.runtime) {
     case 'simulated':
       break;
-    case 'auto':
-      if (await dockerAnswers(settings)) return createDockerRuntime(settings, log);
-      log.warn({ region: settings.name, address: dockerAddress(settings) }, 'runtime auto: no Docker engine answers, using the simulated runtime');
+    case 'auto': {
+      const docker = await import('./runtime/docker/index.js');
+      if (await docker.dockerAnswers(settings)) return docker.createDockerRuntime(settings, log);
+      log.warn({ region: settings.name, address: docker.dockerAddress(settings) }, 'runtime auto: no Docker engine answers, using the simulated runtime');
       break;
+    }
     case 'docker':
-      return createDockerRuntime(settings, log);
+      return (await import('./runtime/docker/index.js')).createDockerRuntime(settings, log);
     case 'kubernetes':
-      return createKubernetesRuntime(settings, log);
+      return (await import('./runtime/kubernetes/index.js')).createKubernetesRuntime(settings, log);
   }
   return new SimulatedRuntime(settings.simulated);
 }

@@ -3,7 +3,9 @@ import type { Container, Port, ServiceType } from '../api/schemas/microservice.j
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
 import { revisionsToPrune, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
-import { isUniqueViolation, type Database, type RevisionsTable } from './database.js';
+import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, type ServicesTable } from './database.js';
+import { placeholder, reusableQuery } from './reusable-query.js';
+import { ServiceCache } from './service-cache.js';
 
 export interface AppRecord {
   region: string;
@@ -48,14 +50,28 @@ const SERVICE_COLUMNS = [
  * claimed by unique constraints, so of two concurrent creates exactly one wins.
  */
 export class Store {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly reads: ReturnType<typeof compileReads>;
+  private readonly cache = new ServiceCache();
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.reads = compileReads(db);
+  }
+
+  /** Runs a write transaction, then drops the cached services it may have changed. */
+  private async write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(work);
+    } finally {
+      this.cache.written(changed);
+    }
+  }
 
   async close(): Promise<void> {
     await this.db.destroy();
   }
 
   async createApp(ref: AppRef, now: string, services: ServiceChange[]): Promise<AppRecord> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.write([], async (trx) => {
       let appId: number;
       try {
         const row = await trx
@@ -74,18 +90,8 @@ export class Store {
   }
 
   async listApps(region: string, project: string): Promise<AppRecord[]> {
-    const apps = await this.db
-      .selectFrom('apps')
-      .selectAll()
-      .where('region', '=', region)
-      .where('project', '=', project)
-      .orderBy('name')
-      .execute();
-    const services = await serviceQuery(this.db)
-      .where('apps.region', '=', region)
-      .where('apps.project', '=', project)
-      .orderBy('services.name')
-      .execute();
+    const apps = await this.reads.appsOfProject(this.db, { region, project });
+    const services = await this.reads.servicesOfProject(this.db, { region, project });
     return apps.map((app) => ({
       region,
       project,
@@ -103,16 +109,18 @@ export class Store {
 
   /** Deletes an app and its services; returns the services so their workloads can be removed. */
   async deleteApp(ref: AppRef): Promise<ServiceKey[]> {
-    return this.db.transaction().execute(async (trx) => {
+    const deleted: ServiceKey[] = [];
+    return this.write(deleted, async (trx) => {
       const app = await this.findApp(trx, ref);
       const services = await trx.selectFrom('services').select('name').where('app_id', '=', app.id).execute();
       await trx.deleteFrom('apps').where('id', '=', app.id).execute();
-      return services.map((row) => ({ ...ref, service: row.name }));
+      deleted.push(...services.map((row) => ({ ...ref, service: row.name })));
+      return deleted;
     });
   }
 
   async createService(ref: AppRef, change: ServiceChange): Promise<ServiceState> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.write([], async (trx) => {
       const app = await this.findApp(trx, ref);
       await insertService(trx, app.id, change);
       return change.state;
@@ -121,27 +129,26 @@ export class Store {
 
   async listServices(ref: AppRef): Promise<ServiceState[]> {
     await this.findApp(this.db, ref);
-    const rows = await serviceQuery(this.db)
-      .where('apps.region', '=', ref.region)
-      .where('apps.project', '=', ref.project)
-      .where('apps.name', '=', ref.app)
-      .orderBy('services.name')
-      .execute();
-    return rows.map(toState);
+    return (await this.reads.servicesOfApp(this.db, ref)).map(toState);
   }
 
   async getService(key: ServiceKey): Promise<ServiceState> {
-    return toState(await this.findService(this.db, key));
+    const state = await this.findDesired(key);
+    if (state) return state;
+    await this.findApp(this.db, key);
+    throw serviceNotFound(key);
   }
 
   /** The desired state of a service, or undefined when it does not exist (the controller's read). */
   async findDesired(key: ServiceKey): Promise<ServiceState | undefined> {
-    const row = await serviceRow(this.db, key);
-    return row ? toState(row) : undefined;
+    return this.cache.read(key, async () => {
+      const [row] = await this.reads.service(this.db, key);
+      return row ? toState(row) : undefined;
+    });
   }
 
   async deleteService(key: ServiceKey): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.write([key], async (trx) => {
       const row = await this.findService(trx, key);
       await trx.deleteFrom('services').where('id', '=', row.id).execute();
     });
@@ -156,7 +163,7 @@ export class Store {
     revisionHistoryLimit: number,
     change: (current: ServiceState, revisions: RevisionLookup) => ServiceChange | Promise<ServiceChange>,
   ): Promise<ServiceState> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.write([key], async (trx) => {
       const row = await this.findService(trx, key);
       const current = toState(row);
       const lookup: RevisionLookup = async (revision) => {
@@ -218,47 +225,58 @@ export class Store {
     return rows.map((row) => ({ region, ...row }));
   }
 
-  private async findApp(db: Executor, ref: AppRef): Promise<Selectable<Database['apps']>> {
-    const app = await db
-      .selectFrom('apps')
-      .selectAll()
-      .where('region', '=', ref.region)
-      .where('project', '=', ref.project)
-      .where('name', '=', ref.app)
-      .executeTakeFirst();
+  private async findApp(db: Executor, ref: AppRef): Promise<Selectable<AppsTable>> {
+    const [app] = await this.reads.app(db, ref);
     if (app) return app;
-    const anyApp = await db
-      .selectFrom('apps')
-      .select('id')
-      .where('region', '=', ref.region)
-      .where('project', '=', ref.project)
-      .executeTakeFirst();
+    const [anyApp] = await this.reads.anyAppOfProject(db, ref);
     if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
     throw new WharfError('AppNotFound', `app "${ref.app}" does not exist in project "${ref.project}"`);
   }
 
   private async findService(db: Executor, key: ServiceKey): Promise<ServiceRow> {
-    const row = await serviceRow(db, key);
+    const [row] = await this.reads.service(db, key);
     if (row) return row;
     await this.findApp(db, key);
-    throw new WharfError('ServiceNotFound', `microservice "${key.service}" does not exist in app "${key.app}"`);
+    throw serviceNotFound(key);
   }
 }
 
-function serviceQuery(db: Executor) {
-  return db.selectFrom('services').innerJoin('apps', 'apps.id', 'services.app_id').select(SERVICE_COLUMNS);
+function serviceNotFound(key: ServiceKey): WharfError {
+  return new WharfError('ServiceNotFound', `microservice "${key.service}" does not exist in app "${key.app}"`);
 }
 
-function serviceRow(db: Executor, key: ServiceKey) {
-  return serviceQuery(db)
-    .where('apps.region', '=', key.region)
-    .where('apps.project', '=', key.project)
-    .where('apps.name', '=', key.app)
-    .where('services.name', '=', key.service)
-    .executeTakeFirst();
+/** The reads of the API's hot paths, compiled once (see reusableQuery). */
+function compileReads(db: Kysely<Database>) {
+  const services = () => db.selectFrom('services').innerJoin('apps', 'apps.id', 'services.app_id').select(SERVICE_COLUMNS);
+  const apps = () => db.selectFrom('apps').selectAll();
+  const [region, project, app, service] = ['region', 'project', 'app', 'service'].map(placeholder);
+  return {
+    service: reusableQuery<ServiceRow, keyof ServiceKey>(
+      services()
+        .where('apps.region', '=', region!)
+        .where('apps.project', '=', project!)
+        .where('apps.name', '=', app!)
+        .where('services.name', '=', service!),
+    ),
+    servicesOfApp: reusableQuery<ServiceRow, keyof AppRef>(
+      services().where('apps.region', '=', region!).where('apps.project', '=', project!).where('apps.name', '=', app!).orderBy('services.name'),
+    ),
+    servicesOfProject: reusableQuery<ServiceRow, 'region' | 'project'>(
+      services().where('apps.region', '=', region!).where('apps.project', '=', project!).orderBy('services.name'),
+    ),
+    app: reusableQuery<Selectable<AppsTable>, keyof AppRef>(
+      apps().where('region', '=', region!).where('project', '=', project!).where('name', '=', app!),
+    ),
+    anyAppOfProject: reusableQuery<Selectable<AppsTable>, 'region' | 'project'>(
+      apps().where('region', '=', region!).where('project', '=', project!).limit(1),
+    ),
+    appsOfProject: reusableQuery<Selectable<AppsTable>, 'region' | 'project'>(
+      apps().where('region', '=', region!).where('project', '=', project!).orderBy('name'),
+    ),
+  };
 }
 
-type ServiceRow = Awaited<ReturnType<ReturnType<typeof serviceQuery>['executeTakeFirstOrThrow']>>;
+type ServiceRow = Omit<Selectable<ServicesTable>, 'app_id'> & { region: string; project: string; app_name: string };
 
 async function insertService(trx: Transaction<Database>, appId: number, change: ServiceChange): Promise<void> {
   const { state, newRevision } = change;
