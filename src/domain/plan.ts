@@ -150,20 +150,20 @@ function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
 }
 
 function create(desired: ServiceState, context: PlanContext, name: string, cause: string): PodOperation {
+  return { action: 'create', cause, pod: { name, ...podTemplateOf(desired, context.resources) } };
+}
+
+/** What every pod of the desired state runs; a pod adds its name, a workload its replica count. */
+export function podTemplateOf(desired: ServiceState, resources: PlanContext['resources']): Omit<PodSpec, 'name'> {
   return {
-    action: 'create',
-    cause,
-    pod: {
-      name,
-      key: desired.key,
-      serviceUid: desired.uid,
-      type: desired.type,
-      revision: desired.revision,
-      templateHash: desired.templateHash,
-      containers: desired.containers,
-      resources: context.resources,
-      ports: desired.ports,
-    },
+    key: desired.key,
+    serviceUid: desired.uid,
+    type: desired.type,
+    revision: desired.revision,
+    templateHash: desired.templateHash,
+    containers: desired.containers,
+    resources,
+    ports: desired.ports,
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Container, ContainerInput } from '../api/schemas/microservice.js';
+import { parseConfigMapRef } from './validation.js';
 
 /** What a revision fixes: the pods' resource spec and containers. Ports and replicas are not part of it. */
 export interface Template {
@@ -26,6 +27,15 @@ export function normalizeContainers(inputs: ContainerInput[]): Container[] {
     })),
     envs: (input.envs ?? []).map((env) => ({ type: env.type ?? '', name: env.name, value: env.value })),
   }));
+}
+
+/** The ConfigMaps a pod needs before it can start: those its containers mount or read envs from. */
+export function configMapNames(containers: Container[]): string[] {
+  const names = containers.flatMap((container) => [
+    ...container.configs.map((config) => config.configMapName),
+    ...container.envs.flatMap((env) => (env.type === 'configMap' ? [parseConfigMapRef(env.value)?.configMap ?? env.value] : [])),
+  ]);
+  return [...new Set(names)];
 }
 
 // Kubernetes' pod-template-hash alphabet: no vowels, so a hash never spells a word.

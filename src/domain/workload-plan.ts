@@ -1,7 +1,7 @@
 import type { Port } from '../api/schemas/microservice.js';
 import type { ServiceKey } from './keys.js';
 import type { ObservedWorkload } from './observed.js';
-import type { WorkloadOperation, WorkloadSpec } from './plan.js';
+import { podTemplateOf, type WorkloadOperation, type WorkloadSpec } from './plan.js';
 import type { ServiceState } from './service.js';
 
 /**
@@ -60,15 +60,5 @@ export function portsText(ports: Port[]): string {
 
 /** The workload of a service's desired state: instanceNumber pods, none while stopped. */
 export function workloadOf(desired: ServiceState, resources: { cpu: number; memoryMb: number }): WorkloadSpec {
-  return {
-    key: desired.key,
-    serviceUid: desired.uid,
-    type: desired.type,
-    revision: desired.revision,
-    templateHash: desired.templateHash,
-    containers: desired.containers,
-    resources,
-    ports: desired.ports,
-    replicas: desired.stopped ? 0 : desired.instanceNumber,
-  };
+  return { ...podTemplateOf(desired, resources), replicas: desired.stopped ? 0 : desired.instanceNumber };
 }

@@ -179,16 +179,7 @@ export class Store {
       if (state === current) return current;
       await trx
         .updateTable('services')
-        .set({
-          resource_spec: state.resourceSpec,
-          containers: JSON.stringify(state.containers),
-          instance_number: state.instanceNumber,
-          stopped: state.stopped ? 1 : 0,
-          ports: JSON.stringify(state.ports),
-          revision: state.revision,
-          template_hash: state.templateHash,
-          updated_at: state.updateTime,
-        })
+        .set(changeableColumns(state))
         .where('id', '=', row.id)
         .execute();
       if (newRevision) {
@@ -289,15 +280,8 @@ async function insertService(trx: Transaction<Database>, appId: number, change: 
         uid: state.uid,
         name: state.key.service,
         type: state.type,
-        resource_spec: state.resourceSpec,
-        containers: JSON.stringify(state.containers),
-        instance_number: state.instanceNumber,
-        stopped: state.stopped ? 1 : 0,
-        ports: JSON.stringify(state.ports),
-        revision: state.revision,
-        template_hash: state.templateHash,
         created_at: state.creationTime,
-        updated_at: state.updateTime,
+        ...changeableColumns(state),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -309,6 +293,20 @@ async function insertService(trx: Transaction<Database>, appId: number, change: 
     throw error;
   }
   if (newRevision) await trx.insertInto('revisions').values(revisionRow(serviceId, newRevision)).execute();
+}
+
+/** The columns a change to a service may write: all but its identity and creation time. */
+function changeableColumns(state: ServiceState) {
+  return {
+    resource_spec: state.resourceSpec,
+    containers: JSON.stringify(state.containers),
+    instance_number: state.instanceNumber,
+    stopped: state.stopped ? 1 : 0,
+    ports: JSON.stringify(state.ports),
+    revision: state.revision,
+    template_hash: state.templateHash,
+    updated_at: state.updateTime,
+  };
 }
 
 function revisionRow(serviceId: number, revision: RevisionRecord): RevisionsTable {

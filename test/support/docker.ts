@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import Docker from 'dockerode';
 import { loadConfig, type RegionSettings } from '../../src/config.js';
 import { connect, engineAddress, engineAnswers } from '../../src/runtime/docker/client.js';
@@ -51,6 +52,29 @@ export function dockerRegion(name: string): RegionSettings {
 /** An in-process Wharf whose one region runs on the Docker engine. */
 export async function startDockerWharf(region: string, options: { dataDir?: string } = {}): Promise<TestWharf> {
   return startWharf({ ...options, regions: [dockerRegion(region)] });
+}
+
+/**
+ * The hooks of a Docker test file: one file at a time holds the engine (lockDocker), its project
+ * starts and ends clean, and an in-process Wharf drives the region. Returns the running Wharf.
+ */
+export function useDockerWharf(region: string, project: string, options: { volumes?: boolean } = {}): () => TestWharf {
+  let wharf: TestWharf | undefined;
+  let unlock: (() => void) | undefined;
+  before(async () => {
+    unlock = await lockDocker();
+    await cleanProject(region, project, options);
+    wharf = await startDockerWharf(region);
+  });
+  after(async () => {
+    await wharf?.stop();
+    await cleanProject(region, project, options);
+    unlock?.();
+  });
+  return () => {
+    if (!wharf) throw new Error('the Docker test Wharf is not started');
+    return wharf;
+  };
 }
 
 /** Polls until `check` returns a value other than undefined (fails after `timeoutMs`). */

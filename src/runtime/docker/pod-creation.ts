@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
+import { configMapNames } from '../../domain/template.js';
 import { engineMessage, isConnectionError } from './client.js';
 import { ImagePullError, isMissingImage, pullImage } from './images.js';
 import { LABEL } from './labels.js';
@@ -72,6 +73,10 @@ export class PodCreation {
   }
 
   private async createMissing(existing: ContainerFacts[]): Promise<void> {
+    // Wharf has no ConfigMap objects yet (the tenancy work adds them), so every reference is to a
+    // ConfigMap that does not exist: the pod waits, as DESIGN.md §3 says, rather than start without it.
+    const [configMap] = configMapNames(this.spec.containers);
+    if (configMap !== undefined) throw new StepError('ConfigMapNotFound', `ConfigMap "${configMap}" does not exist in project "${this.spec.key.project}"`);
     const { docker, networks } = this.context;
     const settings = this.context.settings();
     const { key } = this.spec;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { apiPaths } from '../../support/api.js';
-import { cleanProject, docker, dockerSuiteSkip, IMAGES, lockDocker, projectContainers, startDockerWharf } from '../../support/docker.js';
-import type { TestWharf } from '../../support/wharf.js';
+import { docker, dockerSuiteSkip, IMAGES, projectContainers, useDockerWharf } from '../../support/docker.js';
 
 const REGION = 'dkr-lifecycle';
 const PROJECT = 'life';
@@ -25,49 +24,40 @@ async function runningPods(): Promise<Map<string, string>> {
 }
 
 describe('Docker runtime: stop, start, scale, upgrade, rollback', { skip }, () => {
-  let wharf: TestWharf;
-  let unlock: () => void;
+  const wharf = useDockerWharf(REGION, PROJECT);
   before(async () => {
-    unlock = await lockDocker();
-    await cleanProject(REGION, PROJECT);
-    wharf = await startDockerWharf(REGION);
-    const created = await wharf.request('POST', paths.apps, {
+    const created = await wharf().request('POST', paths.apps, {
       name: 'shop',
       microservices: [{ name: 'web', type: 'stateless', resourceSpec: '1U1G', instanceNumber: 2, containers: httpd(IMAGES.app1) }],
     });
     assert.equal(created.status, 201);
   });
-  after(async () => {
-    await wharf?.stop();
-    await cleanProject(REGION, PROJECT);
-    unlock?.();
-  });
 
   const settled = (count: number, extra: (s: any) => boolean = () => true) =>
-    wharf.waitForService(WEB, (s) => s.status.phase === 'running' && s.pods.length === count && extra(s), 30_000);
+    wharf().waitForService(WEB, (s) => s.status.phase === 'running' && s.pods.length === count && extra(s), 30_000);
 
   it('stop leaves no container; start brings them back', async () => {
     await settled(2);
-    assert.equal((await wharf.request('PUT', `${WEB}/stop`)).status, 204);
-    await wharf.waitForService(WEB, (s) => s.status.phase === 'stopped', 30_000);
+    assert.equal((await wharf().request('PUT', `${WEB}/stop`)).status, 204);
+    await wharf().waitForService(WEB, (s) => s.status.phase === 'stopped', 30_000);
     assert.deepEqual(await projectContainers(REGION, PROJECT), []);
 
-    assert.equal((await wharf.request('PUT', `${WEB}/start`)).status, 204);
+    assert.equal((await wharf().request('PUT', `${WEB}/start`)).status, 204);
     await settled(2);
     assert.equal((await runningPods()).size, 2);
   });
 
   it('scales 2 -> 4 -> 1', async () => {
-    assert.equal((await wharf.request('PUT', `${WEB}/scale/4`)).status, 204);
+    assert.equal((await wharf().request('PUT', `${WEB}/scale/4`)).status, 204);
     await settled(4);
     assert.equal((await runningPods()).size, 4);
-    assert.equal((await wharf.request('PUT', `${WEB}/scale/1`)).status, 204);
+    assert.equal((await wharf().request('PUT', `${WEB}/scale/1`)).status, 204);
     await settled(1);
     assert.equal((await projectContainers(REGION, PROJECT)).length, 2, 'one sandbox and one container left');
   });
 
   it('upgrades one pod at a time, never below instanceNumber running pods, and rolls back', async () => {
-    assert.equal((await wharf.request('PUT', `${WEB}/scale/3`)).status, 204);
+    assert.equal((await wharf().request('PUT', `${WEB}/scale/3`)).status, 204);
     await settled(3);
 
     // Sample the engine while the rollout runs: how many pods run, how many exist at most.
@@ -83,7 +73,7 @@ describe('Docker runtime: stop, start, scale, upgrade, rollback', { skip }, () =
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const upgraded = await wharf.request('PUT', `${WEB}/upgrade`, { containers: httpd(IMAGES.app2) });
+    const upgraded = await wharf().request('PUT', `${WEB}/upgrade`, { containers: httpd(IMAGES.app2) });
     assert.equal(upgraded.status, 200);
     await settled(3, (s) => s.revision === 2 && s.status.updated === 3);
     sampling = false;
@@ -92,7 +82,7 @@ describe('Docker runtime: stop, start, scale, upgrade, rollback', { skip }, () =
     assert.ok(most <= 4, `surge of one pod at most (saw ${most} pods)`);
     assert.deepEqual([...(await runningPods()).values()], [IMAGES.app2, IMAGES.app2, IMAGES.app2]);
 
-    assert.equal((await wharf.request('PUT', `${WEB}/revisions/1/rollback`)).status, 204);
+    assert.equal((await wharf().request('PUT', `${WEB}/revisions/1/rollback`)).status, 204);
     await settled(3, (s) => s.revision === 3 && s.status.updated === 3);
     assert.deepEqual([...(await runningPods()).values()], [IMAGES.app1, IMAGES.app1, IMAGES.app1]);
     assert.equal((await projectContainers(REGION, PROJECT)).length, 6, 'no old pod is left');

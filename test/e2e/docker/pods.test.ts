@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { apiPaths } from '../../support/api.js';
-import {
-  cleanProject,
-  docker,
-  dockerExec,
-  dockerSuiteSkip,
-  eventually,
-  IMAGES,
-  lockDocker,
-  projectContainers,
-  startDockerWharf,
-} from '../../support/docker.js';
-import type { TestWharf } from '../../support/wharf.js';
+import { docker, dockerExec, dockerSuiteSkip, eventually, IMAGES, projectContainers, useDockerWharf } from '../../support/docker.js';
 
 const REGION = 'dkr-pods';
 const PROJECT = 'pods';
@@ -24,24 +13,13 @@ const httpd = (port: number, name = 'httpd') => ({ name, image: IMAGES.app1, com
 const sleeper = (name: string) => ({ name, image: IMAGES.app1, command: ['sleep'], args: ['infinity'] });
 
 describe('Docker runtime: pods, network, drift, images', { skip }, () => {
-  let wharf: TestWharf;
-  let unlock: () => void;
-  before(async () => {
-    unlock = await lockDocker();
-    await cleanProject(REGION, PROJECT);
-    wharf = await startDockerWharf(REGION);
-  });
-  after(async () => {
-    await wharf?.stop();
-    await cleanProject(REGION, PROJECT);
-    unlock?.();
-  });
+  const wharf = useDockerWharf(REGION, PROJECT);
 
   const running = (name: string, count: number) =>
-    wharf.waitForService(paths.service('shop', name), (s) => s.status.phase === 'running' && s.pods.length === count, 30_000);
+    wharf().waitForService(paths.service('shop', name), (s) => s.status.phase === 'running' && s.pods.length === count, 30_000);
 
   it('runs 2 replicas whose containers carry the labels, limits, env and command asked', async () => {
-    const created = await wharf.request('POST', paths.apps, {
+    const created = await wharf().request('POST', paths.apps, {
       name: 'shop',
       microservices: [
         {
@@ -89,7 +67,7 @@ describe('Docker runtime: pods, network, drift, images', { skip }, () => {
   });
 
   it('reaches another service by <service>.<app> and a pod container over localhost', async () => {
-    const created = await wharf.request('POST', paths.services('shop'), {
+    const created = await wharf().request('POST', paths.services('shop'), {
       name: 'client',
       type: 'stateless',
       resourceSpec: '1U1G',
@@ -116,7 +94,7 @@ describe('Docker runtime: pods, network, drift, images', { skip }, () => {
     const before = await running('web', 2);
     const victim = before.pods[0].name;
     await docker.getContainer(`wharf_${REGION}_${PROJECT}_${victim}_httpd`).remove({ force: true });
-    const repaired = await wharf.waitForService(
+    const repaired = await wharf().waitForService(
       paths.service('shop', 'web'),
       (s) => s.status.phase === 'running' && s.pods.length === 2 && !s.pods.some((pod: any) => pod.name === victim),
       30_000,
@@ -128,14 +106,14 @@ describe('Docker runtime: pods, network, drift, images', { skip }, () => {
 
   it('leaves a pod pending with the pull failure when its image cannot be pulled, the API healthy', async () => {
     const image = 'wharf-e2e/missing:1';
-    const created = await wharf.request('POST', paths.services('shop'), {
+    const created = await wharf().request('POST', paths.services('shop'), {
       name: 'ghost',
       type: 'stateless',
       resourceSpec: '1U1G',
       containers: [{ name: 'main', image }],
     });
     assert.equal(created.status, 201);
-    const service = await wharf.waitForService(
+    const service = await wharf().waitForService(
       paths.service('shop', 'ghost'),
       (s) => /^(ErrImagePull|ImagePullBackOff)$/.test(s.pods[0]?.status.reason ?? ''),
       20_000,
@@ -145,13 +123,29 @@ describe('Docker runtime: pods, network, drift, images', { skip }, () => {
     assert.equal(service.status.phase, 'pending');
     assert.ok(pod.status.message.includes(image), `the message names the image: ${pod.status.message}`);
     assert.equal(pod.containerStatuses[0].state, 'waiting');
-    assert.equal((await wharf.request('GET', '/healthz')).status, 200);
-    assert.equal((await wharf.request('GET', paths.service('shop', 'web'))).body.status.phase, 'running');
+    assert.equal((await wharf().request('GET', '/healthz')).status, 200);
+    assert.equal((await wharf().request('GET', paths.service('shop', 'web'))).body.status.phase, 'running');
 
-    assert.equal((await wharf.request('DELETE', paths.service('shop', 'ghost'))).status, 204);
+    assert.equal((await wharf().request('DELETE', paths.service('shop', 'ghost'))).status, 204);
     await eventually('the pending pod to be gone', async () => {
       const left = (await projectContainers(REGION, PROJECT)).filter((c) => c.Labels['io.wharf.service'] === 'ghost');
       return left.length === 0 ? true : undefined;
     });
+  });
+
+  it('keeps a pod that reads a ConfigMap waiting with ConfigMapNotFound, starting no container', async () => {
+    const created = await wharf().request('POST', paths.services('shop'), {
+      name: 'configured',
+      type: 'stateless',
+      resourceSpec: '1U1G',
+      containers: [{ ...sleeper('main'), envs: [{ type: 'configMap', name: 'MODE', value: 'settings.mode' }] }],
+    });
+    assert.equal(created.status, 201);
+    const service = await wharf().waitForService(paths.service('shop', 'configured'), (s) => s.pods[0]?.status.reason === 'ConfigMapNotFound', 20_000);
+    assert.equal(service.status.phase, 'pending');
+    assert.match(service.pods[0].status.message, /ConfigMap "settings"/);
+    const started = (await projectContainers(REGION, PROJECT)).filter((c) => c.Labels['io.wharf.service'] === 'configured' && c.Labels['io.wharf.role'] === 'container');
+    assert.deepEqual(started, []);
+    assert.equal((await wharf().request('DELETE', paths.service('shop', 'configured'))).status, 204);
   });
 });

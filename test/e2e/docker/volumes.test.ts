@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { apiPaths } from '../../support/api.js';
-import { cleanProject, docker, dockerExec, dockerSuiteSkip, IMAGES, lockDocker, startDockerWharf } from '../../support/docker.js';
-import type { TestWharf } from '../../support/wharf.js';
+import { docker, dockerExec, dockerSuiteSkip, IMAGES, useDockerWharf } from '../../support/docker.js';
 
 const REGION = 'dkr-volumes';
 const PROJECT = 'vols';
@@ -25,26 +24,15 @@ const containers = (version: string) => [
 const statefulDb = { name: 'db', type: 'stateful', resourceSpec: '1U1G', containers: containers('1') };
 
 describe('Docker runtime: stateful volumes', { skip }, () => {
-  let wharf: TestWharf;
-  let unlock: () => void;
-  before(async () => {
-    unlock = await lockDocker();
-    await cleanProject(REGION, PROJECT, { volumes: true });
-    wharf = await startDockerWharf(REGION);
-  });
-  after(async () => {
-    await wharf?.stop();
-    await cleanProject(REGION, PROJECT, { volumes: true });
-    unlock?.();
-  });
+  const wharf = useDockerWharf(REGION, PROJECT, { volumes: true });
 
   const running = (extra: (s: any) => boolean = () => true) =>
-    wharf.waitForService(DB, (s) => s.status.phase === 'running' && s.pods.length === 1 && extra(s), 30_000);
+    wharf().waitForService(DB, (s) => s.status.phase === 'running' && s.pods.length === 1 && extra(s), 30_000);
   const container = (name: string) => `wharf_${REGION}_${PROJECT}_store-db-0_${name}`;
   const readFile = () => dockerExec(container('reader'), ['cat', '/data/file']).trim();
 
   it('keeps a file through upgrade, stop/start and delete + re-create', async () => {
-    assert.equal((await wharf.request('POST', paths.apps, { name: 'store', microservices: [statefulDb] })).status, 201);
+    assert.equal((await wharf().request('POST', paths.apps, { name: 'store', microservices: [statefulDb] })).status, 201);
     await running();
     dockerExec(container('writer'), ['sh', '-c', 'echo kept > /data/file']);
     assert.equal(readFile(), 'kept');
@@ -53,19 +41,19 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     const volume = await docker.getVolume(`wharf-${PROJECT}-data`).inspect();
     assert.equal(volume.Labels['io.wharf.project'], PROJECT);
 
-    assert.equal((await wharf.request('PUT', `${DB}/upgrade`, { containers: containers('2') })).status, 200);
+    assert.equal((await wharf().request('PUT', `${DB}/upgrade`, { containers: containers('2') })).status, 200);
     await running((s) => s.revision === 2 && s.status.updated === 1);
     assert.equal(readFile(), 'kept', 'after the upgrade');
 
-    assert.equal((await wharf.request('PUT', `${DB}/stop`)).status, 204);
-    await wharf.waitForService(DB, (s) => s.status.phase === 'stopped', 30_000);
-    assert.equal((await wharf.request('PUT', `${DB}/start`)).status, 204);
+    assert.equal((await wharf().request('PUT', `${DB}/stop`)).status, 204);
+    await wharf().waitForService(DB, (s) => s.status.phase === 'stopped', 30_000);
+    assert.equal((await wharf().request('PUT', `${DB}/start`)).status, 204);
     await running();
     assert.equal(readFile(), 'kept', 'after stop and start');
 
-    assert.equal((await wharf.request('DELETE', DB)).status, 204);
+    assert.equal((await wharf().request('DELETE', DB)).status, 204);
     await docker.getVolume(`wharf-${PROJECT}-data`).inspect(); // deleting the service keeps the volume
-    assert.equal((await wharf.request('POST', paths.services('store'), statefulDb)).status, 201);
+    assert.equal((await wharf().request('POST', paths.services('store'), statefulDb)).status, 201);
     await running();
     assert.equal(readFile(), 'kept', 'after deleting and re-creating the service');
   });
