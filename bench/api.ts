@@ -13,6 +13,9 @@ const SERVICES_PER_APP = 10;
 const PODS_PER_SERVICE = 3;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 16;
+/** Every call carries the admin token, as a real client's would: its check is part of the cost measured. */
+const ADMIN_TOKEN = 'wharf-bench-admin-token';
+const AUTH = { 'x-auth-token': ADMIN_TOKEN };
 
 export interface LoadResult {
   name: string;
@@ -28,7 +31,14 @@ export async function benchApi(): Promise<{ results: LoadResult[]; rssMb: number
   writeFileSync(configPath, 'regions:\n  - name: local\n    runtime: simulated\n    simulated: { startDelayMs: 50 }\n');
   const port = await freePort();
   const wharf = spawn(process.execPath, ['bin/wharf.js', 'serve'], {
-    env: { ...process.env, PORT: String(port), WHARF_DATA_DIR: dataDir, WHARF_CONFIG: configPath, WHARF_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      WHARF_DATA_DIR: dataDir,
+      WHARF_CONFIG: configPath,
+      WHARF_LOG_LEVEL: 'warn',
+      WHARF_ADMIN_TOKEN: ADMIN_TOKEN,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}/regions/local/v1`;
@@ -42,7 +52,7 @@ export async function benchApi(): Promise<{ results: LoadResult[]; rssMb: number
       ['GET microservice', servicePath],
       ['GET apps (10 apps x 10 services)', appsPath],
     ] as const) {
-      const body = await (await fetch(url)).text();
+      const body = await (await fetch(url, { headers: AUTH })).text();
       results.push(await load(`${name}: Wharf`, url));
       const bare = await startProcess(['--import', 'tsx', 'bench/bare-server.ts'], { BARE_BODY: body }, /(http:\/\/\S+)/);
       try {
@@ -71,7 +81,7 @@ async function createFleet(base: string): Promise<void> {
       }));
       const response = await fetch(`${base}/projects/p${p}/apps`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...AUTH },
         body: JSON.stringify({ name: `a${a}`, microservices }),
       });
       if (response.status !== 201) throw new Error(`creating app a${a}: ${response.status} ${await response.text()}`);
@@ -81,7 +91,7 @@ async function createFleet(base: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (let p = 0; p < PROJECTS; p++) {
     for (;;) {
-      const apps = (await (await fetch(`${base}/projects/p${p}/apps`)).json()) as Array<{
+      const apps = (await (await fetch(`${base}/projects/p${p}/apps`, { headers: AUTH })).json()) as Array<{
         microservices: Array<{ status: { phase: string } }>;
       }>;
       if (apps.every((app) => app.microservices.every((service) => service.status.phase === 'running'))) break;
@@ -92,7 +102,7 @@ async function createFleet(base: string): Promise<void> {
 }
 
 async function load(name: string, url: string): Promise<LoadResult> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  const result = await autocannon({ url, headers: AUTH, connections: CONNECTIONS, duration: DURATION_S });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return {
     name,

@@ -80,7 +80,8 @@ async function direct(docker: Docker, network: string, replicas: number): Promis
 async function throughWharf(docker: Docker, replicas: number): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
   const [region] = loadConfig({ WHARF_RUNTIME: 'docker', WHARF_DATA_DIR: dataDir }).regions;
-  const config = { ...loadConfig({ WHARF_DATA_DIR: dataDir }), regions: [{ ...region!, name: REGION, docker: { sandboxImage: SANDBOX_IMAGE } }] };
+  // In process and never listening: the rollout is measured without authentication.
+  const config = { ...loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_AUTH: 'off' }), regions: [{ ...region!, name: REGION, docker: { sandboxImage: SANDBOX_IMAGE } }] };
   const wharf = await createWharf(config, { logger: pino({ level: 'silent' }) });
   const services = `/regions/${REGION}/v1/projects/${PROJECT}/apps/shop/microservices`;
   try {

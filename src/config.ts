@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -19,6 +20,7 @@ const RegionConfig = Type.Object(
     runtime: Type.Union([Type.Literal('auto'), Type.Literal('simulated'), Type.Literal('docker'), Type.Literal('kubernetes')]),
     maxInstances: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999 })),
     revisionHistoryLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    defaultVolumeSizeGi: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
     resourceSpecs: Type.Optional(Type.Array(ResourceSpecConfig, { minItems: 1 })),
     simulated: Type.Optional(
       Type.Object({ startDelayMs: Type.Integer({ minimum: 0, maximum: 600_000 }) }, { additionalProperties: false }),
@@ -69,6 +71,8 @@ export interface RegionSettings {
   runtime: RuntimeChoice;
   maxInstances: number;
   revisionHistoryLimit: number;
+  /** The size of a volume a service mounts before it was created through the API. */
+  defaultVolumeSizeGi: number;
   resourceSpecs: Array<{ name: string; cpu: number; memory: number; desc: string }>;
   simulated: { startDelayMs: number };
   /** As written in the config file; the Docker runtime fills defaults (socket from DOCKER_HOST, …). */
@@ -83,6 +87,10 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   regions: RegionSettings[];
+  /** WHARF_AUTH: `off` lets every request in, so it is accepted only on a loopback address. */
+  auth: 'on' | 'off';
+  /** WHARF_ADMIN_TOKEN; when unset, Wharf keeps a generated one in `<dataDir>/admin-token`. */
+  adminToken: string | undefined;
 }
 
 /** DESIGN.md §3: the seed's four specs, with 2U4G at 4096 MB (the seed's 4906 is a typo). */
@@ -112,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       runtime: region.runtime,
       maxInstances: region.maxInstances ?? 50,
       revisionHistoryLimit: region.revisionHistoryLimit ?? 10,
+      defaultVolumeSizeGi: region.defaultVolumeSizeGi ?? 10,
       resourceSpecs: (region.resourceSpecs ?? DEFAULT_RESOURCE_SPECS).map((spec) => ({ desc: '', ...spec })),
       simulated: region.simulated ?? { startDelayMs: 300 },
       docker: region.docker ?? {},
@@ -123,13 +132,43 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
     if (names.has(region.name)) throw new Error(`config: region "${region.name}" is listed twice`);
     names.add(region.name);
   }
+  const host = env.HOST ?? file.host ?? '127.0.0.1';
   return {
-    host: env.HOST ?? file.host ?? '127.0.0.1',
+    host,
     port: parsePort(env.PORT) ?? file.port ?? 8080,
     dataDir: env.WHARF_DATA_DIR ?? file.dataDir ?? './data',
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     regions,
+    auth: parseAuth(env.WHARF_AUTH, host),
+    adminToken: parseAdminToken(env.WHARF_ADMIN_TOKEN),
   };
+}
+
+/** Without authentication anyone who reaches the port can do anything: only this machine may. */
+function parseAuth(text: string | undefined, host: string): 'on' | 'off' {
+  if (text === undefined || text === 'on') return 'on';
+  if (text !== 'off') throw new Error(`WHARF_AUTH must be "on" or "off", got "${text}"`);
+  if (!isLoopback(host)) {
+    throw new Error(
+      `WHARF_AUTH=off is only allowed on a loopback address, but HOST is "${host}": ` +
+        'listen on 127.0.0.1, ::1 or localhost, or keep authentication on',
+    );
+  }
+  return 'off';
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
+}
+
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+function parseAdminToken(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (text.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new Error(`WHARF_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters: it opens everything`);
+  }
+  return text;
 }
 
 function readConfigFile(path: string): ConfigFile {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RegionSettings } from './config.js';
 import type { RegionPolicy } from './domain/validation.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { Runtime, RuntimeContext } from './runtime/runtime.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
 
 /** A region: one engine endpoint and the rules it enforces. */
@@ -11,8 +11,8 @@ export interface Region {
   runtime: Runtime;
 }
 
-export async function createRegion(settings: RegionSettings, log: Logger): Promise<Region> {
-  return { name: settings.name, policy: regionPolicy(settings), runtime: await createRuntime(settings, log) };
+export async function createRegion(settings: RegionSettings, log: Logger, context: RuntimeContext): Promise<Region> {
+  return { name: settings.name, policy: regionPolicy(settings), runtime: await createRuntime(settings, log, context) };
 }
 
 /** The rules a region enforces; also what `wharf render` validates a service with, offline. */
@@ -29,20 +29,20 @@ export function regionPolicy(settings: RegionSettings): RegionPolicy {
  * Drivers are loaded only when a region uses them: their clients are large, and a server that
  * drives one engine should not pay for the others in start-up time and memory.
  */
-async function createRuntime(settings: RegionSettings, log: Logger): Promise<Runtime> {
+async function createRuntime(settings: RegionSettings, log: Logger, context: RuntimeContext): Promise<Runtime> {
   switch (settings.runtime) {
     case 'simulated':
       break;
     case 'auto': {
       const docker = await import('./runtime/docker/index.js');
-      if (await docker.dockerAnswers(settings)) return docker.createDockerRuntime(settings, log);
+      if (await docker.dockerAnswers(settings)) return docker.createDockerRuntime(settings, log, context);
       log.warn({ region: settings.name, address: docker.dockerAddress(settings) }, 'runtime auto: no Docker engine answers, using the simulated runtime');
       break;
     }
     case 'docker':
-      return (await import('./runtime/docker/index.js')).createDockerRuntime(settings, log);
+      return (await import('./runtime/docker/index.js')).createDockerRuntime(settings, log, context);
     case 'kubernetes':
-      return (await import('./runtime/kubernetes/index.js')).createKubernetesRuntime(settings, log);
+      return (await import('./runtime/kubernetes/index.js')).createKubernetesRuntime(settings, log, context.configMaps);
   }
   return new SimulatedRuntime(settings.simulated);
 }

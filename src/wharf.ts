@@ -1,12 +1,17 @@
 import { pino, type Logger } from 'pino';
+import { adminToken } from './admin-token.js';
+import type { AuthSettings } from './api/auth.js';
 import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
+import { DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
+import type { ConfigMapSource } from './runtime/runtime.js';
 import { openSqlite } from './store/database.js';
 import { migrateToLatest } from './store/migrations.js';
 import { Store } from './store/store.js';
+import { TokenStore } from './store/tokens.js';
 
 export interface Wharf {
   api: Api;
@@ -24,16 +29,23 @@ export async function createWharf(
   options: { logger?: Logger; controller?: Partial<ControllerOptions> } = {},
 ): Promise<Wharf> {
   const log = options.logger ?? pino({ level: config.logLevel });
+  // First: a data dir where the admin token cannot be kept fails the start before anything opens.
+  const auth = authSettings(config, log);
   const db = openSqlite(config.dataDir);
   await migrateToLatest(db);
-  const store = new Store(db);
+  const settingsOf = new Map(config.regions.map((settings) => [settings.name, settings]));
+  const store = new Store(db, { defaultVolumeSizeGi: (region) => settingsOf.get(region)?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI });
   const regions = new Map<string, Region>();
-  for (const settings of config.regions) regions.set(settings.name, await createRegion(settings, log));
+  for (const settings of config.regions) {
+    const configMaps: ConfigMapSource = (project, name) => store.configMaps.find({ region: settings.name, project, name });
+    regions.set(settings.name, await createRegion(settings, log, { configMaps, dataDir: config.dataDir }));
+  }
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
     ...DEFAULT_CONTROLLER_OPTIONS,
     ...options.controller,
   });
-  const api = await buildServer({ store, controller, regions }, log);
+  const tokens = new TokenStore(db);
+  const api = await buildServer({ store, controller, regions, tokens, auth }, log);
   await controller.start();
 
   let closing: Promise<void> | undefined;
@@ -47,4 +59,16 @@ export async function createWharf(
     return closing;
   };
   return { api, store, controller, regions, log, close };
+}
+
+function authSettings(config: Config, log: Logger): AuthSettings {
+  if (config.auth === 'off') {
+    log.warn({ host: config.host }, 'authentication is off (WHARF_AUTH=off): every local process may call the API');
+    return 'off';
+  }
+  const announce = (token: string, file: string): void => {
+    log.warn({ adminToken: token, file }, 'generated the admin token; it is shown only now and kept in the file');
+    process.stderr.write(`\nWharf admin token (shown once, kept in ${file}):\n\n  ${token}\n\n`);
+  };
+  return { adminToken: adminToken(config.adminToken, config.dataDir, announce) };
 }

@@ -3,12 +3,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Controller } from '../controller/controller.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
+import type { TokenStore } from '../store/tokens.js';
+import type { AuthSettings } from './auth.js';
 
 /** What the routes work with: the store to commit to and the controller to wake. */
 export interface ApiContext {
   store: Store;
   controller: Controller;
   regions: Map<string, Region>;
+  tokens: TokenStore;
+  auth: AuthSettings;
 }
 
 export type Api = FastifyInstance<

@@ -1,12 +1,16 @@
+import type { ConfigMapRecord } from '../domain/configmaps.js';
 import type { ObservedService } from '../domain/observed.js';
-import type { RevisionRecord, ServiceState } from '../domain/service.js';
+import type { DesiredService, RevisionRecord } from '../domain/service.js';
 import { serviceStatus } from '../domain/status.js';
 import type { AppRecord } from '../store/store.js';
+import type { VolumeUse } from '../store/volumes.js';
 import type { App } from './schemas/app.js';
+import type { ConfigMap } from './schemas/configmap.js';
 import type { Revision, Service } from './schemas/microservice.js';
+import type { Volume } from './schemas/volume.js';
 
 /** The seed's service object: desired state from the store, pods and status from the runtime's cache. */
-export function serviceView(state: ServiceState, observed: ObservedService): Service {
+export function serviceView(state: DesiredService, observed: ObservedService): Service {
   const pods = observed.pods.filter((pod) => pod.serviceUid === state.uid);
   return {
     name: state.key.service,
@@ -25,7 +29,7 @@ export function serviceView(state: ServiceState, observed: ObservedService): Ser
   };
 }
 
-export function appView(app: AppRecord, observe: (state: ServiceState) => ObservedService): App {
+export function appView(app: AppRecord, observe: (state: DesiredService) => ObservedService): App {
   return {
     name: app.name,
     projectName: app.project,
@@ -40,5 +44,26 @@ export function revisionView(revision: RevisionRecord): Revision {
     resourceSpec: revision.resourceSpec,
     containers: revision.containers,
     creationTimestamp: revision.creationTimestamp,
+  };
+}
+
+export function configMapView(configMap: ConfigMapRecord): ConfigMap {
+  return {
+    name: configMap.name,
+    projectName: configMap.project,
+    data: configMap.data,
+    version: configMap.version,
+    creationTime: configMap.creationTime,
+    updateTime: configMap.updateTime,
+  };
+}
+
+export function volumeView({ volume, mountedBy }: VolumeUse): Volume {
+  return {
+    name: volume.name,
+    projectName: volume.project,
+    size: volume.sizeGi,
+    creationTime: volume.creationTime,
+    mountedBy: mountedBy.map((key) => ({ appName: key.app, name: key.service })),
   };
 }

@@ -6,13 +6,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { WharfError } from '../domain/errors.js';
 import type { Region } from '../regions.js';
+import { requireTokens } from './auth.js';
 import type { Api, ApiContext } from './context.js';
 import { handleError } from './errors.js';
 import { appRoutes } from './routes/apps.js';
+import { configMapRoutes } from './routes/configmaps.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { systemRoutes } from './routes/system.js';
+import { volumeRoutes } from './routes/volumes.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -49,13 +53,23 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       info: {
         title: 'Wharf microservice API',
         version: '1',
-        description: 'The seed microservice API: regions, projects, apps, microservices, pods, revisions.',
+        description: 'The seed microservice API: regions, projects, apps, microservices, pods, revisions, plus ConfigMaps, volumes and tokens.',
       },
+      components: {
+        securitySchemes: {
+          authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+          bearerToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      // Either header will do; /healthz, /openapi.json and /docs need none.
+      security: [{ authToken: [] }, { bearerToken: [] }],
     },
   });
   await api.register(swaggerUi, { routePrefix: '/docs' });
 
+  if (context.auth !== 'off') requireTokens(api, context.auth.adminToken, context.tokens);
   systemRoutes(api, context);
+  tokenRoutes(api, context);
   await api.register(
     async (regional: Api) => {
       regional.decorateRequest('region', null as unknown as Region);
@@ -69,6 +83,8 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       appRoutes(regional, context);
       microserviceRoutes(regional, context);
       revisionRoutes(regional, context);
+      configMapRoutes(regional, context);
+      volumeRoutes(regional, context);
     },
     { prefix: '/regions/:region/v1' },
   );

@@ -11,7 +11,8 @@ commands:
                           print the Kubernetes manifests of a service as YAML (offline)
   help                    show this text
 
-environment: HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHARF_RUNTIME, WHARF_LOG_LEVEL`;
+environment: HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHARF_RUNTIME, WHARF_LOG_LEVEL,
+             WHARF_ADMIN_TOKEN, WHARF_AUTH (off: only on a loopback HOST); see docs/auth.md`;
 
 export async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;

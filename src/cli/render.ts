@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { AppName, NAME_PATTERNS, ProjectName } from '../api/schemas/common.js';
 import { ServiceCreate } from '../api/schemas/microservice.js';
 import { loadConfig } from '../config.js';
+import { withPodTemplateHash } from '../domain/configmaps.js';
 import { createService } from '../domain/service.js';
 import { workloadOf } from '../domain/workload-plan.js';
 import { regionPolicy } from '../regions.js';
@@ -45,7 +46,8 @@ export function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.e
   const key = { region: region.name, project, app, service: input.name };
   const { state } = createService(key, input, policy, { uid: randomUUID(), now });
   const spec = policy.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
-  const manifests = render(workloadOf(state, { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(region.kubernetes));
+  // Offline there is no store: ConfigMaps are taken as absent, which changes only the pods' hash.
+  const manifests = render(workloadOf(withPodTemplateHash(state, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(region.kubernetes));
   return manifestList(manifests).map((object) => stringify(object, { aliasDuplicateObjects: false })).join('---\n');
 }
 

@@ -1,7 +1,7 @@
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
 import type { ServiceKey } from './keys.js';
 import type { ObservedPod } from './observed.js';
-import type { ServiceState } from './service.js';
+import type { DesiredService } from './service.js';
 
 /** Everything a runtime needs to start one pod. */
 export interface PodSpec {
@@ -68,7 +68,7 @@ export function describe(operation: Operation): string {
  */
 export function plan(
   key: ServiceKey,
-  desired: ServiceState | undefined,
+  desired: DesiredService | undefined,
   pods: ObservedPod[],
   context: PlanContext,
 ): PodOperation[] {
@@ -90,11 +90,11 @@ export function plan(
 }
 
 /** Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts. */
-function planRecreate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
+function planRecreate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const operations: PodOperation[] = [];
-  const current = pods.filter((pod) => pod.templateHash === desired.templateHash);
+  const current = pods.filter((pod) => pod.templateHash === desired.podTemplateHash);
   for (const pod of pods) {
-    if (pod.templateHash !== desired.templateHash) {
+    if (pod.templateHash !== desired.podTemplateHash) {
       operations.push(remove(pod, `revision ${pod.revision} is replaced by ${desired.revision}: stateful pods are recreated, one writer per volume`));
     }
   }
@@ -106,10 +106,10 @@ function planRecreate(desired: ServiceState, pods: ObservedPod[], context: PlanC
 }
 
 /** Stateless: at most instanceNumber + 1 pods, never fewer than instanceNumber available while old pods serve. */
-function planRollingUpdate(desired: ServiceState, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
+function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const want = desired.instanceNumber;
-  const updated = pods.filter((pod) => pod.templateHash === desired.templateHash);
-  const old = pods.filter((pod) => pod.templateHash !== desired.templateHash);
+  const updated = pods.filter((pod) => pod.templateHash === desired.podTemplateHash);
+  const old = pods.filter((pod) => pod.templateHash !== desired.podTemplateHash);
   const operations: PodOperation[] = [];
 
   // An old pod that is not available serves nobody: removing it costs no availability.
@@ -149,18 +149,18 @@ function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
   return [...pods].sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.name.localeCompare(b.name));
 }
 
-function create(desired: ServiceState, context: PlanContext, name: string, cause: string): PodOperation {
+function create(desired: DesiredService, context: PlanContext, name: string, cause: string): PodOperation {
   return { action: 'create', cause, pod: { name, ...podTemplateOf(desired, context.resources) } };
 }
 
 /** What every pod of the desired state runs; a pod adds its name, a workload its replica count. */
-export function podTemplateOf(desired: ServiceState, resources: PlanContext['resources']): Omit<PodSpec, 'name'> {
+export function podTemplateOf(desired: DesiredService, resources: PlanContext['resources']): Omit<PodSpec, 'name'> {
   return {
     key: desired.key,
     serviceUid: desired.uid,
     type: desired.type,
     revision: desired.revision,
-    templateHash: desired.templateHash,
+    templateHash: desired.podTemplateHash,
     containers: desired.containers,
     resources,
     ports: desired.ports,
@@ -174,8 +174,8 @@ export function statefulPodName(key: ServiceKey): string {
   return `${key.app}-${key.service}-0`;
 }
 
-export function statelessPodName(desired: ServiceState, context: PlanContext): string {
-  const tail = `-${desired.templateHash}-${context.podSuffix()}`;
+export function statelessPodName(desired: DesiredService, context: PlanContext): string {
+  const tail = `-${desired.podTemplateHash}-${context.podSuffix()}`;
   const prefix = `${desired.key.app}-${desired.key.service}`.slice(0, MAX_POD_NAME - tail.length).replace(/-+$/, '');
   return prefix + tail;
 }

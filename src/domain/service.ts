@@ -27,6 +27,14 @@ export interface ServiceState {
   updateTime: string;
 }
 
+/**
+ * A service's desired state as the controller converges to it and the API shows it: with the hash
+ * its pods carry, which also covers the ConfigMaps it reads (see podTemplateHash in configmaps.ts).
+ */
+export interface DesiredService extends ServiceState {
+  podTemplateHash: string;
+}
+
 export interface RevisionRecord {
   revision: number;
   resourceSpec: string;

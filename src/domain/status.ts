@@ -1,12 +1,12 @@
 import type { ServiceStatus } from '../api/schemas/microservice.js';
 import type { ObservedService } from './observed.js';
-import type { ServiceState } from './service.js';
+import type { DesiredService } from './service.js';
 
 /** The seed's status object, from the desired state and what the engine reports (DESIGN.md §3). */
-export function serviceStatus(desired: ServiceState, observed: ObservedService): ServiceStatus {
+export function serviceStatus(desired: DesiredService, observed: ObservedService): ServiceStatus {
   const pods = observed.pods.filter((pod) => pod.serviceUid === desired.uid);
   const desire = desired.stopped ? 0 : desired.instanceNumber;
-  const updated = pods.filter((pod) => pod.templateHash === desired.templateHash);
+  const updated = pods.filter((pod) => pod.templateHash === desired.podTemplateHash);
   const available = pods.filter((pod) => pod.ready).length;
   const counts = {
     desire,

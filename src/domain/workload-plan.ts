@@ -2,7 +2,7 @@ import type { Port } from '../api/schemas/microservice.js';
 import type { ServiceKey } from './keys.js';
 import type { ObservedWorkload } from './observed.js';
 import { podTemplateOf, type WorkloadOperation, type WorkloadSpec } from './plan.js';
-import type { ServiceState } from './service.js';
+import type { DesiredService } from './service.js';
 
 /**
  * What to do so an engine that rolls pods out itself (Kubernetes) matches the desired state of one
@@ -13,7 +13,7 @@ import type { ServiceState } from './service.js';
  */
 export function planWorkload(
   key: ServiceKey,
-  desired: ServiceState | undefined,
+  desired: DesiredService | undefined,
   observed: ObservedWorkload | undefined,
   resources: { cpu: number; memoryMb: number },
 ): WorkloadOperation[] {
@@ -33,7 +33,7 @@ export function planWorkload(
   }
 
   const changes: string[] = [];
-  if (observed.templateHash !== desired.templateHash) {
+  if (observed.templateHash !== desired.podTemplateHash) {
     changes.push(`roll out revision ${desired.revision} over revision ${observed.revision}`);
   }
   if (portsText(observed.ports) !== portsText(desired.ports)) {
@@ -47,7 +47,7 @@ export function planWorkload(
   return [];
 }
 
-function scaleCause(desired: ServiceState, observedReplicas: number): string {
+function scaleCause(desired: DesiredService, observedReplicas: number): string {
   if (desired.stopped) return 'the service is stopped';
   if (observedReplicas === 0) return `the service is started with ${desired.instanceNumber} instance(s)`;
   return `scale from ${observedReplicas} to ${desired.instanceNumber}`;
@@ -59,6 +59,6 @@ export function portsText(ports: Port[]): string {
 }
 
 /** The workload of a service's desired state: instanceNumber pods, none while stopped. */
-export function workloadOf(desired: ServiceState, resources: { cpu: number; memoryMb: number }): WorkloadSpec {
+export function workloadOf(desired: DesiredService, resources: { cpu: number; memoryMb: number }): WorkloadSpec {
   return { ...podTemplateOf(desired, resources), replicas: desired.stopped ? 0 : desired.instanceNumber };
 }

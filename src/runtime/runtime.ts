@@ -30,6 +30,30 @@ export interface Runtime {
   observedKeys(): ServiceKey[];
   /** One engine call. Once it resolves, `observe` reflects it, so a next plan never repeats it. */
   execute(operation: Operation): Promise<void>;
+  /** Removes a volume and its data from the engine (the API deletes it). Absent: the engine keeps no volumes. */
+  deleteVolume?(project: string, volume: string): Promise<void>;
+  /** Removes what the engine keeps of a ConfigMap the API deleted. */
+  deleteConfigMap?(project: string, name: string): Promise<void>;
+}
+
+/** A ConfigMap as a runtime needs it to start the pods that read it. */
+export interface ConfigMapContent {
+  data: Record<string, string>;
+  /** Changes whenever the data does. */
+  digest: string;
+}
+
+/**
+ * Reads a ConfigMap of a project in the runtime's region (undefined: it does not exist). Given by
+ * whoever builds the runtime, so drivers read desired state without knowing the store.
+ */
+export type ConfigMapSource = (project: string, name: string) => Promise<ConfigMapContent | undefined>;
+
+/** What a runtime gets from Wharf besides its region's settings. */
+export interface RuntimeContext {
+  configMaps: ConfigMapSource;
+  /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */
+  dataDir: string;
 }
 
 /** The engine did not answer; the controller retries with backoff and the API reports phase `unknown`. */

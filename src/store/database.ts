@@ -39,10 +39,48 @@ export interface RevisionsTable {
   created_at: string;
 }
 
+export interface TokensTable {
+  id: string;
+  name: string;
+  /** hex SHA-256 of the token's secret; the secret itself is never stored */
+  secret_hash: string;
+  /** JSON: the project names the token covers */
+  projects: string;
+  admin: number;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+export interface ConfigMapsTable {
+  id: Generated<number>;
+  region: string;
+  project: string;
+  name: string;
+  /** JSON: the keys and values */
+  data: string;
+  version: number;
+  digest: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VolumesTable {
+  id: Generated<number>;
+  region: string;
+  project: string;
+  name: string;
+  size_gi: number;
+  created_at: string;
+}
+
 export interface Database {
   apps: AppsTable;
   services: ServicesTable;
   revisions: RevisionsTable;
+  configmaps: ConfigMapsTable;
+  volumes: VolumesTable;
+  tokens: TokensTable;
 }
 
 /**

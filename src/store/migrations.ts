@@ -44,6 +44,50 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003-configmaps-volumes': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('configmaps')
+        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('region', 'text', (col) => col.notNull())
+        .addColumn('project', 'text', (col) => col.notNull())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('version', 'integer', (col) => col.notNull())
+        .addColumn('digest', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'text', (col) => col.notNull())
+        .addUniqueConstraint('configmaps_region_project_name', ['region', 'project', 'name'])
+        .execute();
+      await db.schema
+        .createTable('volumes')
+        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('region', 'text', (col) => col.notNull())
+        .addColumn('project', 'text', (col) => col.notNull())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('size_gi', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .addUniqueConstraint('volumes_region_project_name', ['region', 'project', 'name'])
+        .execute();
+    },
+  },
+  '0002-tokens': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('tokens')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('secret_hash', 'text', (col) => col.notNull())
+        .addColumn('projects', 'text', (col) => col.notNull())
+        .addColumn('admin', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('expires_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .execute();
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists

@@ -11,11 +11,11 @@ const MAX_ENTRIES = 50_000;
  * write moves the generation, and a loaded state is kept only if the generation did not move while
  * it was read. States are shared: callers never mutate them (domain functions copy).
  */
-export class ServiceCache {
-  private readonly entries = new Map<string, ServiceState>();
+export class ServiceCache<State extends ServiceState = ServiceState> {
+  private readonly entries = new Map<string, State>();
   private generation = 0;
 
-  async read(key: ServiceKey, load: () => Promise<ServiceState | undefined>): Promise<ServiceState | undefined> {
+  async read(key: ServiceKey, load: () => Promise<State | undefined>): Promise<State | undefined> {
     const id = keyString(key);
     const hit = this.entries.get(id);
     if (hit) return hit;

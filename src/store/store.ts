@@ -1,18 +1,24 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
+import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
-import { revisionsToPrune, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
+import { revisionsToPrune, type DesiredService, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
+import { configMapNames } from '../domain/template.js';
+import { DEFAULT_VOLUME_SIZE_GI } from '../domain/volumes.js';
+import { ConfigMapStore } from './configmaps.js';
 import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, type ServicesTable } from './database.js';
 import { placeholder, reusableQuery } from './reusable-query.js';
 import { ServiceCache } from './service-cache.js';
+import type { Executor, StoreAccess } from './store-access.js';
+import { VolumeStore } from './volumes.js';
 
 export interface AppRecord {
   region: string;
   project: string;
   name: string;
   creationTime: string;
-  services: ServiceState[];
+  services: DesiredService[];
 }
 
 export interface AppRef {
@@ -24,7 +30,10 @@ export interface AppRef {
 /** Reads a revision of the service being changed, inside the change's transaction. */
 export type RevisionLookup = (revision: number) => Promise<RevisionRecord | undefined>;
 
-type Executor = Kysely<Database> | Transaction<Database>;
+export interface StoreOptions {
+  /** The size of a volume a service of the region mounts before it exists. */
+  defaultVolumeSizeGi?: (region: string) => number;
+}
 
 const SERVICE_COLUMNS = [
   'services.id',
@@ -51,10 +60,19 @@ const SERVICE_COLUMNS = [
  */
 export class Store {
   private readonly reads: ReturnType<typeof compileReads>;
-  private readonly cache = new ServiceCache();
+  private readonly cache = new ServiceCache<DesiredService>();
+  readonly configMaps: ConfigMapStore;
+  readonly volumes: VolumeStore;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(private readonly db: Kysely<Database>, options: StoreOptions = {}) {
     this.reads = compileReads(db);
+    const access: StoreAccess = {
+      db,
+      write: (changed, work) => this.write(changed, work),
+      servicesOfProject: async (executor, region, project) => (await this.reads.servicesOfProject(executor, { region, project })).map(toState),
+    };
+    this.configMaps = new ConfigMapStore(access);
+    this.volumes = new VolumeStore(access, options.defaultVolumeSizeGi ?? (() => DEFAULT_VOLUME_SIZE_GI));
   }
 
   /** Runs a write transaction, then drops the cached services it may have changed. */
@@ -84,20 +102,23 @@ export class Store {
         if (isUniqueViolation(error)) throw new WharfError('AppExists', `app "${ref.app}" already exists in project "${ref.project}"`);
         throw error;
       }
-      for (const change of services) await insertService(trx, appId, change);
-      return { ...ref, name: ref.app, creationTime: now, services: services.map((change) => change.state) };
+      for (const change of services) {
+        await insertService(trx, appId, change);
+        await this.volumes.claim(trx, change.state, now);
+      }
+      return { ...ref, name: ref.app, creationTime: now, services: await this.desired(trx, services.map((change) => change.state)) };
     });
   }
 
   async listApps(region: string, project: string): Promise<AppRecord[]> {
     const apps = await this.reads.appsOfProject(this.db, { region, project });
-    const services = await this.reads.servicesOfProject(this.db, { region, project });
+    const services = await this.desired(this.db, (await this.reads.servicesOfProject(this.db, { region, project })).map(toState));
     return apps.map((app) => ({
       region,
       project,
       name: app.name,
       creationTime: app.created_at,
-      services: services.filter((row) => row.app_name === app.name).map(toState),
+      services: services.filter((state) => state.key.app === app.name),
     }));
   }
 
@@ -119,20 +140,21 @@ export class Store {
     });
   }
 
-  async createService(ref: AppRef, change: ServiceChange): Promise<ServiceState> {
+  async createService(ref: AppRef, change: ServiceChange): Promise<DesiredService> {
     return this.write([], async (trx) => {
       const app = await this.findApp(trx, ref);
       await insertService(trx, app.id, change);
-      return change.state;
+      await this.volumes.claim(trx, change.state, change.state.creationTime);
+      return this.desiredOne(trx, change.state);
     });
   }
 
-  async listServices(ref: AppRef): Promise<ServiceState[]> {
+  async listServices(ref: AppRef): Promise<DesiredService[]> {
     await this.findApp(this.db, ref);
-    return (await this.reads.servicesOfApp(this.db, ref)).map(toState);
+    return this.desired(this.db, (await this.reads.servicesOfApp(this.db, ref)).map(toState));
   }
 
-  async getService(key: ServiceKey): Promise<ServiceState> {
+  async getService(key: ServiceKey): Promise<DesiredService> {
     const state = await this.findDesired(key);
     if (state) return state;
     await this.findApp(this.db, key);
@@ -140,10 +162,10 @@ export class Store {
   }
 
   /** The desired state of a service, or undefined when it does not exist (the controller's read). */
-  async findDesired(key: ServiceKey): Promise<ServiceState | undefined> {
+  async findDesired(key: ServiceKey): Promise<DesiredService | undefined> {
     return this.cache.read(key, async () => {
       const [row] = await this.reads.service(this.db, key);
-      return row ? toState(row) : undefined;
+      return row ? this.desiredOne(this.db, toState(row)) : undefined;
     });
   }
 
@@ -162,7 +184,7 @@ export class Store {
     key: ServiceKey,
     revisionHistoryLimit: number,
     change: (current: ServiceState, revisions: RevisionLookup) => ServiceChange | Promise<ServiceChange>,
-  ): Promise<ServiceState> {
+  ): Promise<DesiredService> {
     return this.write([key], async (trx) => {
       const row = await this.findService(trx, key);
       const current = toState(row);
@@ -176,7 +198,7 @@ export class Store {
         return found ? toRevision(found) : undefined;
       };
       const { state, newRevision } = await change(current, lookup);
-      if (state === current) return current;
+      if (state === current) return this.desiredOne(trx, current);
       await trx
         .updateTable('services')
         .set(changeableColumns(state))
@@ -189,8 +211,9 @@ export class Store {
         if (prune.length > 0) {
           await trx.deleteFrom('revisions').where('service_id', '=', row.id).where('revision', 'in', prune).execute();
         }
+        await this.volumes.claim(trx, state, state.updateTime);
       }
-      return state;
+      return this.desiredOne(trx, state);
     });
   }
 
@@ -214,6 +237,25 @@ export class Store {
       .where('apps.region', '=', region)
       .execute();
     return rows.map((row) => ({ region, ...row }));
+  }
+
+  /** Services with the hash their pods carry, which covers the ConfigMaps they read. */
+  private async desired(db: Executor, states: ServiceState[]): Promise<DesiredService[]> {
+    const digests = new Map<string, Promise<Map<string, string>>>();
+    const digestsOf = (state: ServiceState): Promise<Map<string, string>> => {
+      const { region, project } = state.key;
+      const id = `${region}/${project}`;
+      if (!digests.has(id)) digests.set(id, this.configMaps.digests(db, region, project));
+      return digests.get(id)!;
+    };
+    return Promise.all(states.map(async (state) =>
+      withPodTemplateHash(state, configMapNames(state.containers).length === 0 ? new Map() : await digestsOf(state)),
+    ));
+  }
+
+  private async desiredOne(db: Executor, state: ServiceState): Promise<DesiredService> {
+    const [desired] = await this.desired(db, [state]);
+    return desired!;
   }
 
   private async findApp(db: Executor, ref: AppRef): Promise<Selectable<AppsTable>> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, assertError, assertInvalid, createApp, createService } from '../support/api.js';
+import { apiPaths, assertError, assertInvalid, authHeaders, createApp, createService } from '../support/api.js';
 import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
@@ -27,7 +27,8 @@ describe('error answers', () => {
 
   /** Sends `payload` as it is, labelled application/json. */
   const sendJson = async (method: string, url: string, payload: string) => {
-    const answer = await wharf.api.inject({ method: method as 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+    const headers = { 'content-type': 'application/json', ...authHeaders({ token: wharf.adminToken }) };
+    const answer = await wharf.api.inject({ method: method as 'POST', url, headers, payload });
     return { status: answer.statusCode, body: answer.body === '' ? undefined : answer.json() };
   };
 
@@ -111,7 +112,7 @@ describe('error answers', () => {
   });
 
   it('carries a request id on every answer, errors included', async () => {
-    const answer = await wharf.api.inject({ method: 'GET', url: paths.app('nope'), headers: { 'x-request-id': 'trace-1' } });
+    const answer = await wharf.api.inject({ method: 'GET', url: paths.app('nope'), headers: { 'x-request-id': 'trace-1', ...authHeaders({ token: wharf.adminToken }) } });
     assert.equal(answer.statusCode, 404);
     assert.equal(answer.headers['x-request-id'], 'trace-1');
   });

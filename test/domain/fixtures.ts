@@ -1,14 +1,14 @@
 import type { ServiceKey } from '../../src/domain/keys.js';
 import type { ObservedPod } from '../../src/domain/observed.js';
 import type { PlanContext } from '../../src/domain/plan.js';
-import type { ServiceState } from '../../src/domain/service.js';
+import type { DesiredService } from '../../src/domain/service.js';
 
 export const KEY: ServiceKey = { region: 'local', project: 'proj', app: 'shop', service: 'web' };
 export const OLD_HASH = 'oldhash000';
 export const NEW_HASH = 'newhash000';
 
 /** A desired state at revision 2 (template NEW_HASH); revision 1 had OLD_HASH. */
-export function desiredState(overrides: Partial<ServiceState> = {}): ServiceState {
+export function desiredState(overrides: Partial<DesiredService> = {}): DesiredService {
   return {
     key: KEY,
     uid: 'uid-1',
@@ -20,6 +20,7 @@ export function desiredState(overrides: Partial<ServiceState> = {}): ServiceStat
     ports: [],
     revision: 2,
     templateHash: NEW_HASH,
+    podTemplateHash: NEW_HASH,
     creationTime: '2026-01-01T00:00:00.000Z',
     updateTime: '2026-01-01T00:00:00.000Z',
     ...overrides,

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describe as describeOperation, plan, statelessPodName, type PodOperation } from '../../src/domain/plan.js';
 import type { ObservedPod } from '../../src/domain/observed.js';
-import type { ServiceState } from '../../src/domain/service.js';
+import type { DesiredService } from '../../src/domain/service.js';
+import { withPodTemplateHash } from '../../src/domain/configmaps.js';
 import { desiredState, KEY, NEW_HASH, planContext, pod } from './fixtures.js';
 
-function planLines(desired: ServiceState | undefined, pods: ObservedPod[]): string[] {
+function planLines(desired: DesiredService | undefined, pods: ObservedPod[]): string[] {
   return plan(KEY, desired, pods, planContext()).map(describeOperation);
 }
 
@@ -205,3 +206,24 @@ function applyPlan(pods: ObservedPod[], operations: PodOperation[]): ObservedPod
   }
   return result;
 }
+
+describe('plan: a ConfigMap the service reads changed', () => {
+  const reading = desiredState({
+    instanceNumber: 1,
+    containers: [{ name: 'main', image: 'app:1', workingDir: '', command: [], args: [], volumeMounts: [], configs: [], envs: [{ type: 'configMap', name: 'MODE', value: 'cm.mode' }] }],
+  });
+  const withContent = (digest: string) => withPodTemplateHash(reading, new Map([['cm', digest]]));
+
+  it('rolls the pods as an upgrade would, at the same revision', () => {
+    const before = withContent('d1');
+    const after = withContent('d2');
+    const running = { ...pod('p1'), templateHash: before.podTemplateHash };
+    assert.deepEqual(planLines(before, [running]), [], 'nothing to do while the content is unchanged');
+    const [create] = plan(KEY, after, [running], planContext());
+    assert.equal(create?.action, 'create');
+    assert.equal(create?.action === 'create' && create.pod.revision, 2, 'the revision stays');
+    assert.equal(create?.action === 'create' && create.pod.templateHash, after.podTemplateHash);
+    const surged = { ...pod('p2', { minute: 1 }), templateHash: after.podTemplateHash };
+    assert.deepEqual(planLines(after, [running, surged]), ['remove p1: revision 2 is replaced: 1 new pod(s) available']);
+  });
+});

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ObservedWorkload } from '../../src/domain/observed.js';
 import { describe as describeOperation } from '../../src/domain/plan.js';
-import type { ServiceState } from '../../src/domain/service.js';
+import type { DesiredService } from '../../src/domain/service.js';
 import { planWorkload } from '../../src/domain/workload-plan.js';
 
 const KEY = { region: 'r', project: 'p', app: 'a', service: 's' };
 const RESOURCES = { cpu: 1, memoryMb: 1024 };
 
-function desired(overrides: Partial<ServiceState> = {}): ServiceState {
+function desired(overrides: Partial<DesiredService> = {}): DesiredService {
   return {
     key: KEY,
     uid: 'uid-1',
@@ -20,6 +20,7 @@ function desired(overrides: Partial<ServiceState> = {}): ServiceState {
     ports: [{ port: 80, protocol: 'TCP' }],
     revision: 2,
     templateHash: 'hash2',
+    podTemplateHash: 'hash2',
     creationTime: '2026-01-01T00:00:00Z',
     updateTime: '2026-01-01T00:00:00Z',
     ...overrides,
@@ -30,7 +31,7 @@ function observed(overrides: Partial<ObservedWorkload> = {}): ObservedWorkload {
   return { serviceUid: 'uid-1', revision: 2, templateHash: 'hash2', replicas: 3, ports: [{ port: 80, protocol: 'TCP' }], ...overrides };
 }
 
-const lines = (state: ServiceState | undefined, workload: ObservedWorkload | undefined): string[] =>
+const lines = (state: DesiredService | undefined, workload: ObservedWorkload | undefined): string[] =>
   planWorkload(KEY, state, workload, RESOURCES).map(describeOperation);
 
 describe('planWorkload', () => {

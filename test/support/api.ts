@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import type { TestWharf } from './wharf.js';
 
+/** The admin token test servers start with (WHARF_ADMIN_TOKEN), sent by default. */
+export const TEST_ADMIN_TOKEN = 'wharf-test-admin-token';
+
+/** What a test request authenticates with: a token in one of the two headers, or nothing. */
+export type Credentials = { token: string; header?: 'x-auth-token' | 'bearer' } | 'none';
+
+export function authHeaders(credentials: Credentials): Record<string, string> {
+  if (credentials === 'none') return {};
+  return credentials.header === 'bearer' ? { authorization: `Bearer ${credentials.token}` } : { 'x-auth-token': credentials.token };
+}
+
 /** The seed's paths for one region and project. */
 export function apiPaths(region = 'local', project = 'proj') {
   const apps = `/regions/${region}/v1/projects/${project}/apps`;
@@ -15,6 +26,10 @@ export function apiPaths(region = 'local', project = 'proj') {
     revisions: (app: string, name: string): string => `${service(app, name)}/revisions`,
     rollback: (app: string, name: string, revision: number | string): string =>
       `${service(app, name)}/revisions/${revision}/rollback`,
+    configMaps: `/regions/${region}/v1/projects/${project}/configmaps`,
+    configMap: (name: string): string => `/regions/${region}/v1/projects/${project}/configmaps/${name}`,
+    volumes: `/regions/${region}/v1/projects/${project}/volumes`,
+    volume: (name: string): string => `/regions/${region}/v1/projects/${project}/volumes/${name}`,
   };
 }
 

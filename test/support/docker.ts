@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import Docker from 'dockerode';
 import { loadConfig, type RegionSettings } from '../../src/config.js';
 import { connect, engineAddress, engineAnswers } from '../../src/runtime/docker/client.js';
+import { authHeaders, TEST_ADMIN_TOKEN } from './api.js';
 import { startWharf, type TestWharf } from './wharf.js';
 
 /** Built by test/e2e/docker/build-images.sh from busybox-static: nothing is pulled. */
@@ -151,7 +152,14 @@ export async function spawnWharf(region: string, dataDir: string): Promise<Wharf
   writeFileSync(config, `regions:\n  - name: ${region}\n    runtime: docker\n    docker:\n      sandboxImage: ${IMAGES.sandbox}\n`);
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), 'serve', '--config', config], {
-    env: { ...process.env, WHARF_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', WHARF_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      WHARF_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WHARF_LOG_LEVEL: 'warn',
+      WHARF_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -159,7 +167,8 @@ export async function spawnWharf(region: string, dataDir: string): Promise<Wharf
   const request: WharfProcess['request'] = async (method, path, body) => {
     const response = await fetch(url + path, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers: { ...authHeaders({ token: TEST_ADMIN_TOKEN }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };

@@ -72,6 +72,7 @@ const KINDS: Record<string, { apiVersion: string; kind: string; namespaced: bool
   pods: { apiVersion: 'v1', kind: 'Pod', namespaced: true },
   services: { apiVersion: 'v1', kind: 'Service', namespaced: true },
   persistentvolumeclaims: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespaced: true },
+  configmaps: { apiVersion: 'v1', kind: 'ConfigMap', namespaced: true },
   deployments: { apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true },
   statefulsets: { apiVersion: 'apps/v1', kind: 'StatefulSet', namespaced: true },
 };

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { eventually } from './api.js';
+import { authHeaders, eventually, TEST_ADMIN_TOKEN, type Credentials } from './api.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const SERVE = "import('./src/cli/main.ts').then((cli) => cli.main(['serve'])).catch((error) => { console.error(error); process.exit(1); })";
@@ -18,7 +18,8 @@ export interface ServerProcess {
   port: number;
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  request(method: string, path: string, body?: unknown): Promise<Answer>;
+  /** Sends the admin token unless `credentials` says otherwise. */
+  request(method: string, path: string, body?: unknown, credentials?: Credentials): Promise<Answer>;
   /** The server's stderr and stdout so far, for failure messages. */
   output(): string;
 }
@@ -39,8 +40,11 @@ export function writeConfig(dataDir: string): string {
   return path;
 }
 
-/** Starts the server on `dataDir` and resolves once /healthz answers. */
-export async function startServerProcess(dataDir: string): Promise<ServerProcess> {
+/**
+ * Starts the server on `dataDir` and resolves once /healthz answers. `env` is laid over the test
+ * environment; a variable set to undefined is removed (WHARF_ADMIN_TOKEN: the generated token).
+ */
+export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', SERVE], {
     cwd: REPO_ROOT,
@@ -52,6 +56,8 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
       WHARF_CONFIG: writeConfig(dataDir),
       WHARF_RUNTIME: 'simulated',
       WHARF_LOG_LEVEL: 'warn',
+      WHARF_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -63,10 +69,11 @@ export async function startServerProcess(dataDir: string): Promise<ServerProcess
   );
 
   const base = `http://127.0.0.1:${port}`;
-  const request: ServerProcess['request'] = async (method, path, body) => {
+  const request: ServerProcess['request'] = async (method, path, body, credentials = { token: env.WHARF_ADMIN_TOKEN ?? TEST_ADMIN_TOKEN }) => {
     const response = await fetch(base + path, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers: { ...authHeaders(credentials), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
@@ -94,7 +101,12 @@ export function postInTwoParts(port: number, path: string, body: unknown) {
     method: 'POST',
     path,
     agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': payload.length, connection: 'close' },
+    headers: {
+      'content-type': 'application/json',
+      'content-length': payload.length,
+      connection: 'close',
+      ...authHeaders({ token: TEST_ADMIN_TOKEN }),
+    },
   });
   const answer = new Promise<Answer>((resolve, reject) => {
     req.once('error', reject);

@@ -5,12 +5,20 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { createWharf, type Wharf } from '../../src/wharf.js';
+import { authHeaders, TEST_ADMIN_TOKEN, type Credentials } from './api.js';
 
 export interface TestWharf extends Wharf {
   dataDir: string;
   /** The simulated runtime of region `local`. */
   simulated: SimulatedRuntime;
-  request(method: string, url: string, body?: unknown): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  adminToken: string;
+  /** Sends the admin token unless `credentials` says otherwise. */
+  request(
+    method: string,
+    url: string,
+    body?: unknown,
+    credentials?: Credentials,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Polls GET until `predicate` holds for the service object (fails after `timeoutMs`). */
   waitForService(path: string, predicate: (service: any) => boolean, timeoutMs?: number): Promise<any>;
   stop(): Promise<void>;
@@ -20,9 +28,11 @@ export interface TestWharf extends Wharf {
 export async function startWharf(overrides: Partial<Config> & { startDelayMs?: number } = {}): Promise<TestWharf> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   const base = loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'simulated' });
+  const adminToken = overrides.adminToken ?? TEST_ADMIN_TOKEN;
   const config: Config = {
     ...base,
     ...overrides,
+    adminToken,
     regions: (overrides.regions ?? base.regions).map((region) => ({
       ...region,
       simulated: { startDelayMs: overrides.startDelayMs ?? 20 },
@@ -32,10 +42,11 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
     logger: pino({ level: 'silent' }),
     controller: { resyncIntervalMs: 1000, backoff: { baseDelayMs: 10, maxDelayMs: 200 } },
   });
-  const request: TestWharf['request'] = async (method, url, body) => {
+  const request: TestWharf['request'] = async (method, url, body, credentials = { token: adminToken }) => {
     const response = await wharf.api.inject({
       method: method as 'GET',
       url,
+      headers: authHeaders(credentials),
       ...(body === undefined ? {} : { payload: body as object }),
     });
     return {
@@ -57,6 +68,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
   return {
     ...wharf,
     dataDir,
+    adminToken,
     simulated: wharf.regions.get('local')?.runtime as SimulatedRuntime,
     request,
     waitForService,

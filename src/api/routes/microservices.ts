@@ -7,6 +7,7 @@ import {
   setPorts,
   setStopped,
   upgradeService,
+  type DesiredService,
   type ServiceChange,
   type ServiceState,
 } from '../../domain/service.js';
@@ -24,7 +25,7 @@ export function microserviceRoutes(api: Api, { store, controller }: ApiContext):
   const change = async (
     request: { params: ServiceParams; region: Region },
     apply: (current: ServiceState, now: string) => ServiceChange,
-  ): Promise<ServiceState> => {
+  ): Promise<DesiredService> => {
     const key = serviceKey(request);
     const { policy } = request.region;
     const state = await store.updateService(key, policy.revisionHistoryLimit, (current) => apply(current, new Date().toISOString()));

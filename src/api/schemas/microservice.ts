@@ -1,9 +1,9 @@
 import { Type, type Static } from 'typebox';
 import { NAME_PATTERNS, ServiceName } from './common.js';
 
-// Limits are the seed's "长度上限" and DESIGN.md §3's.
+// Limits are the seed's "长度上限" and DESIGN.md §3's. ReferenceName: a volume's or ConfigMap's name.
 const AbsolutePath = Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' });
-const ReferenceName = Type.String({ minLength: 1, maxLength: 64, pattern: NAME_PATTERNS.reference });
+export const ReferenceName = Type.String({ minLength: 1, maxLength: 64, pattern: NAME_PATTERNS.reference });
 
 export const Port = Type.Object(
   {

@@ -1,12 +1,15 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
-import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
+import { WharfError } from '../../domain/errors.js';
+import { RuntimeUnavailableError, type ConfigMapSource, type Runtime } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
-import { LABEL } from './labels.js';
+import { LABEL, volumeName } from './labels.js';
 import { ProjectNetworks } from './network.js';
 import { PodCache, podId } from './pod-cache.js';
 import { PodCreation } from './pod-creation.js';
@@ -19,6 +22,9 @@ export interface DockerRuntimeOptions extends WatchOptions {
   sandboxImage: string;
   publishPorts: boolean;
   stopGraceSeconds: number;
+  configMaps: ConfigMapSource;
+  /** ConfigMap files live in `<configMapRoot>/<project>/<name>/<digest>/`, on the engine's host. */
+  configMapRoot: string;
 }
 
 /**
@@ -80,6 +86,28 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /** Removes the named volume `wharf-<project>-<volume>` and its data; one that never existed is already gone. */
+  async deleteVolume(project: string, volume: string): Promise<void> {
+    try {
+      await this.docker.getVolume(volumeName(project, volume)).remove();
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return;
+      if (status === 409) throw new WharfError('VolumeInUse', `volume "${volume}" is still held by a container being removed; try again shortly`);
+      if (isConnectionError(error)) throw new WharfError('RuntimeUnavailable', `the Docker engine at ${this.options.address} does not answer`);
+      throw error;
+    }
+  }
+
+  /** Removes the files of every content the ConfigMap had. */
+  async deleteConfigMap(project: string, name: string): Promise<void> {
+    await rm(this.configMapDir(project, name), { recursive: true, force: true });
+  }
+
+  private configMapDir(project: string, name: string): string {
+    return join(this.options.configMapRoot, project, name);
+  }
+
   /** Shows the pod pending at once and creates it in the background (see PodCreation). */
   private createPod(spec: PodSpec): void {
     const id = podId(spec.key, spec.name);
@@ -91,6 +119,8 @@ export class DockerRuntime implements Runtime {
       docker: this.docker,
       networks: this.networks,
       settings: () => this.podSettings(),
+      configMaps: this.options.configMaps,
+      configMapDir: (project, name) => this.configMapDir(project, name),
       listPod: (pod) => this.watch.listPod(pod.key, pod.name),
       report: (pod, reason, message) => {
         if (this.creations.get(id) !== creation) return;

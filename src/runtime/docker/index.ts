@@ -1,6 +1,8 @@
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { RegionSettings } from '../../config.js';
 import { connect, engineAddress, engineAnswers } from './client.js';
+import type { RuntimeContext } from '../runtime.js';
 import { DockerRuntime } from './docker-runtime.js';
 
 export { DockerRuntime } from './docker-runtime.js';
@@ -25,6 +27,7 @@ export function dockerAnswers(settings: RegionSettings, env: NodeJS.ProcessEnv =
 export async function createDockerRuntime(
   settings: RegionSettings,
   log: Logger,
+  context: RuntimeContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<DockerRuntime> {
   const address = dockerAddress(settings, env);
@@ -38,6 +41,9 @@ export async function createDockerRuntime(
       stopGraceSeconds: 10,
       resyncIntervalMs: 10_000,
       reconnectIntervalMs: 1000,
+      configMaps: context.configMaps,
+      // Absolute: the engine resolves a bind mount's source on its own, not in Wharf's working directory.
+      configMapRoot: join(resolve(context.dataDir), 'configmaps', settings.name),
     },
     log.child({ region: settings.name, runtime: 'docker' }),
   );

@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
-import { configMapNames } from '../../domain/template.js';
 import { engineMessage, isConnectionError } from './client.js';
 import { ImagePullError, isMissingImage, pullImage } from './images.js';
 import { LABEL } from './labels.js';
+import type { ConfigMapSource } from '../runtime.js';
+import { readConfigMaps, writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
 import type { ProjectNetworks } from './network.js';
 import type { ContainerFacts } from './pod-status.js';
 import { containerOptions, sandboxOptions, type PodSettings } from './pod-spec.js';
@@ -13,6 +14,9 @@ export interface CreationContext {
   docker: Docker;
   networks: ProjectNetworks;
   settings: () => PodSettings;
+  configMaps: ConfigMapSource;
+  /** The host directory of a ConfigMap's files (the engine must see the same path). */
+  configMapDir: (project: string, name: string) => string;
   listPod: (spec: PodSpec) => Promise<ContainerFacts[]>;
   /** The creation is stuck for `reason` and will try again. */
   report: (spec: PodSpec, reason: string, message: string) => void;
@@ -73,10 +77,7 @@ export class PodCreation {
   }
 
   private async createMissing(existing: ContainerFacts[]): Promise<void> {
-    // Wharf has no ConfigMap objects yet (the tenancy work adds them), so every reference is to a
-    // ConfigMap that does not exist: the pod waits, as DESIGN.md §3 says, rather than start without it.
-    const [configMap] = configMapNames(this.spec.containers);
-    if (configMap !== undefined) throw new StepError('ConfigMapNotFound', `ConfigMap "${configMap}" does not exist in project "${this.spec.key.project}"`);
+    const configMaps = await this.prepareConfigMaps();
     const { docker, networks } = this.context;
     const settings = this.context.settings();
     const { key } = this.spec;
@@ -86,8 +87,25 @@ export class PodCreation {
 
     const sandboxId = await this.ensureRunning(existing, 'sandbox', sandboxOptions(this.spec, network, settings));
     for (const container of this.spec.containers) {
-      await this.ensureRunning(existing, container.name, containerOptions(this.spec, container, sandboxId, settings));
+      await this.ensureRunning(existing, container.name, containerOptions(this.spec, container, sandboxId, settings, configMaps));
     }
+  }
+
+  /**
+   * Reads the ConfigMaps the pod uses and writes their files. One that is missing, or lacks a key an
+   * env reads, keeps the pod waiting (DESIGN.md §3) rather than starting without it; the retry, or
+   * the roll that its creation causes (see podTemplateHash), starts the pod once it exists.
+   */
+  private async prepareConfigMaps(): Promise<Map<string, PodConfigMap>> {
+    const { project } = this.spec.key;
+    const read = await readConfigMaps(this.spec.containers, (name) => this.context.configMaps(project, name));
+    if ('missing' in read) throw new StepError('ConfigMapNotFound', `${read.missing} in project "${project}"`);
+    const prepared = new Map<string, PodConfigMap>();
+    for (const [name, content] of read.found) {
+      const hostDir = await step('CreateContainerConfigError', () => writeConfigMapFiles(this.context.configMapDir(project, name), content));
+      prepared.set(name, { data: content.data, hostDir });
+    }
+    return prepared;
   }
 
   /** Creates (pulling its image if missing) and starts one container unless it already runs; returns its id. */

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { Container } from '../../api/schemas/microservice.js';
 import type { PodSpec } from '../../domain/plan.js';
+import { containerEnv, type PodConfigMaps } from './configmaps.js';
 import { containerLabels, containerName, sandboxLabels, sandboxName, volumeName } from './labels.js';
 
 export interface PodSettings {
@@ -17,7 +18,7 @@ export interface PodSettings {
 // pod's restartPolicy Always) and brings pods back when dockerd restarts. `Init` runs Docker's tiny
 // init as PID 1: it forwards SIGTERM to the process, which a PID 1 (`sleep`, `httpd`) would ignore,
 // so a pod stops within the grace period instead of being killed at its end. Nothing here is
-// privileged, shares the host's network or mounts a host path.
+// privileged or shares the host's network; the only host paths mounted are ConfigMap directories, read-only.
 const COMMON_HOST_CONFIG: Docker.HostConfig = { RestartPolicy: { Name: 'always' }, Init: true, Privileged: false };
 
 /**
@@ -51,10 +52,16 @@ export function sandboxOptions(spec: PodSpec, network: string, settings: PodSett
 /**
  * One spec container in the sandbox's network namespace. `command` replaces the image's
  * entrypoint and `args` its command, as in Kubernetes. Limits are the resource spec's, per
- * container (the seed's "容器资源规格").
- * Not yet resolved: `configMap` envs and `configs` mounts (ConfigMaps are a later issue).
+ * container (the seed's "容器资源规格"). `configMap` envs take the ConfigMap's value at creation;
+ * `configs` bind-mount the ConfigMap's own directory read-only (one file per key).
  */
-export function containerOptions(spec: PodSpec, container: Container, sandboxId: string, settings: PodSettings): Docker.ContainerCreateOptions {
+export function containerOptions(
+  spec: PodSpec,
+  container: Container,
+  sandboxId: string,
+  settings: PodSettings,
+  configMaps: PodConfigMaps,
+): Docker.ContainerCreateOptions {
   const { key } = spec;
   return {
     name: containerName(key, spec.name, container.name),
@@ -62,7 +69,7 @@ export function containerOptions(spec: PodSpec, container: Container, sandboxId:
     ...(container.command.length > 0 ? { Entrypoint: container.command } : {}),
     ...(container.args.length > 0 ? { Cmd: container.args } : {}),
     ...(container.workingDir ? { WorkingDir: container.workingDir } : {}),
-    Env: container.envs.filter((env) => env.type !== 'configMap').map((env) => `${env.name}=${env.value}`),
+    Env: containerEnv(container, configMaps),
     Labels: containerLabels(settings.region, spec, container.name),
     StopSignal: 'SIGTERM',
     StopTimeout: settings.stopGraceSeconds,
@@ -71,12 +78,20 @@ export function containerOptions(spec: PodSpec, container: Container, sandboxId:
       NetworkMode: `container:${sandboxId}`,
       NanoCpus: Math.round(Math.min(spec.resources.cpu, settings.hostCpus) * 1e9),
       Memory: spec.resources.memoryMb * 1024 * 1024,
-      Mounts: container.volumeMounts.map((mount) => ({
-        Type: 'volume' as const,
-        Source: volumeName(key.project, mount.volumeName),
-        Target: mount.mountPath,
-        ReadOnly: mount.readOnly,
-      })),
+      Mounts: [
+        ...container.volumeMounts.map((mount) => ({
+          Type: 'volume' as const,
+          Source: volumeName(key.project, mount.volumeName),
+          Target: mount.mountPath,
+          ReadOnly: mount.readOnly,
+        })),
+        ...container.configs.map((config) => ({
+          Type: 'bind' as const,
+          Source: configMaps.get(config.configMapName)!.hostDir,
+          Target: config.mountPath,
+          ReadOnly: true,
+        })),
+      ],
     },
   };
 }

@@ -3,7 +3,8 @@ import { LABEL, volumeName } from './labels.js';
 
 /**
  * A stateful service's named volume, created on first use with Wharf's labels (Docker would
- * create it unlabelled when mounted). Creating an existing volume is a no-op; Wharf never removes one.
+ * create it unlabelled when mounted). Creating an existing volume is a no-op; only a DELETE of the volume
+ * through the API removes one (DockerRuntime.deleteVolume).
  */
 export async function ensureVolume(docker: Docker, region: string, project: string, volume: string): Promise<string> {
   const name = volumeName(project, volume);

@@ -8,6 +8,7 @@ import {
   Watch,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1ConfigMap,
   type V1Deployment,
   type V1Namespace,
   type V1PersistentVolumeClaim,
@@ -36,7 +37,8 @@ export interface ApiCall {
  */
 export const API_CALLS: readonly ApiCall[] = [
   { apiGroup: '', resource: 'namespaces', verbs: ['create', 'patch'], why: 'apply a project namespace on its first use' },
-  { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['create'], why: 'create a volume on its first use' },
+  { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['create', 'delete'], why: 'create a volume on its first use, delete it with the API' },
+  { apiGroup: '', resource: 'configmaps', verbs: ['create', 'patch', 'delete'], why: 'apply the ConfigMaps pods read, delete them with the API' },
   { apiGroup: '', resource: 'services', verbs: ['create', 'patch', 'list', 'delete'], why: 'apply, find and delete the ClusterIP Service' },
   { apiGroup: '', resource: 'pods', verbs: ['list', 'watch'], why: 'observe pods' },
   { apiGroup: 'apps', resource: 'deployments', verbs: ['create', 'patch', 'list', 'watch', 'delete'], why: 'stateless workloads' },
@@ -99,6 +101,21 @@ export class KubernetesApi {
     } catch (error) {
       if (!hasStatus(error, 409)) throw error;
     }
+  }
+
+  applyConfigMap(configMap: V1ConfigMap): Promise<V1ConfigMap> {
+    return this.core.patchNamespacedConfigMap(
+      { name: nameOf(configMap), namespace: namespaceOf(configMap), body: configMap, fieldManager: FIELD_MANAGER, force: true },
+      APPLY,
+    );
+  }
+
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    await ignoreNotFound(this.core.deleteNamespacedConfigMap({ name, namespace }));
+  }
+
+  async deleteVolumeClaim(namespace: string, name: string): Promise<void> {
+    await ignoreNotFound(this.core.deleteNamespacedPersistentVolumeClaim({ name, namespace }));
   }
 
   applyWorkload(workload: Workload, type: ServiceType): Promise<Workload> {

@@ -8,7 +8,7 @@ const WORKLOAD_TYPES: ServiceType[] = ['stateless', 'stateful'];
 
 /**
  * Writes one service's manifests. Server-side apply (field manager `wharf`, forced: Wharf's
- * desired state wins over edits by hand) for the namespace, the workload and its Service; volume
+ * desired state wins over edits by hand) for the namespace, the ConfigMaps, the workload and its Service; volume
  * claims are only created, never changed. Returns the workload as the API server stored it.
  */
 export async function applyManifests(
@@ -24,6 +24,7 @@ export async function applyManifests(
       await api.applyNamespace(manifests.namespace);
       appliedNamespaces.add(namespace);
     }
+    for (const configMap of manifests.configMaps) await api.applyConfigMap(configMap);
     for (const claim of manifests.volumeClaims) await api.createVolumeClaimIfAbsent(claim);
     const workload = await api.applyWorkload(manifests.workload, type);
     // A service whose ports were all removed keeps no ClusterIP Service (one needs a port).

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { RegionSettings } from '../../config.js';
+import type { ConfigMapSource } from '../runtime.js';
 import { KubernetesApi, loadKubeConfig } from './api.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
 import { kubernetesSettings } from './settings.js';
 
 /** The Kubernetes runtime of a region, on the cluster its kubeconfig and context name. */
-export function createKubernetesRuntime(region: RegionSettings, log: Logger): KubernetesRuntime {
+export function createKubernetesRuntime(region: RegionSettings, log: Logger, configMaps: ConfigMapSource): KubernetesRuntime {
   const settings = kubernetesSettings(region.kubernetes);
   let api: KubernetesApi;
   try {
@@ -13,5 +14,5 @@ export function createKubernetesRuntime(region: RegionSettings, log: Logger): Ku
   } catch (error) {
     throw new Error(`region ${region.name}: kubeconfig: ${(error as Error).message}`);
   }
-  return new KubernetesRuntime({ region: region.name, settings, api, log: log.child({ region: region.name, runtime: 'kubernetes' }) });
+  return new KubernetesRuntime({ region: region.name, settings, api, configMaps, log: log.child({ region: region.name, runtime: 'kubernetes' }) });
 }

@@ -4,7 +4,8 @@ import type { ServiceType } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
-import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
+import { configMapNames } from '../../domain/template.js';
+import { RuntimeUnavailableError, type ConfigMapContent, type ConfigMapSource, type Runtime } from '../runtime.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
 import { ServiceIndexedCache, type CacheEntry } from './cache.js';
@@ -18,6 +19,8 @@ export interface KubernetesRuntimeOptions {
   region: string;
   settings: KubernetesSettings;
   api: KubernetesApi;
+  /** The ConfigMaps that services read, applied to the cluster with the workloads that read them. */
+  configMaps: ConfigMapSource;
   log: Logger;
   /** Between failed lists and watches. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
@@ -99,8 +102,31 @@ export class KubernetesRuntime implements Runtime {
     }
   }
 
+  /** Deletes the volume's claim, and so (by the storage class's reclaim policy) its data. */
+  async deleteVolume(project: string, volume: string): Promise<void> {
+    await this.options.api.deleteVolumeClaim(this.namespaceOf(project), volume);
+  }
+
+  async deleteConfigMap(project: string, name: string): Promise<void> {
+    await this.options.api.deleteConfigMap(this.namespaceOf(project), name);
+  }
+
+  private namespaceOf(project: string): string {
+    return namespaceName(this.options.settings.namespacePrefix, project);
+  }
+
+  /**
+   * Applies the ConfigMaps the pods read with the workload. One missing from the store is left out:
+   * its pods wait (CreateContainerConfigError, shown as ConfigMapNotFound) until it is created, which
+   * changes the pod template hash and so applies the workload again, with it.
+   */
   private async apply(spec: WorkloadSpec): Promise<void> {
-    const manifests = render(spec, this.options.settings);
+    const configMaps = new Map<string, ConfigMapContent>();
+    for (const name of configMapNames(spec.containers)) {
+      const content = await this.options.configMaps(spec.key.project, name);
+      if (content) configMaps.set(name, content);
+    }
+    const manifests = render(spec, this.options.settings, configMaps);
     const applied = await applyManifests(this.options.api, spec.key, spec.type, manifests, this.appliedNamespaces);
     // What the API server answered is what a watch event will say: the next plan sees it at once.
     this.notify(this.workloads[spec.type].put(this.workloadEntry(applied)));
@@ -116,7 +142,7 @@ export class KubernetesRuntime implements Runtime {
   }
 
   private async delete(key: ServiceKey): Promise<void> {
-    const namespace = namespaceName(this.options.settings.namespacePrefix, key.project);
+    const namespace = this.namespaceOf(key.project);
     await deleteServiceObjects(this.options.api, namespace, key);
     for (const cache of Object.values(this.workloads)) {
       for (const entry of cache.valuesOf(keyString(key))) this.notify(cache.delete(objectId(entry.namespace, entry.name)));

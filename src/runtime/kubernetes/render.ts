@@ -1,5 +1,6 @@
 import type {
   KubernetesObject,
+  V1ConfigMap,
   V1Container,
   V1Deployment,
   V1EnvVar,
@@ -14,6 +15,7 @@ import type {
 import type { Container } from '../../api/schemas/microservice.js';
 import type { WorkloadSpec } from '../../domain/plan.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
+import type { ConfigMapContent } from '../runtime.js';
 import { portsText } from '../../domain/workload-plan.js';
 import { ANNOTATIONS, FIELD_MANAGER, LABELS, namespaceName, serviceName, workloadName } from './labels.js';
 import type { KubernetesSettings } from './settings.js';
@@ -22,6 +24,8 @@ import type { KubernetesSettings } from './settings.js';
 export interface Manifests {
   /** Applied on the project's first use. */
   namespace: V1Namespace;
+  /** The ConfigMaps the pods read that exist in the store; applied before the workload. */
+  configMaps: V1ConfigMap[];
   /** Created when absent and never changed or deleted afterwards: volumes hold data. */
   volumeClaims: V1PersistentVolumeClaim[];
   /** A Deployment for a stateless service, a StatefulSet for a stateful one. */
@@ -32,8 +36,11 @@ export interface Manifests {
 
 export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'defaultVolumeSize' | 'imagePullSecrets'>;
 
-/** DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload and the region's settings. */
-export function render(spec: WorkloadSpec, settings: RenderSettings): Manifests {
+/**
+ * DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload, the region's
+ * settings and the ConfigMaps (by name) of the store that the pods read.
+ */
+export function render(spec: WorkloadSpec, settings: RenderSettings, configMaps: ReadonlyMap<string, ConfigMapContent> = new Map()): Manifests {
   const namespace = namespaceName(settings.namespacePrefix, spec.key.project);
   const projectLabels = { [LABELS.managedBy]: FIELD_MANAGER, [LABELS.project]: spec.key.project };
   const selector = { [LABELS.app]: spec.key.app, [LABELS.service]: spec.key.service };
@@ -73,6 +80,12 @@ export function render(spec: WorkloadSpec, settings: RenderSettings): Manifests 
 
   return {
     namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: projectLabels } },
+    configMaps: [...configMaps].map(([name, content]) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace, labels: projectLabels },
+      data: content.data,
+    })),
     volumeClaims: volumeNames(spec.containers).map((name) => ({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
@@ -109,7 +122,7 @@ export function render(spec: WorkloadSpec, settings: RenderSettings): Manifests 
 
 /** Every object in the order `kubectl apply -f` needs them: namespace first. */
 export function manifestList(manifests: Manifests): KubernetesObject[] {
-  return [manifests.namespace, ...manifests.volumeClaims, manifests.workload, ...(manifests.service ? [manifests.service] : [])];
+  return [manifests.namespace, ...manifests.configMaps, ...manifests.volumeClaims, manifests.workload, ...(manifests.service ? [manifests.service] : [])];
 }
 
 function podTemplate(

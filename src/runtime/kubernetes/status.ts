@@ -21,6 +21,10 @@ export function toObservedPod(pod: V1Pod): ObservedPod {
   const terminating = pod.metadata?.deletionTimestamp !== undefined;
   const ready = !terminating && (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
   const statuses = new Map((pod.status?.containerStatuses ?? []).map((status) => [status.name, status]));
+  // In the order of the pod's spec, so a container that has no status yet is still listed.
+  const containerStatuses = (pod.spec?.containers ?? []).map((container) => containerStatus(container.name, statuses.get(container.name)));
+  // The pod has no reason of its own for a container that waits for its ConfigMap: show the container's, as on Docker.
+  const configWait = containerStatuses.find((status) => status.reason === 'ConfigMapNotFound');
   return {
     name: pod.metadata?.name ?? '',
     serviceUid: pod.metadata?.labels?.[LABELS.serviceUid] ?? '',
@@ -29,11 +33,10 @@ export function toObservedPod(pod: V1Pod): ObservedPod {
     status: {
       phase: PHASES[pod.status?.phase ?? 'Pending'] ?? 'unknown',
       // A terminating pod keeps its phase until it is gone; kubectl shows it as Terminating too.
-      reason: clip(terminating ? 'Terminating' : podReason(pod), POD_TEXT),
-      message: clip(terminating ? '' : podMessage(pod), POD_TEXT),
+      reason: clip(terminating ? 'Terminating' : podReason(pod) || (configWait?.reason ?? ''), POD_TEXT),
+      message: clip(terminating ? '' : podMessage(pod) || (configWait?.message ?? ''), POD_TEXT),
     },
-    // In the order of the pod's spec, so a container that has no status yet is still listed.
-    containerStatuses: (pod.spec?.containers ?? []).map((container) => containerStatus(container.name, statuses.get(container.name))),
+    containerStatuses,
     ready,
     creationTime: timestamp(pod.metadata?.creationTimestamp),
   };
@@ -59,7 +62,10 @@ function containerStatus(name: string, status: V1ContainerStatus | undefined): C
     return { name, state: 'terminated', reason: clip(reason ?? '', CONTAINER_TEXT), message: clip(message || `exit code ${exitCode}`, CONTAINER_TEXT) };
   }
   if (state?.waiting) {
-    return { name, state: 'waiting', reason: clip(state.waiting.reason ?? '', CONTAINER_TEXT), message: clip(state.waiting.message ?? '', CONTAINER_TEXT) };
+    const { reason, message } = state.waiting;
+    // Kubelet's word for a missing ConfigMap or key (`configmap "cm" not found`, `couldn't find key k in ConfigMap ns/cm`) is Wharf's ConfigMapNotFound.
+    const configMapMissing = reason === 'CreateContainerConfigError' && /configmap/i.test(message ?? '');
+    return { name, state: 'waiting', reason: configMapMissing ? 'ConfigMapNotFound' : clip(reason ?? '', CONTAINER_TEXT), message: clip(message ?? '', CONTAINER_TEXT) };
   }
   // No status yet: the pod is not scheduled or its containers are not created.
   return { name, state: status ? 'unknown' : 'waiting', reason: '', message: '' };

@@ -133,7 +133,7 @@ describe('Docker runtime: pods, network, drift, images', { skip }, () => {
     });
   });
 
-  it('keeps a pod that reads a ConfigMap waiting with ConfigMapNotFound, starting no container', async () => {
+  it('keeps a pod that reads a missing ConfigMap waiting with ConfigMapNotFound, starting no container', async () => {
     const created = await wharf().request('POST', paths.services('shop'), {
       name: 'configured',
       type: 'stateless',

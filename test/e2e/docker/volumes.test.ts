@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apiPaths } from '../../support/api.js';
-import { docker, dockerExec, dockerSuiteSkip, IMAGES, useDockerWharf } from '../../support/docker.js';
+import { apiPaths, assertError } from '../../support/api.js';
+import { docker, dockerExec, dockerSuiteSkip, eventually, IMAGES, projectContainers, useDockerWharf } from '../../support/docker.js';
 
 const REGION = 'dkr-volumes';
 const PROJECT = 'vols';
@@ -56,5 +56,25 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     assert.equal((await wharf().request('POST', paths.services('store'), statefulDb)).status, 201);
     await running();
     assert.equal(readFile(), 'kept', 'after deleting and re-creating the service');
+  });
+
+  it('lets another service mount the data after the first is deleted; refuses to delete the volume while mounted', async () => {
+    assertError(await wharf().request('DELETE', paths.volume('data')), 409, 'VolumeInUse', 'store/db');
+    assert.equal((await wharf().request('DELETE', DB)).status, 204);
+    const other = { ...statefulDb, name: 'replica', containers: [containers('1')[1]] };
+    assert.equal((await wharf().request('POST', paths.services('store'), other)).status, 201);
+    await wharf().waitForService(paths.service('store', 'replica'), (s) => s.status.phase === 'running', 30_000);
+    const replica = `wharf_${REGION}_${PROJECT}_store-replica-0_reader`;
+    assert.equal(dockerExec(replica, ['cat', '/data/file']).trim(), 'kept', 'a new service mounting the volume sees the data');
+    assertError(await wharf().request('DELETE', paths.volume('data')), 409, 'VolumeInUse', 'store/replica');
+    await docker.getVolume(`wharf-${PROJECT}-data`).inspect();
+  });
+
+  it('removes the Docker volume when the volume is deleted through the API', async () => {
+    assert.equal((await wharf().request('DELETE', paths.service('store', 'replica'))).status, 204);
+    await eventually('the replica\'s containers to be gone', async () => ((await projectContainers(REGION, PROJECT)).length === 0 ? true : undefined));
+    assert.equal((await wharf().request('DELETE', paths.volume('data'))).status, 204);
+    await assert.rejects(docker.getVolume(`wharf-${PROJECT}-data`).inspect(), 'the named volume is gone');
+    assert.equal((await wharf().request('GET', paths.volume('data'))).status, 404);
   });
 });

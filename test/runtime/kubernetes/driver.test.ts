@@ -5,14 +5,15 @@ import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
 import { loadConfig } from '../../../src/config.js';
 import { keyString, type ServiceKey } from '../../../src/domain/keys.js';
 import { describe as describeOperation } from '../../../src/domain/plan.js';
+import { withPodTemplateHash } from '../../../src/domain/configmaps.js';
 import { createService, scaleService, setPorts, setStopped, upgradeService, type ServiceState } from '../../../src/domain/service.js';
 import { planWorkload } from '../../../src/domain/workload-plan.js';
 import { regionPolicy } from '../../../src/regions.js';
 import { API_CALLS, KubernetesApi } from '../../../src/runtime/kubernetes/api.js';
 import { KubernetesRuntime } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
-import { RuntimeUnavailableError } from '../../../src/runtime/runtime.js';
-import { KubeApiServer } from '../../support/kube-api-server.js';
+import { RuntimeUnavailableError, type ConfigMapContent } from '../../../src/runtime/runtime.js';
+import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
 
 const POLICY = regionPolicy(loadConfig({}).regions[0]!);
 const RESOURCES = { cpu: 1, memoryMb: 1024 };
@@ -20,6 +21,8 @@ const RESOURCES = { cpu: 1, memoryMb: 1024 };
 let server: KubeApiServer;
 let runtime: KubernetesRuntime;
 const changed: string[] = [];
+/** The store's ConfigMaps, by `<project>/<name>`. */
+const configMaps = new Map<string, ConfigMapContent>();
 
 before(async () => {
   server = await KubeApiServer.start();
@@ -27,6 +30,7 @@ before(async () => {
     region: 'r1',
     settings: kubernetesSettings({ storageClass: 'fast' }),
     api: new KubernetesApi(server.kubeConfig()),
+    configMaps: async (project, name) => configMaps.get(`${project}/${name}`),
     log: pino({ level: 'silent' }),
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
   });
@@ -57,7 +61,8 @@ function create(at: ServiceKey, input: Partial<ServiceCreate> = {}): ServiceStat
 
 /** observe -> plan -> execute, as the controller does; returns the plan as text. */
 async function reconcile(at: ServiceKey, desired: ServiceState | undefined): Promise<string[]> {
-  const operations = planWorkload(at, desired, runtime.observe(at).workload, RESOURCES);
+  const digests = new Map([...configMaps].filter(([id]) => id.startsWith(`${at.project}/`)).map(([id, content]) => [id.split('/')[1]!, content.digest]));
+  const operations = planWorkload(at, desired && withPodTemplateHash(desired, digests), runtime.observe(at).workload, RESOURCES);
   for (const operation of operations) await runtime.execute(operation);
   return operations.map(describeOperation);
 }
@@ -200,6 +205,37 @@ describe('writing workloads', () => {
     server.rollOut('statefulsets', 'wharf-delete', 'app0-service0');
     // (assert.equal, not assert.ok: a failing assert.ok without message parses the test source, slowly, on every retry)
     await eventually(() => assert.equal(runtime.observedKeys().some((candidate) => keyString(candidate) === keyString(at)), false));
+  });
+
+  test('ConfigMaps: applied with the workload that reads them, again when they change; deleted on request', async () => {
+    const at = key('configs');
+    const desired = create(at, {
+      containers: [{ image: 'nginx:1.27', configs: [{ configMapName: 'cm', mountPath: '/etc/cm' }], envs: [{ type: 'configMap', name: 'K', value: 'cm.key1' }] }],
+    });
+    await reconcile(at, desired);
+    assert.equal(server.get('configmaps', 'wharf-configs', 'cm'), undefined, 'not in the store: the pods wait for it');
+
+    const hashes: string[] = [];
+    for (const [digest, value] of [['d1', 'v1'], ['d2', 'v2']] as const) {
+      configMaps.set('configs/cm', { data: { key1: value }, digest });
+      assert.equal((await reconcile(at, desired)).length, 1, 'the workload is applied again');
+      const configMap = server.get('configmaps', 'wharf-configs', 'cm') as (KubeObject & { data?: Record<string, string> }) | undefined;
+      assert.deepEqual(configMap?.data, { key1: value });
+      assert.equal(configMap?.metadata.labels?.['app.kubernetes.io/managed-by'], 'wharf');
+      hashes.push(server.get('deployments', 'wharf-configs', 'app0-service0')!.spec.template.metadata.annotations['wharf.io/template-hash']);
+    }
+    assert.notEqual(hashes[0], hashes[1], 'a new pod template: Kubernetes rolls the pods onto the new values');
+    assert.equal(server.get('deployments', 'wharf-configs', 'app0-service0')!.metadata.annotations?.['wharf.io/revision'], '1', 'no new revision');
+
+    await runtime.deleteConfigMap('configs', 'cm');
+    assert.equal(server.get('configmaps', 'wharf-configs', 'cm'), undefined);
+    await runtime.deleteConfigMap('configs', 'cm'); // already gone: no error
+  });
+
+  test('deleteVolume deletes the volume claim', async () => {
+    server.put('persistentvolumeclaims', { metadata: { name: 'old', namespace: 'wharf-claims' }, spec: { resources: { requests: { storage: '1Gi' } } } });
+    await runtime.deleteVolume('claims', 'old');
+    assert.equal(server.get('persistentvolumeclaims', 'wharf-claims', 'old'), undefined);
   });
 
   test('a service re-created under the same name replaces the workload of the old one', async () => {

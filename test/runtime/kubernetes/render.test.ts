@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -11,6 +12,8 @@ import { parseAllDocuments } from 'yaml';
 import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
 import { renderCommand } from '../../../src/cli/render.js';
 import { loadConfig, type RegionSettings } from '../../../src/config.js';
+import { withPodTemplateHash } from '../../../src/domain/configmaps.js';
+import type { ConfigMapContent } from '../../../src/runtime/runtime.js';
 import { createService } from '../../../src/domain/service.js';
 import { workloadOf } from '../../../src/domain/workload-plan.js';
 import { regionPolicy } from '../../../src/regions.js';
@@ -26,18 +29,19 @@ function fixture(name: string): ServiceCreate {
 
 function renderService(
   input: ServiceCreate,
-  options: { project?: string; app?: string; settings?: RegionSettings['kubernetes']; stopped?: boolean } = {},
+  options: { project?: string; app?: string; settings?: RegionSettings['kubernetes']; stopped?: boolean; configMaps?: Map<string, ConfigMapContent> } = {},
 ): Manifests {
   const key = { region: 'r1', project: options.project ?? 'project', app: options.app ?? 'app0', service: input.name };
   const { state } = createService(key, input, POLICY, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
   const spec = POLICY.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
-  return render(workloadOf({ ...state, stopped: options.stopped ?? false }, { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(options.settings ?? {}));
+  return render(workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(options.settings ?? {}), options.configMaps);
 }
 
 // --- validation: Kubernetes' OpenAPI schemas, plus the name rules the schemas do not carry ---
 
 const MODELS: Record<string, (object: object) => { validate(): void }> = {
   Namespace: (object) => new Namespace(object as never),
+  ConfigMap: (object) => new ConfigMap(object as never),
   PersistentVolumeClaim: (object) => new PersistentVolumeClaim(object as never),
   Deployment: (object) => new Deployment(object as never),
   StatefulSet: (object) => new StatefulSet(object as never),
@@ -113,6 +117,20 @@ test('the validation fails on what an API server rejects', () => {
 });
 
 describe("the seed's examples", () => {
+  test('the ConfigMaps the pods read are rendered from the store into the namespace, before the workload; valid', () => {
+    const manifests = renderService(fixture('stateful.json'), { configMaps: new Map([['cm', { data: { key1: 'value1' }, digest: 'd1' }]]) });
+    validateAll(manifests);
+    assert.deepEqual(manifestList(manifests).map((object) => object.kind).slice(0, 3), ['Namespace', 'ConfigMap', 'PersistentVolumeClaim']);
+    assert.deepEqual(manifests.configMaps, [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cm', namespace: 'wharf-project', labels: { 'app.kubernetes.io/managed-by': 'wharf', 'wharf.io/project': 'project' } },
+        data: { key1: 'value1' },
+      },
+    ]);
+  });
+
   test('stateful: a StatefulSet of 1 with its volume claim, configMap volume and configMapKeyRef env; valid', () => {
     const manifests = renderService(fixture('stateful.json'));
     validateAll(manifests);

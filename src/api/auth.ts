@@ -1,0 +1,52 @@
+import type { FastifyRequest } from 'fastify';
+import { WharfError } from '../domain/errors.js';
+import { ADMIN, hashSecret, parseToken, secretMatches, whyForbidden, whyRejected, type Principal } from '../domain/tokens.js';
+import type { TokenStore } from '../store/tokens.js';
+import type { Api } from './context.js';
+
+/** `off` only on a loopback address (config.ts refuses it elsewhere). */
+export type AuthSettings = 'off' | { adminToken: string };
+
+/** The routes that need a token; /healthz, /openapi.json and /docs stay open. */
+const PROTECTED_ROUTE = /^\/(regions|v1)\//;
+
+/**
+ * Every call to a `/regions/...` or `/v1/...` route needs a token that covers it. A root hook,
+ * added before any route, so it runs before the region lookup, validation and the handler:
+ * nothing about a project is read for a caller who may not see it. It reads the `project` path
+ * parameter of whatever route matched, so routes added later under a project are covered too.
+ * It decides on the matched route's pattern, not the raw URL: the router decodes `/%761/tokens`
+ * to `/v1/tokens`, which a prefix test of the URL would let through.
+ */
+export function requireTokens(api: Api, adminToken: string, tokens: TokenStore): void {
+  const adminHash = hashSecret(adminToken);
+
+  const principalOf = async (token: string): Promise<Principal> => {
+    if (secretMatches(token, adminHash)) return ADMIN;
+    const parsed = parseToken(token);
+    const record = parsed && (await tokens.get(parsed.id));
+    if (!parsed || !record || !secretMatches(parsed.secret, record.secretHash)) throw unauthorized('the token is not known');
+    const rejected = whyRejected(record, new Date());
+    if (rejected) throw unauthorized(rejected);
+    return record.admin ? ADMIN : { admin: false, projects: record.projects };
+  };
+
+  api.addHook('onRequest', async (request) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || !PROTECTED_ROUTE.test(route)) return;
+    const token = presentedToken(request);
+    if (token === undefined) throw unauthorized('a token is required: send X-Auth-Token: <token> or Authorization: Bearer <token>');
+    const project = (request.params as { project?: string }).project;
+    const forbidden = whyForbidden(await principalOf(token), { method: request.method, route, project });
+    if (forbidden) throw new WharfError('OperationForbbiden', forbidden);
+  });
+}
+
+/** X-Auth-Token (what the seed's platform clients send) first, then a bearer token. */
+function presentedToken({ headers }: FastifyRequest): string | undefined {
+  const direct = headers['x-auth-token'];
+  if (typeof direct === 'string' && direct !== '') return direct;
+  return /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '')?.[1];
+}
+
+const unauthorized = (message: string): WharfError => new WharfError('Unauthorized', message);

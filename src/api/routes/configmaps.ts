@@ -1,0 +1,105 @@
+import { Type } from 'typebox';
+import { checkConfigMapData } from '../../domain/configmaps.js';
+import type { ServiceKey } from '../../domain/keys.js';
+import type { ProjectResourceRef } from '../../store/store-access.js';
+import type { Api, ApiContext } from '../context.js';
+import { configMapView } from '../present.js';
+import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
+import { ConfigMap, ConfigMapCreate, ConfigMapParams, ConfigMapUpdate } from '../schemas/configmap.js';
+
+const CONFIGMAPS = '/projects/:project/configmaps';
+
+export function configMapRoutes(api: Api, { store, controller }: ApiContext): void {
+  /** The services that read a changed ConfigMap roll their pods (or start the ones that waited for it). */
+  const wake = (readers: ServiceKey[]): void => readers.forEach((key) => controller.enqueue(key));
+  const refOf = ({ params }: { params: { region: string; project: string; name: string } }): ProjectResourceRef => ({
+    region: params.region,
+    project: params.project,
+    name: params.name,
+  });
+
+  api.post(
+    CONFIGMAPS,
+    {
+      schema: {
+        tags: ['configmaps'],
+        summary: 'Create a ConfigMap; services of the project waiting for it start',
+        params: ProjectParams,
+        body: ConfigMapCreate,
+        response: { 201: ConfigMap, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { body, params } = request;
+      checkConfigMapData(body.data);
+      const { configMap, readers } = await store.configMaps.create(
+        { region: params.region, project: params.project, name: body.name },
+        body.data,
+        new Date().toISOString(),
+      );
+      wake(readers);
+      return reply.code(201).send(configMapView(configMap));
+    },
+  );
+
+  api.get(
+    CONFIGMAPS,
+    {
+      schema: {
+        tags: ['configmaps'],
+        summary: 'List the ConfigMaps of a project',
+        params: ProjectParams,
+        response: { 200: Type.Array(ConfigMap), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => (await store.configMaps.list(request.params.region, request.params.project)).map(configMapView),
+  );
+
+  api.get(
+    `${CONFIGMAPS}/:name`,
+    {
+      schema: { tags: ['configmaps'], summary: 'Get a ConfigMap', params: ConfigMapParams, response: { 200: ConfigMap, ...ERROR_RESPONSES } },
+    },
+    async (request) => configMapView(await store.configMaps.get(refOf(request))),
+  );
+
+  api.put(
+    `${CONFIGMAPS}/:name`,
+    {
+      schema: {
+        tags: ['configmaps'],
+        summary: 'Replace the data; the pods of every service that reads it are rolled (no new revision)',
+        params: ConfigMapParams,
+        body: ConfigMapUpdate,
+        response: { 200: ConfigMap, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      checkConfigMapData(request.body.data);
+      const { configMap, readers } = await store.configMaps.update(refOf(request), request.body.data, new Date().toISOString());
+      wake(readers);
+      return configMapView(configMap);
+    },
+  );
+
+  api.delete(
+    `${CONFIGMAPS}/:name`,
+    {
+      schema: {
+        tags: ['configmaps'],
+        summary: 'Delete a ConfigMap no service uses (409 ConfigMapInUse otherwise)',
+        params: ConfigMapParams,
+        response: { 204: NoContent, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const ref = refOf(request);
+      await store.configMaps.delete(ref);
+      // The deletion is committed; what the engine still holds of it is unused, so a failure to remove it only costs space.
+      await request.region.runtime.deleteConfigMap?.(ref.project, ref.name).catch((error: unknown) => {
+        request.log.warn({ err: error, configMap: ref.name }, 'the engine kept the files of a deleted ConfigMap');
+      });
+      return reply.code(204).send(null);
+    },
+  );
+}

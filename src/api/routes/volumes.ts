@@ -1,0 +1,67 @@
+import { Type } from 'typebox';
+import type { Api, ApiContext } from '../context.js';
+import { volumeView } from '../present.js';
+import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
+import { Volume, VolumeCreate, VolumeParams } from '../schemas/volume.js';
+
+const VOLUMES = '/projects/:project/volumes';
+
+export function volumeRoutes(api: Api, { store }: ApiContext): void {
+  api.post(
+    VOLUMES,
+    {
+      schema: {
+        tags: ['volumes'],
+        summary: 'Create a volume of size GiB for stateful services to mount',
+        params: ProjectParams,
+        body: VolumeCreate,
+        response: { 201: Volume, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { body, params } = request;
+      const created = await store.volumes.create({ region: params.region, project: params.project, name: body.name }, body.size, new Date().toISOString());
+      return reply.code(201).send(volumeView(created));
+    },
+  );
+
+  api.get(
+    VOLUMES,
+    {
+      schema: {
+        tags: ['volumes'],
+        summary: 'List the volumes of a project, including those created because a service mounted them',
+        params: ProjectParams,
+        response: { 200: Type.Array(Volume), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => (await store.volumes.list(request.params.region, request.params.project)).map(volumeView),
+  );
+
+  api.get(
+    `${VOLUMES}/:name`,
+    {
+      schema: { tags: ['volumes'], summary: 'Get a volume with the services that mount it', params: VolumeParams, response: { 200: Volume, ...ERROR_RESPONSES } },
+    },
+    async (request) => volumeView(await store.volumes.get(request.params)),
+  );
+
+  api.delete(
+    `${VOLUMES}/:name`,
+    {
+      schema: {
+        tags: ['volumes'],
+        summary: 'Delete a volume and its data; refused (409 VolumeInUse) while a service mounts it',
+        params: VolumeParams,
+        response: { 204: NoContent, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { params, region } = request;
+      await store.volumes.delete(params, async () => {
+        await region.runtime.deleteVolume?.(params.project, params.name);
+      });
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,110 @@
+import type { Selectable, Transaction } from 'kysely';
+import { configMapDigest, readsConfigMap, type ConfigMapRecord } from '../domain/configmaps.js';
+import { WharfError } from '../domain/errors.js';
+import type { ServiceKey } from '../domain/keys.js';
+import { isUniqueViolation, type ConfigMapsTable, type Database } from './database.js';
+import { serviceList, type Executor, type ProjectResourceRef, type StoreAccess } from './store-access.js';
+
+/** A committed change to a ConfigMap, with the services that read it: their pods must follow. */
+export interface ConfigMapChange {
+  configMap: ConfigMapRecord;
+  readers: ServiceKey[];
+}
+
+/**
+ * The ConfigMaps of each project. A write drops the cached services that read the ConfigMap, so
+ * their next read carries the new pod template hash (see podTemplateHash).
+ */
+export class ConfigMapStore {
+  constructor(private readonly access: StoreAccess) {}
+
+  async create(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapChange> {
+    const readers: ServiceKey[] = [];
+    return this.access.write(readers, async (trx) => {
+      const row = { region: ref.region, project: ref.project, name: ref.name, data: JSON.stringify(data), version: 1, digest: configMapDigest(data), created_at: now, updated_at: now };
+      try {
+        await trx.insertInto('configmaps').values(row).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new WharfError('ConfigMapExists', `ConfigMap "${ref.name}" already exists in project "${ref.project}"`);
+        throw error;
+      }
+      readers.push(...(await this.readers(trx, ref)));
+      return { configMap: toRecord(row), readers };
+    });
+  }
+
+  /** Replaces the data. The same data again changes nothing, so no pod is rolled. */
+  async update(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapChange> {
+    const readers: ServiceKey[] = [];
+    return this.access.write(readers, async (trx) => {
+      const current = await this.findRow(trx, ref);
+      const digest = configMapDigest(data);
+      if (digest === current.digest) return { configMap: toRecord(current), readers: [] };
+      const changed = { data: JSON.stringify(data), version: current.version + 1, digest, updated_at: now };
+      await trx.updateTable('configmaps').set(changed).where('id', '=', current.id).execute();
+      readers.push(...(await this.readers(trx, ref)));
+      return { configMap: toRecord({ ...current, ...changed }), readers };
+    });
+  }
+
+  /** Refused while a service reads it: its pods could not start again. */
+  async delete(ref: ProjectResourceRef): Promise<void> {
+    await this.access.write([], async (trx) => {
+      const row = await this.findRow(trx, ref);
+      const readers = await this.readers(trx, ref);
+      if (readers.length > 0) {
+        throw new WharfError('ConfigMapInUse', `ConfigMap "${ref.name}" is used by microservice(s) ${serviceList(readers)}; change or delete them first`);
+      }
+      await trx.deleteFrom('configmaps').where('id', '=', row.id).execute();
+    });
+  }
+
+  async list(region: string, project: string): Promise<ConfigMapRecord[]> {
+    const rows = await this.access.db.selectFrom('configmaps').selectAll().where('region', '=', region).where('project', '=', project).orderBy('name').execute();
+    return rows.map(toRecord);
+  }
+
+  async get(ref: ProjectResourceRef): Promise<ConfigMapRecord> {
+    return toRecord(await this.findRow(this.access.db, ref));
+  }
+
+  /** The ConfigMap, or undefined when it does not exist: what a runtime resolves references with. */
+  async find(ref: ProjectResourceRef): Promise<ConfigMapRecord | undefined> {
+    const row = await this.query(this.access.db, ref).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** The digest of every ConfigMap of a project, by name. */
+  async digests(db: Executor, region: string, project: string): Promise<Map<string, string>> {
+    const rows = await db.selectFrom('configmaps').select(['name', 'digest']).where('region', '=', region).where('project', '=', project).execute();
+    return new Map(rows.map((row) => [row.name, row.digest]));
+  }
+
+  /** The services of the project that mount the ConfigMap or read an env from it. */
+  private async readers(trx: Transaction<Database>, ref: ProjectResourceRef): Promise<ServiceKey[]> {
+    const services = await this.access.servicesOfProject(trx, ref.region, ref.project);
+    return services.filter((state) => readsConfigMap(state, ref.name)).map((state) => state.key);
+  }
+
+  private async findRow(db: Executor, ref: ProjectResourceRef): Promise<Selectable<ConfigMapsTable>> {
+    const row = await this.query(db, ref).executeTakeFirst();
+    if (!row) throw new WharfError('ConfigMapNotFound', `ConfigMap "${ref.name}" does not exist in project "${ref.project}"`);
+    return row;
+  }
+
+  private query(db: Executor, ref: ProjectResourceRef) {
+    return db.selectFrom('configmaps').selectAll().where('region', '=', ref.region).where('project', '=', ref.project).where('name', '=', ref.name);
+  }
+}
+
+function toRecord(row: Omit<Selectable<ConfigMapsTable>, 'id'>): ConfigMapRecord {
+  return {
+    name: row.name,
+    project: row.project,
+    data: JSON.parse(row.data) as Record<string, string>,
+    version: row.version,
+    digest: row.digest,
+    creationTime: row.created_at,
+    updateTime: row.updated_at,
+  };
+}

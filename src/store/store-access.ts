@@ -1,0 +1,28 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ServiceKey } from '../domain/keys.js';
+import type { ServiceState } from '../domain/service.js';
+import type { Database } from './database.js';
+
+/** The database, or a transaction of it. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** What the stores of project resources (ConfigMaps, volumes) share with the service store. */
+export interface StoreAccess {
+  db: Kysely<Database>;
+  /** One write transaction; the cached services listed in `changed` (filled as it runs) are dropped after it. */
+  write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Every service of a project, as committed. */
+  servicesOfProject(db: Executor, region: string, project: string): Promise<ServiceState[]>;
+}
+
+/** Where a named resource of a project lives. */
+export interface ProjectResourceRef {
+  region: string;
+  project: string;
+  name: string;
+}
+
+/** `shop/web, shop/db`: services as a message names them. */
+export function serviceList(keys: ServiceKey[]): string {
+  return keys.map((key) => `${key.app}/${key.service}`).join(', ');
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { apiPaths, assertError, assertInvalid, createApp, isRunning } from '../support/api.js';
+import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
+
+describe('ConfigMaps API', () => {
+  let wharf: TestWharf;
+  const paths = apiPaths('local', 'cfg');
+  const other = apiPaths('local', 'othercfg');
+
+  before(async () => {
+    wharf = await startWharf();
+  });
+  after(async () => wharf.stop());
+
+  it('creates (201), gets, lists and updates (200) a ConfigMap', async () => {
+    const created = await wharf.request('POST', paths.configMaps, { name: 'settings', data: { mode: 'fast', 'app.conf': 'a=1\n' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(
+      { ...created.body, creationTime: undefined, updateTime: undefined },
+      { name: 'settings', projectName: 'cfg', data: { mode: 'fast', 'app.conf': 'a=1\n' }, version: 1, creationTime: undefined, updateTime: undefined },
+    );
+    assert.deepEqual((await wharf.request('GET', paths.configMap('settings'))).body, created.body);
+    assert.deepEqual((await wharf.request('GET', paths.configMaps)).body, [created.body]);
+
+    const updated = await wharf.request('PUT', paths.configMap('settings'), { data: { mode: 'slow' } });
+    assert.equal(updated.status, 200);
+    assert.deepEqual(updated.body.data, { mode: 'slow' });
+    assert.equal(updated.body.version, 2);
+    const same = await wharf.request('PUT', paths.configMap('settings'), { data: { mode: 'slow' } });
+    assert.equal(same.body.version, 2, 'the same data again is no change');
+  });
+
+  it('refuses a duplicate (409 ConfigMapExists) and answers 404 ConfigMapNotFound for an unknown name', async () => {
+    assertError(await wharf.request('POST', paths.configMaps, { name: 'settings', data: {} }), 409, 'ConfigMapExists', '"settings"');
+    assertError(await wharf.request('GET', paths.configMap('nope')), 404, 'ConfigMapNotFound', '"nope"');
+    assertError(await wharf.request('PUT', paths.configMap('nope'), { data: {} }), 404, 'ConfigMapNotFound', '"nope"');
+    assertError(await wharf.request('DELETE', paths.configMap('nope')), 404, 'ConfigMapNotFound', '"nope"');
+  });
+
+  it('validates names, keys and the total size, naming the field', async () => {
+    assertInvalid(await wharf.request('POST', paths.configMaps, { name: 'Bad_Name', data: {} }), 'name');
+    assertInvalid(await wharf.request('POST', paths.configMaps, { name: 'a'.repeat(65), data: {} }), 'name');
+    assertInvalid(await wharf.request('POST', paths.configMaps, { name: 'ok', data: { 'bad key': 'v' } }), 'data');
+    assertInvalid(await wharf.request('POST', paths.configMaps, { name: 'ok', data: { '..': 'v' } }), 'data');
+    assertInvalid(await wharf.request('POST', paths.configMaps, { name: 'ok', data: { key: 1 } }), 'data.key');
+    assertInvalid(await wharf.request('POST', paths.configMaps, { name: 'ok' }), 'data');
+    assertInvalid(await wharf.request('PUT', paths.configMap('settings'), { data: {}, extra: 1 }), 'extra');
+    // The data limit is the body limit: a larger ConfigMap never gets past the body parser.
+    const big = await wharf.request('POST', paths.configMaps, { name: 'big', data: { a: 'x'.repeat(1024 * 1024) } });
+    assertError(big, 413, 'PayloadTooLarge');
+    assert.equal((await wharf.request('GET', paths.configMap('big'))).status, 404, 'nothing was created');
+  });
+
+  it('keeps ConfigMaps inside their project', async () => {
+    assertError(await wharf.request('GET', other.configMap('settings')), 404, 'ConfigMapNotFound');
+    assert.deepEqual((await wharf.request('GET', other.configMaps)).body, []);
+    const mine = await wharf.request('POST', other.configMaps, { name: 'settings', data: { mode: 'other' } });
+    assert.equal(mine.status, 201, 'the same name in another project is another ConfigMap');
+    assert.equal((await wharf.request('GET', paths.configMap('settings'))).body.data.mode, 'slow');
+  });
+
+  it('refuses to delete a ConfigMap a service uses (409 ConfigMapInUse), deletes it (204) once unused', async () => {
+    await wharf.request('POST', paths.configMaps, { name: 'cm', data: { key1: 'v1' } });
+    await createApp(wharf, 'shop', [statelessService('web')], paths);
+    assertError(await wharf.request('DELETE', paths.configMap('cm')), 409, 'ConfigMapInUse', 'shop/web');
+    // A service of another project with the same ConfigMap name does not hold this one.
+    await wharf.request('POST', other.configMaps, { name: 'cm', data: { key1: 'x' } });
+    assert.equal((await wharf.request('DELETE', paths.service('shop', 'web'))).status, 204);
+    assert.equal((await wharf.request('DELETE', paths.configMap('cm'))).status, 204);
+    assertError(await wharf.request('GET', paths.configMap('cm')), 404, 'ConfigMapNotFound');
+  });
+
+  it('rolls the pods of every service that reads a ConfigMap when it changes, with no new revision', async () => {
+    await wharf.request('POST', paths.configMaps, { name: 'cm', data: { key1: 'v1' } });
+    await createApp(wharf, 'roll', [statelessService('web', { instanceNumber: 2 }), statefulService('db'), statelessService('plain', { containers: [{ image: 'nginx:1' }] })], paths);
+    const before = Object.fromEntries(await Promise.all(['web', 'db', 'plain'].map(async (name) => [name, await wharf.waitForService(paths.service('roll', name), isRunning)])));
+
+    assert.equal((await wharf.request('PUT', paths.configMap('cm'), { data: { key1: 'v2' } })).status, 200);
+    const podNames = (service: any): string[] => service.pods.map((pod: any) => pod.name).sort();
+    const web = await wharf.waitForService(paths.service('roll', 'web'), (s) => isRunning(s) && podNames(s).every((name) => !podNames(before.web).includes(name)));
+    assert.equal(web.revision, 1);
+    assert.equal((await wharf.request('GET', paths.revisions('roll', 'web'))).body.length, 1, 'no new revision');
+    const db = await wharf.waitForService(paths.service('roll', 'db'), (s) => isRunning(s) && s.pods[0].creationTime !== before.db.pods[0].creationTime);
+    assert.equal(db.revision, 1);
+    const plain = (await wharf.request('GET', paths.service('roll', 'plain'))).body;
+    assert.deepEqual(podNames(plain), podNames(before.plain), 'a service that reads no ConfigMap keeps its pods');
+  });
+});
