@@ -49,6 +49,8 @@ function describeAjvError(error: AjvError): string {
       return `${fieldName(error.instancePath, String(error.params.additionalProperty))} is not a known field`;
     case 'pattern':
       return `${fieldName(error.instancePath)} must match ${String(error.params.pattern)}`;
+    case 'enum':
+      return `${fieldName(error.instancePath)} must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
     case 'anyOf':
       return `${fieldName(error.instancePath)} has a value that is not allowed`;
     case 'minProperties':

@@ -23,6 +23,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function buildServer(context: ApiContext, logger: Logger): Promise<Api> {
   const api: Api = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's per-request log lines are at info: below that level, skip their cost entirely.
+    disableRequestLogging: !logger.isLevelEnabled('info'),
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -44,8 +46,10 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   api.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url}` });
   });
-  api.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks on the hot path: an async hook costs a promise per request.
+  api.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
 
   await api.register(swagger, {
@@ -73,11 +77,12 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   await api.register(
     async (regional: Api) => {
       regional.decorateRequest('region', null as unknown as Region);
-      regional.addHook('onRequest', async (request) => {
+      regional.addHook('onRequest', (request, _reply, done) => {
         const name = (request.params as { region?: string }).region ?? '';
         const region = context.regions.get(name);
-        if (!region) throw new WharfError('RegionNotFound', `region "${name}" does not exist`);
+        if (!region) return done(new WharfError('RegionNotFound', `region "${name}" does not exist`));
         request.region = region;
+        done();
       });
       resourceSpecRoutes(regional);
       appRoutes(regional, context);

@@ -8,6 +8,14 @@ export const NAME_PATTERNS = {
   reference: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
 } as const;
 
+/**
+ * A string out of a fixed set, as one JSON-schema `enum`. TypeBox's union of literals becomes an
+ * `anyOf`, which the response serializer resolves by validating each branch on every value.
+ */
+export function StringEnum<const Values extends string[]>(values: [...Values], options: { description?: string } = {}) {
+  return Type.Unsafe<Values[number]>({ type: 'string', enum: values, ...options });
+}
+
 export const ProjectName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.dnsLabel });
 export const AppName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.app });
 export const ServiceName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.dnsLabel });

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { NAME_PATTERNS, ServiceName } from './common.js';
+import { NAME_PATTERNS, ServiceName, StringEnum } from './common.js';
 
 // Limits are the seed's "长度上限" and DESIGN.md §3's. ReferenceName: a volume's or ConfigMap's name.
 const AbsolutePath = Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' });
@@ -8,7 +8,7 @@ export const ReferenceName = Type.String({ minLength: 1, maxLength: 64, pattern:
 export const Port = Type.Object(
   {
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
-    protocol: Type.Union([Type.Literal('TCP'), Type.Literal('UDP')]),
+    protocol: StringEnum(['TCP', 'UDP']),
   },
   { additionalProperties: false },
 );
@@ -31,7 +31,7 @@ export const ConfigMount = Type.Object(
 
 export const Env = Type.Object(
   {
-    type: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('configMap')])),
+    type: Type.Optional(StringEnum(['', 'configMap'])),
     name: Type.String({ minLength: 1, maxLength: 1024, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' }),
     value: Type.String({ maxLength: 1024, description: 'with type configMap: <configMapName>.<key>' }),
   },
@@ -74,7 +74,7 @@ export const Container = Type.Object(
 );
 export type Container = Static<typeof Container>;
 
-export const ServiceType = Type.Union([Type.Literal('stateful'), Type.Literal('stateless')]);
+export const ServiceType = StringEnum(['stateful', 'stateless']);
 export type ServiceType = Static<typeof ServiceType>;
 
 export const ServiceCreate = Type.Object(
@@ -106,24 +106,13 @@ export const PortsUpdate = Type.Object({ ports: Ports }, { additionalProperties:
 
 export const ContainerStatus = Type.Object({
   name: Type.String(),
-  state: Type.Union([
-    Type.Literal('running'),
-    Type.Literal('waiting'),
-    Type.Literal('terminated'),
-    Type.Literal('unknown'),
-  ]),
+  state: StringEnum(['running', 'waiting', 'terminated', 'unknown']),
   reason: Type.String(),
   message: Type.String(),
 });
 export type ContainerStatus = Static<typeof ContainerStatus>;
 
-export const PodPhase = Type.Union([
-  Type.Literal('running'),
-  Type.Literal('pending'),
-  Type.Literal('succeeded'),
-  Type.Literal('failed'),
-  Type.Literal('unknown'),
-]);
+export const PodPhase = StringEnum(['running', 'pending', 'succeeded', 'failed', 'unknown']);
 export type PodPhase = Static<typeof PodPhase>;
 
 export const Pod = Type.Object(
@@ -143,12 +132,7 @@ export const Pod = Type.Object(
 );
 export type Pod = Static<typeof Pod>;
 
-export const ServicePhase = Type.Union([
-  Type.Literal('running'),
-  Type.Literal('pending'),
-  Type.Literal('stopped'),
-  Type.Literal('unknown'),
-]);
+export const ServicePhase = StringEnum(['running', 'pending', 'stopped', 'unknown']);
 export type ServicePhase = Static<typeof ServicePhase>;
 
 export const ServiceStatus = Type.Object({

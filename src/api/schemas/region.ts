@@ -1,10 +1,7 @@
 import { Type, type Static } from 'typebox';
+import { StringEnum } from './common.js';
 
-export const RuntimeKind = Type.Union([
-  Type.Literal('docker'),
-  Type.Literal('kubernetes'),
-  Type.Literal('simulated'),
-]);
+export const RuntimeKind = StringEnum(['docker', 'kubernetes', 'simulated']);
 export type RuntimeKind = Static<typeof RuntimeKind>;
 
 export const Region = Type.Object(
