@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -24,7 +24,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   const api: Api = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's per-request log lines are at info: below that level, skip their cost entirely.
-    disableRequestLogging: !logger.isLevelEnabled('info'),
+    logController: new LogController({ disableRequestLogging: !logger.isLevelEnabled('info') }),
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
