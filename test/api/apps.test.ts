@@ -40,7 +40,7 @@ describe('apps', () => {
     await createApp(wharf, 'listed', [statelessService('api')]);
     const listed = await wharf.request('GET', paths.apps);
     assert.equal(listed.status, 200);
-    assert.ok(Array.isArray(listed.body));
+    assert.ok(Array.isArray(listed.body), 'Array.isArray(listed.body)');
     const names = listed.body.map((app: any) => app.name);
     assert.deepEqual(names, [...names].sort());
     const app = listed.body.find((candidate: any) => candidate.name === 'listed');
@@ -87,7 +87,7 @@ describe('apps', () => {
     assertInvalid(answer, 'microservices[1].instanceNumber');
     assertError(await wharf.request('GET', paths.app('halfway')), 404, 'AppNotFound', 'halfway');
     const listed = await wharf.request('GET', paths.apps);
-    assert.ok(!listed.body.some((app: any) => app.name === 'halfway'));
+    assert.ok(!listed.body.some((app: any) => app.name === 'halfway'), '!listed.body.some((app: any) => app.name === \'halfway\')');
   });
 
   it('creates nothing when an inline microservice fails the schema', async () => {

@@ -51,9 +51,9 @@ describe('concurrent creates of one name', () => {
   it('settles 20 parallel scales of one service on one of the counts, with that many pods', async () => {
     await createApp(wharf, 'busy', [statelessService('web')]);
     const answers = await inParallel((attempt) => wharf.request('PUT', paths.action('busy', 'web', `scale/${attempt + 1}`)));
-    assert.ok(answers.every((answer) => answer.status === 204));
+    assert.ok(answers.every((answer) => answer.status === 204), 'answers.every((answer) => answer.status === 204)');
     const settled = await wharf.waitForService(paths.service('busy', 'web'), isRunning);
-    assert.ok(settled.instanceNumber >= 1 && settled.instanceNumber <= PARALLEL);
+    assert.ok(settled.instanceNumber >= 1 && settled.instanceNumber <= PARALLEL, 'settled.instanceNumber >= 1 && settled.instanceNumber <= PARALLEL');
     assert.equal(settled.pods.length, settled.instanceNumber);
   });
 });

@@ -130,7 +130,7 @@ describe('stop, start and scale', () => {
     assertNoContent(await put('dormant', 'scale/3'));
     const scaled = await get('dormant');
     assert.equal(scaled.instanceNumber, 3);
-    assert.ok(isStopped(scaled));
+    assert.ok(isStopped(scaled), 'isStopped(scaled)');
     assert.equal(scaled.status.desire, 0);
 
     assertNoContent(await put('dormant', 'start'));

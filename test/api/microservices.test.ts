@@ -138,7 +138,7 @@ describe('microservices', () => {
     assert.equal(again.revision, 1);
     const running = await wharf.waitForService(paths.service('app0', 'phoenix'), isRunning);
     assert.equal(running.pods.length, 1);
-    assert.ok(!before.includes(running.pods[0].name));
+    assert.ok(!before.includes(running.pods[0].name), '!before.includes(running.pods[0].name)');
     const revisions = await wharf.request('GET', paths.revisions('app0', 'phoenix'));
     assert.deepEqual(revisions.body.map((revision: any) => revision.revision), [1]);
   });

@@ -57,7 +57,7 @@ describe('status and rollouts (pods start after 150 ms)', () => {
     }
     const mixed = seen.filter((service) => new Set(service.pods.map((pod: any) => pod.revision)).size === 2);
     assert.ok(mixed.length > 0, 'old and new pods served side by side');
-    assert.ok(mixed.every((service) => service.status.phase === 'pending'));
+    assert.ok(mixed.every((service) => service.status.phase === 'pending'), 'mixed.every((service) => service.status.phase === \'pending\')');
     assert.deepEqual(seen.at(-1).pods.map((pod: any) => pod.revision), [2, 2, 2]);
   });
 
@@ -71,10 +71,10 @@ describe('status and rollouts (pods start after 150 ms)', () => {
     const seen = await watchService(wharf, paths.service('app0', 'store'), isRunning);
     for (const service of seen) {
       assert.ok(service.pods.length <= 1, 'never two stateful pods at once');
-      assert.ok(service.pods.every((pod: any) => pod.name === 'app0-store-0'));
+      assert.ok(service.pods.every((pod: any) => pod.name === 'app0-store-0'), 'service.pods.every((pod: any) => pod.name === \'app0-store-0\')');
       assertStatusConsistent(service);
     }
-    assert.ok(seen.some((service) => service.pods[0]?.revision === 2 && service.pods[0].status.phase === 'pending'));
+    assert.ok(seen.some((service) => service.pods[0]?.revision === 2 && service.pods[0].status.phase === 'pending'), 'seen.some((service) => service.pods[0]?.revision === 2 && service.pods[0].status.phase === \'pending\')');
     assert.equal(seen.at(-1).pods[0].revision, 2);
   });
 
@@ -91,7 +91,7 @@ describe('status and rollouts (pods start after 150 ms)', () => {
     const second = await waitRunning('named');
     const secondHashes = new Set(second.pods.map((pod: any) => hashOf(pod.name)));
     assert.equal(secondHashes.size, 1);
-    assert.ok(!secondHashes.has(undefined));
+    assert.ok(!secondHashes.has(undefined), '!secondHashes.has(undefined)');
     assert.notDeepEqual([...secondHashes], [...firstHashes]);
   });
 
@@ -114,7 +114,7 @@ describe('status and rollouts (pods start after 150 ms)', () => {
     assert.equal(seen[0].status.phase, 'pending');
     const healed = seen.at(-1);
     assert.equal(healed.pods.length, 2);
-    assert.ok(!healed.pods.some((pod: any) => pod.name === victim));
+    assert.ok(!healed.pods.some((pod: any) => pod.name === victim), '!healed.pods.some((pod: any) => pod.name === victim)');
     assert.ok(healed.pods.some((pod: any) => pod.name === running.pods[1].name), 'the healthy pod is kept');
   });
 

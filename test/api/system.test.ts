@@ -74,7 +74,7 @@ describe('system endpoints', () => {
     }
     const create = answer.body.paths['/regions/{region}/v1/projects/{project}/apps/{app}/microservices'].post;
     assert.ok(create.responses['201'], 'create documents its 201');
-    assert.ok(create.requestBody.content['application/json'].schema.properties.containers);
+    assert.ok(create.requestBody.content['application/json'].schema.properties.containers, 'create.requestBody.content[\'application/json\'].schema.properties.containers');
   });
 
   it('answers an unknown region with 404 RegionNotFound on every regional path', async () => {

@@ -41,7 +41,7 @@ function created(overrides: Partial<ServiceCreate> = {}): ServiceState {
 
 function expectInvalid(action: () => unknown, mentions: string): void {
   assert.throws(action, (error: unknown) => {
-    assert.ok(error instanceof WharfError);
+    assert.ok(error instanceof WharfError, 'error instanceof WharfError');
     assert.equal(error.code, 'InvalidArgs');
     assert.ok(error.message.includes(mentions), error.message);
     return true;

@@ -50,7 +50,7 @@ describe('Docker runtime: pods, network, drift, images', { skip }, () => {
       assert.match(labels['io.wharf.service-uid']!, /^[0-9a-f-]{36}$/);
       assert.equal(inspected.HostConfig.NanoCpus, 1e9);
       assert.equal(inspected.HostConfig.Memory, 2048 * 1024 * 1024);
-      assert.ok(inspected.Config.Env.includes('GREETING=hello world'));
+      assert.ok(inspected.Config.Env.includes('GREETING=hello world'), 'inspected.Config.Env.includes(\'GREETING=hello world\')');
       assert.deepEqual(inspected.Config.Entrypoint, ['httpd']);
       assert.deepEqual(inspected.Config.Cmd, ['-f', '-p', '80', '-h', '/']);
       assert.equal(inspected.Config.WorkingDir, '/www');
