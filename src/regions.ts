@@ -42,7 +42,7 @@ async function createRuntime(settings: RegionSettings, log: Logger, context: Run
     case 'docker':
       return (await import('./runtime/docker/index.js')).createDockerRuntime(settings, log, context);
     case 'kubernetes':
-      return (await import('./runtime/kubernetes/index.js')).createKubernetesRuntime(settings, log, context.configMaps);
+      return (await import('./runtime/kubernetes/index.js')).createKubernetesRuntime(settings, log, context);
   }
   return new SimulatedRuntime(settings.simulated);
 }

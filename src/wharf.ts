@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
 import { DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
-import type { ConfigMapSource } from './runtime/runtime.js';
+import type { ConfigMapSource, VolumeSizeSource } from './runtime/runtime.js';
 import { openSqlite } from './store/database.js';
 import { migrateToLatest } from './store/migrations.js';
 import { Store } from './store/store.js';
@@ -38,7 +38,8 @@ export async function createWharf(
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
     const configMaps: ConfigMapSource = (project, name) => store.configMaps.find({ region: settings.name, project, name });
-    regions.set(settings.name, await createRegion(settings, log, { configMaps, dataDir: config.dataDir }));
+    const volumeSizes: VolumeSizeSource = (project, name) => store.volumes.sizeOf({ region: settings.name, project, name });
+    regions.set(settings.name, await createRegion(settings, log, { configMaps, volumeSizes, dataDir: config.dataDir }));
   }
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
     ...DEFAULT_CONTROLLER_OPTIONS,

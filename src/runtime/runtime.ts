@@ -49,9 +49,13 @@ export interface ConfigMapContent {
  */
 export type ConfigMapSource = (project: string, name: string) => Promise<ConfigMapContent | undefined>;
 
+/** The size in GiB of a volume of a project in the runtime's region (undefined: it does not exist). */
+export type VolumeSizeSource = (project: string, name: string) => Promise<number | undefined>;
+
 /** What a runtime gets from Wharf besides its region's settings. */
 export interface RuntimeContext {
   configMaps: ConfigMapSource;
+  volumeSizes: VolumeSizeSource;
   /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */
   dataDir: string;
 }

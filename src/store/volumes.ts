@@ -40,6 +40,13 @@ export class VolumeStore {
     return { volume: toRecord(row), mountedBy: await this.mountedBy(this.access.db, ref) };
   }
 
+  /** The size of a volume in GiB, or undefined when it does not exist (the runtimes' read). */
+  async sizeOf(ref: ProjectResourceRef): Promise<number | undefined> {
+    const { db } = this.access;
+    const row = await db.selectFrom('volumes').select('size_gi').where('region', '=', ref.region).where('project', '=', ref.project).where('name', '=', ref.name).executeTakeFirst();
+    return row?.size_gi;
+  }
+
   /**
    * Refused while a service mounts it. `removeFromEngine` runs inside the transaction, after the
    * check: no service can start mounting the volume in between, and if the engine refuses (a

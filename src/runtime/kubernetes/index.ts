@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { RegionSettings } from '../../config.js';
-import type { ConfigMapSource } from '../runtime.js';
+import type { RuntimeContext } from '../runtime.js';
 import { KubernetesApi, loadKubeConfig } from './api.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
 import { kubernetesSettings } from './settings.js';
 
 /** The Kubernetes runtime of a region, on the cluster its kubeconfig and context name. */
-export function createKubernetesRuntime(region: RegionSettings, log: Logger, configMaps: ConfigMapSource): KubernetesRuntime {
+export function createKubernetesRuntime(region: RegionSettings, log: Logger, context: Pick<RuntimeContext, 'configMaps' | 'volumeSizes'>): KubernetesRuntime {
   const settings = kubernetesSettings(region.kubernetes);
   let api: KubernetesApi;
   try {
@@ -14,5 +14,6 @@ export function createKubernetesRuntime(region: RegionSettings, log: Logger, con
   } catch (error) {
     throw new Error(`region ${region.name}: kubeconfig: ${(error as Error).message}`);
   }
-  return new KubernetesRuntime({ region: region.name, settings, api, configMaps, log: log.child({ region: region.name, runtime: 'kubernetes' }) });
+  const { configMaps, volumeSizes } = context;
+  return new KubernetesRuntime({ region: region.name, settings, api, configMaps, volumeSizes, log: log.child({ region: region.name, runtime: 'kubernetes' }) });
 }

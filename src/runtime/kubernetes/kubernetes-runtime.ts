@@ -4,8 +4,9 @@ import type { ServiceType } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
+import { volumeNames } from '../../domain/volumes.js';
 import { configMapNames } from '../../domain/template.js';
-import { RuntimeUnavailableError, type ConfigMapContent, type ConfigMapSource, type Runtime } from '../runtime.js';
+import { RuntimeUnavailableError, type ConfigMapContent, type ConfigMapSource, type Runtime, type VolumeSizeSource } from '../runtime.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
 import { ServiceIndexedCache, type CacheEntry } from './cache.js';
@@ -21,6 +22,8 @@ export interface KubernetesRuntimeOptions {
   api: KubernetesApi;
   /** The ConfigMaps that services read, applied to the cluster with the workloads that read them. */
   configMaps: ConfigMapSource;
+  /** Volume claims are created with the size the volume was given (volumes of a service exist in the store). */
+  volumeSizes: VolumeSizeSource;
   log: Logger;
   /** Between failed lists and watches. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
@@ -126,7 +129,12 @@ export class KubernetesRuntime implements Runtime {
       const content = await this.options.configMaps(spec.key.project, name);
       if (content) configMaps.set(name, content);
     }
-    const manifests = render(spec, this.options.settings, configMaps);
+    const volumeSizes = new Map<string, number>();
+    for (const name of volumeNames(spec.containers)) {
+      const sizeGi = await this.options.volumeSizes(spec.key.project, name);
+      if (sizeGi !== undefined) volumeSizes.set(name, sizeGi);
+    }
+    const manifests = render(spec, this.options.settings, { configMaps, volumeSizes });
     const applied = await applyManifests(this.options.api, spec.key, spec.type, manifests, this.appliedNamespaces);
     // What the API server answered is what a watch event will say: the next plan sees it at once.
     this.notify(this.workloads[spec.type].put(this.workloadEntry(applied)));

@@ -14,6 +14,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { Container } from '../../api/schemas/microservice.js';
 import type { WorkloadSpec } from '../../domain/plan.js';
+import { volumeNames } from '../../domain/volumes.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
 import type { ConfigMapContent } from '../runtime.js';
 import { portsText } from '../../domain/workload-plan.js';
@@ -34,13 +35,21 @@ export interface Manifests {
   service?: V1Service;
 }
 
+/** What the store holds for the workload: ConfigMap contents and volume sizes in GiB, by name. */
+export interface StoredResources {
+  configMaps?: ReadonlyMap<string, ConfigMapContent>;
+  volumeSizes?: ReadonlyMap<string, number>;
+}
+
 export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'defaultVolumeSize' | 'imagePullSecrets'>;
 
 /**
  * DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload, the region's
- * settings and the ConfigMaps (by name) of the store that the pods read.
+ * settings, and what the store holds of the ConfigMaps the pods read and the volumes they mount
+ * (by name; a volume of unknown size gets the region's default).
  */
-export function render(spec: WorkloadSpec, settings: RenderSettings, configMaps: ReadonlyMap<string, ConfigMapContent> = new Map()): Manifests {
+export function render(spec: WorkloadSpec, settings: RenderSettings, stored: StoredResources = {}): Manifests {
+  const { configMaps = new Map(), volumeSizes = new Map() } = stored;
   const namespace = namespaceName(settings.namespacePrefix, spec.key.project);
   const projectLabels = { [LABELS.managedBy]: FIELD_MANAGER, [LABELS.project]: spec.key.project };
   const selector = { [LABELS.app]: spec.key.app, [LABELS.service]: spec.key.service };
@@ -92,7 +101,7 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, configMaps:
       metadata: { name, namespace, labels: projectLabels },
       spec: {
         accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: settings.defaultVolumeSize } },
+        resources: { requests: { storage: claimSize(volumeSizes.get(name), settings.defaultVolumeSize) } },
         ...(settings.storageClass === undefined ? {} : { storageClassName: settings.storageClass }),
       },
     })),
@@ -197,8 +206,8 @@ function containerResources(resources: WorkloadSpec['resources']): V1ResourceReq
   return { requests: spec, limits: spec };
 }
 
-function volumeNames(containers: Container[]): string[] {
-  return unique(containers.flatMap((container) => container.volumeMounts.map((mount) => mount.volumeName)));
+function claimSize(sizeGi: number | undefined, regionDefault: string): string {
+  return sizeGi === undefined ? regionDefault : `${sizeGi}Gi`;
 }
 
 function unique(names: string[]): string[] {

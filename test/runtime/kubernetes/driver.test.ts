@@ -23,6 +23,8 @@ let runtime: KubernetesRuntime;
 const changed: string[] = [];
 /** The store's ConfigMaps, by `<project>/<name>`. */
 const configMaps = new Map<string, ConfigMapContent>();
+/** The store's volume sizes in GiB, by `<project>/<name>`. */
+const volumeSizes = new Map<string, number>();
 
 before(async () => {
   server = await KubeApiServer.start();
@@ -31,6 +33,7 @@ before(async () => {
     settings: kubernetesSettings({ storageClass: 'fast' }),
     api: new KubernetesApi(server.kubeConfig()),
     configMaps: async (project, name) => configMaps.get(`${project}/${name}`),
+    volumeSizes: async (project, name) => volumeSizes.get(`${project}/${name}`),
     log: pino({ level: 'silent' }),
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
   });
@@ -110,6 +113,14 @@ describe('writing workloads', () => {
     }
     // The apply's answer is in the cache before execute resolves: the next plan is empty.
     assert.deepEqual(await reconcile(at, desired), []);
+  });
+
+  test('a volume claim is created with the size the volume has in the store', async () => {
+    const at = key('sized');
+    volumeSizes.set('sized/data', 25);
+    const mount = { volumeName: 'data', mountPath: '/data', readOnly: false };
+    await reconcile(at, create(at, { type: 'stateful', instanceNumber: 1, containers: [{ image: 'redis:7', volumeMounts: [mount] }] }));
+    assert.equal(server.get('persistentvolumeclaims', 'wharf-sized', 'data')?.spec.resources.requests.storage, '25Gi');
   });
 
   test('an existing volume claim is left as it is', async () => {

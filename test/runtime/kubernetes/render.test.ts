@@ -29,12 +29,12 @@ function fixture(name: string): ServiceCreate {
 
 function renderService(
   input: ServiceCreate,
-  options: { project?: string; app?: string; settings?: RegionSettings['kubernetes']; stopped?: boolean; configMaps?: Map<string, ConfigMapContent> } = {},
+  options: { project?: string; app?: string; settings?: RegionSettings['kubernetes']; stopped?: boolean; configMaps?: Map<string, ConfigMapContent>; volumeSizes?: Map<string, number> } = {},
 ): Manifests {
   const key = { region: 'r1', project: options.project ?? 'project', app: options.app ?? 'app0', service: input.name };
   const { state } = createService(key, input, POLICY, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
   const spec = POLICY.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
-  return render(workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(options.settings ?? {}), options.configMaps);
+  return render(workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(options.settings ?? {}), { configMaps: options.configMaps, volumeSizes: options.volumeSizes });
 }
 
 // --- validation: Kubernetes' OpenAPI schemas, plus the name rules the schemas do not carry ---
