@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { checkConfigMapData } from '../../domain/configmaps.js';
 import type { ServiceKey } from '../../domain/keys.js';
-import type { ProjectResourceRef } from '../../store/store-access.js';
 import type { Api, ApiContext } from '../context.js';
 import { configMapView } from '../present.js';
 import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
@@ -12,11 +11,6 @@ const CONFIGMAPS = '/projects/:project/configmaps';
 export function configMapRoutes(api: Api, { store, controller }: ApiContext): void {
   /** The services that read a changed ConfigMap roll their pods (or start the ones that waited for it). */
   const wake = (readers: ServiceKey[]): void => readers.forEach((key) => controller.enqueue(key));
-  const refOf = ({ params }: { params: { region: string; project: string; name: string } }): ProjectResourceRef => ({
-    region: params.region,
-    project: params.project,
-    name: params.name,
-  });
 
   api.post(
     CONFIGMAPS,
@@ -60,7 +54,7 @@ export function configMapRoutes(api: Api, { store, controller }: ApiContext): vo
     {
       schema: { tags: ['configmaps'], summary: 'Get a ConfigMap', params: ConfigMapParams, response: { 200: ConfigMap, ...ERROR_RESPONSES } },
     },
-    async (request) => configMapView(await store.configMaps.get(refOf(request))),
+    async (request) => configMapView(await store.configMaps.get(request.params)),
   );
 
   api.put(
@@ -76,7 +70,7 @@ export function configMapRoutes(api: Api, { store, controller }: ApiContext): vo
     },
     async (request) => {
       checkConfigMapData(request.body.data);
-      const { configMap, readers } = await store.configMaps.update(refOf(request), request.body.data, new Date().toISOString());
+      const { configMap, readers } = await store.configMaps.update(request.params, request.body.data, new Date().toISOString());
       wake(readers);
       return configMapView(configMap);
     },
@@ -93,7 +87,7 @@ export function configMapRoutes(api: Api, { store, controller }: ApiContext): vo
       },
     },
     async (request, reply) => {
-      const ref = refOf(request);
+      const ref = request.params;
       await store.configMaps.delete(ref);
       // The deletion is committed; what the engine still holds of it is unused, so a failure to remove it only costs space.
       await request.region.runtime.deleteConfigMap?.(ref.project, ref.name).catch((error: unknown) => {
