@@ -3,6 +3,7 @@ import { isIPv4 } from 'node:net';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { QuotaLimits } from './api/schemas/quota.js';
 
 const ResourceSpecConfig = Type.Object(
   {
@@ -22,6 +23,22 @@ const RegionConfig = Type.Object(
     revisionHistoryLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     defaultVolumeSizeGi: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
     resourceSpecs: Type.Optional(Type.Array(ResourceSpecConfig, { minItems: 1 })),
+    /** Registries images may come from (`docker.io`, `reg.example.com:5000`); absent: any but loopback, link-local and private addresses. */
+    allowedRegistries: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    /** What the region as a whole may run. */
+    quota: Type.Optional(QuotaLimits),
+    /** What each project may run, unless the admin set the project's own quota through the API. */
+    projectQuota: Type.Optional(QuotaLimits),
+    security: Type.Optional(
+      Type.Object(
+        {
+          pidsLimit: Type.Optional(Type.Integer({ minimum: 16, maximum: 4_194_304 })),
+          runAsNonRoot: Type.Optional(Type.Boolean()),
+          readOnlyRootFilesystem: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     simulated: Type.Optional(
       Type.Object({ startDelayMs: Type.Integer({ minimum: 0, maximum: 600_000 }) }, { additionalProperties: false }),
     ),
@@ -31,6 +48,8 @@ const RegionConfig = Type.Object(
           socket: Type.Optional(Type.String({ minLength: 1 })),
           sandboxImage: Type.Optional(Type.String({ minLength: 1 })),
           publishPorts: Type.Optional(Type.Boolean()),
+          /** The host address ports are published on; 0.0.0.0 publishes to every network the host is on. */
+          publishAddress: Type.Optional(Type.String({ minLength: 1 })),
         },
         { additionalProperties: false },
       ),
@@ -74,12 +93,28 @@ export interface RegionSettings {
   /** The size of a volume a service mounts before it was created through the API. */
   defaultVolumeSizeGi: number;
   resourceSpecs: Array<{ name: string; cpu: number; memory: number; desc: string }>;
+  /** Undefined: any registry but loopback, link-local and private addresses. */
+  allowedRegistries: string[] | undefined;
+  quota: QuotaLimits;
+  projectQuota: QuotaLimits;
+  security: ContainerSecurity;
   simulated: { startDelayMs: number };
   /** As written in the config file; the Docker runtime fills defaults (socket from DOCKER_HOST, …). */
   docker: NonNullable<RegionFileSettings['docker']>;
   /** As written in the config file; the Kubernetes runtime fills defaults. */
   kubernetes: NonNullable<RegionFileSettings['kubernetes']>;
 }
+
+/** What every container of a region runs with, on every runtime. */
+export interface ContainerSecurity {
+  /** The most processes (and threads) a container may run. */
+  pidsLimit: number;
+  /** Refuse to start a container whose image would run it as root (Kubernetes' runAsNonRoot). */
+  runAsNonRoot: boolean;
+  readOnlyRootFilesystem: boolean;
+}
+
+export const DEFAULT_PIDS_LIMIT = 1024;
 
 export interface Config {
   host: string;
@@ -122,6 +157,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       revisionHistoryLimit: region.revisionHistoryLimit ?? 10,
       defaultVolumeSizeGi: region.defaultVolumeSizeGi ?? 10,
       resourceSpecs: (region.resourceSpecs ?? DEFAULT_RESOURCE_SPECS).map((spec) => ({ desc: '', ...spec })),
+      allowedRegistries: region.allowedRegistries,
+      quota: region.quota ?? {},
+      projectQuota: region.projectQuota ?? {},
+      security: {
+        pidsLimit: region.security?.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+        runAsNonRoot: region.security?.runAsNonRoot ?? false,
+        readOnlyRootFilesystem: region.security?.readOnlyRootFilesystem ?? false,
+      },
       simulated: region.simulated ?? { startDelayMs: 300 },
       docker: region.docker ?? {},
       kubernetes: region.kubernetes ?? {},

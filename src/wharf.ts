@@ -7,8 +7,8 @@ import type { Config } from './config.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
 import { DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
-import type { ConfigMapSource, VolumeSizeSource } from './runtime/runtime.js';
 import { openSqlite } from './store/database.js';
+import { instanceId } from './store/instance.js';
 import { migrateToLatest } from './store/migrations.js';
 import { Store } from './store/store.js';
 import { TokenStore } from './store/tokens.js';
@@ -34,12 +34,21 @@ export async function createWharf(
   const db = openSqlite(config.dataDir);
   await migrateToLatest(db);
   const settingsOf = new Map(config.regions.map((settings) => [settings.name, settings]));
-  const store = new Store(db, { defaultVolumeSizeGi: (region) => settingsOf.get(region)?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI });
+  const store = new Store(db, {
+    defaultVolumeSizeGi: (region) => settingsOf.get(region)?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI,
+    defaultProjectQuota: (region) => settingsOf.get(region)?.projectQuota ?? {},
+  });
+  const instance = await instanceId(db, new Date().toISOString());
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
-    const configMaps: ConfigMapSource = (project, name) => store.configMaps.find({ region: settings.name, project, name });
-    const volumeSizes: VolumeSizeSource = (project, name) => store.volumes.sizeOf({ region: settings.name, project, name });
-    regions.set(settings.name, await createRegion(settings, log, { configMaps, volumeSizes, dataDir: config.dataDir }));
+    const region = settings.name;
+    regions.set(region, await createRegion(settings, log, {
+      instanceId: instance,
+      configMaps: (project, name) => store.configMaps.find({ region, project, name }),
+      volumeSizes: (project, name) => store.volumes.sizeOf({ region, project, name }),
+      projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
+      dataDir: config.dataDir,
+    }));
   }
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
     ...DEFAULT_CONTROLLER_OPTIONS,

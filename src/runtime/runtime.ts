@@ -1,3 +1,4 @@
+import type { QuotaLimits } from '../api/schemas/quota.js';
 import type { RuntimeKind } from '../api/schemas/region.js';
 import type { ServiceKey } from '../domain/keys.js';
 import type { ObservedService } from '../domain/observed.js';
@@ -52,10 +53,16 @@ export type ConfigMapSource = (project: string, name: string) => Promise<ConfigM
 /** The size in GiB of a volume of a project in the runtime's region (undefined: it does not exist). */
 export type VolumeSizeSource = (project: string, name: string) => Promise<number | undefined>;
 
+/** The quota of a project in the runtime's region, as the admin or the region's config set it. */
+export type ProjectQuotaSource = (project: string) => Promise<QuotaLimits>;
+
 /** What a runtime gets from Wharf besides its region's settings. */
 export interface RuntimeContext {
+  /** This Wharf's id (store/instance.ts): the owner label of every engine object it creates. */
+  instanceId: string;
   configMaps: ConfigMapSource;
   volumeSizes: VolumeSizeSource;
+  projectQuotas: ProjectQuotaSource;
   /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */
   dataDir: string;
 }

@@ -74,6 +74,20 @@ export interface VolumesTable {
   created_at: string;
 }
 
+/** One row: the id of this store's Wharf, which labels what it creates on an engine. */
+export interface InstanceTable {
+  id: string;
+  created_at: string;
+}
+
+export interface ProjectQuotasTable {
+  region: string;
+  project: string;
+  /** JSON: QuotaLimits the admin set for the project */
+  limits: string;
+  updated_at: string;
+}
+
 export interface Database {
   apps: AppsTable;
   services: ServicesTable;
@@ -81,6 +95,8 @@ export interface Database {
   configmaps: ConfigMapsTable;
   volumes: VolumesTable;
   tokens: TokensTable;
+  instance: InstanceTable;
+  project_quotas: ProjectQuotasTable;
 }
 
 /**

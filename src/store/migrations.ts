@@ -88,6 +88,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004-instance-quotas': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('instance')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema
+        .createTable('project_quotas')
+        .addColumn('region', 'text', (col) => col.notNull())
+        .addColumn('project', 'text', (col) => col.notNull())
+        .addColumn('limits', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('project_quotas_pk', ['region', 'project'])
+        .execute();
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists

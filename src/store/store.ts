@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
+import type { QuotaLimits } from '../api/schemas/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
@@ -11,6 +12,7 @@ import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, 
 import { placeholder, reusableQuery } from './reusable-query.js';
 import { ServiceCache } from './service-cache.js';
 import type { Executor, StoreAccess } from './store-access.js';
+import { QuotaStore } from './quotas.js';
 import { VolumeStore } from './volumes.js';
 
 export interface AppRecord {
@@ -33,6 +35,8 @@ export type RevisionLookup = (revision: number) => Promise<RevisionRecord | unde
 export interface StoreOptions {
   /** The size of a volume a service of the region mounts before it exists. */
   defaultVolumeSizeGi?: (region: string) => number;
+  /** The quota of a project the admin set none for. */
+  defaultProjectQuota?: (region: string) => QuotaLimits;
 }
 
 const SERVICE_COLUMNS = [
@@ -63,6 +67,7 @@ export class Store {
   private readonly cache = new ServiceCache<DesiredService>();
   readonly configMaps: ConfigMapStore;
   readonly volumes: VolumeStore;
+  readonly quotas: QuotaStore;
 
   constructor(private readonly db: Kysely<Database>, options: StoreOptions = {}) {
     this.reads = compileReads(db);
@@ -73,6 +78,7 @@ export class Store {
     };
     this.configMaps = new ConfigMapStore(access);
     this.volumes = new VolumeStore(access, options.defaultVolumeSizeGi ?? (() => DEFAULT_VOLUME_SIZE_GI));
+    this.quotas = new QuotaStore(access, options.defaultProjectQuota ?? (() => ({})));
   }
 
   /** Runs a write transaction, then drops the cached services it may have changed. */

@@ -1,0 +1,28 @@
+import type { QuotaLimits } from '../api/schemas/quota.js';
+import type { StoreAccess } from './store-access.js';
+
+/** The quotas the admin set on projects; a project without one has its region's `projectQuota`. */
+export class QuotaStore {
+  constructor(private readonly access: StoreAccess, private readonly regionDefault: (region: string) => QuotaLimits) {}
+
+  /** The limits that hold for a project: its own when the admin set them, else the region's default. */
+  async limitsOf(region: string, project: string, db = this.access.db): Promise<{ limits: QuotaLimits; own: boolean }> {
+    const row = await db.selectFrom('project_quotas').select('limits').where('region', '=', region).where('project', '=', project).executeTakeFirst();
+    return row ? { limits: JSON.parse(row.limits) as QuotaLimits, own: true } : { limits: this.regionDefault(region), own: false };
+  }
+
+  async set(region: string, project: string, limits: QuotaLimits, now: string): Promise<void> {
+    await this.access.write([], (trx) =>
+      trx
+        .insertInto('project_quotas')
+        .values({ region, project, limits: JSON.stringify(limits), updated_at: now })
+        .onConflict((conflict) => conflict.columns(['region', 'project']).doUpdateSet({ limits: JSON.stringify(limits), updated_at: now }))
+        .execute(),
+    );
+  }
+
+  /** Back to the region's default. */
+  async clear(region: string, project: string): Promise<void> {
+    await this.access.write([], (trx) => trx.deleteFrom('project_quotas').where('region', '=', region).where('project', '=', project).execute());
+  }
+}
