@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import type { ContainerSecurity } from '../../config.js';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
@@ -21,6 +22,10 @@ export interface DockerRuntimeOptions extends WatchOptions {
   region: string;
   sandboxImage: string;
   publishPorts: boolean;
+  publishAddress: string;
+  security: ContainerSecurity;
+  /** This Wharf's id: labels every object it creates, and it touches no object labelled with another. */
+  instanceId: string;
   stopGraceSeconds: number;
   configMaps: ConfigMapSource;
   /** ConfigMap files live in `<configMapRoot>/<project>/<name>/<digest>/`, on the engine's host. */
@@ -165,8 +170,8 @@ export class DockerRuntime implements Runtime {
   }
 
   private podSettings(): PodSettings {
-    const { region, sandboxImage, publishPorts, stopGraceSeconds } = this.options;
-    return { region, sandboxImage, publishPorts, stopGraceSeconds, hostCpus: this.hostCpus };
+    const { region, instanceId, sandboxImage, publishPorts, publishAddress, security, stopGraceSeconds } = this.options;
+    return { region, instanceId, sandboxImage, publishPorts, publishAddress, security, stopGraceSeconds, hostCpus: this.hostCpus };
   }
 
   /** A (re)connected engine may be another daemon: networks may be gone, the CPU count changed. */

@@ -8,6 +8,7 @@ import { DockerRuntime } from './docker-runtime.js';
 export { DockerRuntime } from './docker-runtime.js';
 
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
+export const DEFAULT_PUBLISH_ADDRESS = '127.0.0.1';
 
 /** Where a region's engine listens: its `docker.socket`, else DOCKER_HOST, else the default socket. */
 export function dockerAddress(settings: RegionSettings, env: NodeJS.ProcessEnv = process.env): string {
@@ -38,6 +39,10 @@ export async function createDockerRuntime(
       region: settings.name,
       sandboxImage: settings.docker.sandboxImage ?? env.WHARF_SANDBOX_IMAGE ?? DEFAULT_SANDBOX_IMAGE,
       publishPorts: settings.docker.publishPorts ?? true,
+      // Loopback: a published port is for the host's own users; publishing to the world is the operator's choice.
+      publishAddress: settings.docker.publishAddress ?? DEFAULT_PUBLISH_ADDRESS,
+      security: settings.security,
+      instanceId: context.instanceId,
       stopGraceSeconds: 10,
       resyncIntervalMs: 10_000,
       reconnectIntervalMs: 1000,

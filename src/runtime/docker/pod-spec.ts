@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { ContainerSecurity } from '../../config.js';
 import type { Container } from '../../api/schemas/microservice.js';
 import type { PodSpec } from '../../domain/plan.js';
 import { containerEnv, type PodConfigMaps } from './configmaps.js';
@@ -6,8 +7,13 @@ import { containerLabels, containerName, sandboxLabels, sandboxName, volumeName 
 
 export interface PodSettings {
   region: string;
+  /** This Wharf's id, on every object's labels. */
+  instanceId: string;
   sandboxImage: string;
   publishPorts: boolean;
+  /** The host address published ports bind to. */
+  publishAddress: string;
+  security: ContainerSecurity;
   /** SIGTERM, then this long before Docker kills the process. */
   stopGraceSeconds: number;
   /** The host's CPUs: Docker refuses a NanoCpus limit above them. */
