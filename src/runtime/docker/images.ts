@@ -34,3 +34,13 @@ export async function pullImage(docker: Docker, image: string): Promise<void> {
   const failure = lines.find((line) => line.error);
   if (failure) throw new ImagePullError(image, failure.error!);
 }
+
+/** The user an image runs its process as (`Config.User`, empty for root), pulling the image if it is missing. */
+export async function imageUser(docker: Docker, image: string): Promise<string> {
+  const inspected = await docker.getImage(image).inspect().catch(async (error: unknown) => {
+    if (statusOf(error) !== 404) throw error;
+    await pullImage(docker, image);
+    return docker.getImage(image).inspect();
+  });
+  return inspected.Config.User ?? '';
+}

@@ -1,13 +1,14 @@
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
 import { engineMessage, isConnectionError } from './client.js';
-import { ImagePullError, isMissingImage, pullImage } from './images.js';
+import { ImagePullError, imageUser, isMissingImage, pullImage } from './images.js';
 import { LABEL } from './labels.js';
 import type { ConfigMapSource } from '../runtime.js';
 import { readConfigMaps, writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
 import type { ProjectNetworks } from './network.js';
 import type { ContainerFacts } from './pod-status.js';
 import { containerOptions, sandboxOptions, type PodSettings } from './pod-spec.js';
+import { runAsNonRootViolation } from './security.js';
 import { ensureVolume } from './volumes.js';
 
 export interface CreationContext {
@@ -118,15 +119,21 @@ export class PodCreation {
       await docker.getContainer(found.id).remove({ force: true });
       found = undefined;
     }
-    const id = found?.id ?? (await step('CreateContainerError', () => this.create(options))).id;
+    const id = found?.id ?? (await step('CreateContainerError', () => this.create(role, options))).id;
     if (found?.state !== 'running' && found?.state !== 'restarting') {
       await step('RunContainerError', () => docker.getContainer(id).start());
     }
     return id;
   }
 
-  private async create(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+  private async create(role: string, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
     const { docker } = this.context;
+    if (this.context.settings().security.runAsNonRoot) {
+      // Checked before creating, as kubelet does: a container that would run as root never starts.
+      const image = options.Image!;
+      const violation = runAsNonRootViolation(options.User ?? (await imageUser(docker, image)));
+      if (violation) throw new StepError('CreateContainerConfigError', `container has runAsNonRoot and ${violation} (container "${role}", image "${image}")`);
+    }
     try {
       return await docker.createContainer(options);
     } catch (error) {

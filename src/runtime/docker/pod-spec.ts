@@ -4,6 +4,7 @@ import type { Container } from '../../api/schemas/microservice.js';
 import type { PodSpec } from '../../domain/plan.js';
 import { containerEnv, type PodConfigMaps } from './configmaps.js';
 import { containerLabels, containerName, sandboxLabels, sandboxName, volumeName } from './labels.js';
+import { containerConfinement, SANDBOX_USER, sandboxConfinement } from './security.js';
 
 export interface PodSettings {
   region: string;
@@ -30,7 +31,8 @@ const COMMON_HOST_CONFIG: Docker.HostConfig = { RestartPolicy: { Name: 'always' 
 /**
  * The sandbox holds the pod's network namespace: it joins the project network under the service's
  * aliases and publishes the ports. It runs its image's own command (pause's `/pause`, or whatever
- * the configured image does), so any image that sleeps forever by default can be the sandbox.
+ * the configured image does), so any image that sleeps forever by default can be the sandbox; it
+ * runs as `nobody` without capabilities, as it needs neither.
  */
 export function sandboxOptions(spec: PodSpec, network: string, settings: PodSettings): Docker.ContainerCreateOptions {
   const { key } = spec;
@@ -39,15 +41,20 @@ export function sandboxOptions(spec: PodSpec, network: string, settings: PodSett
     name: sandboxName(key, spec.name),
     Image: settings.sandboxImage,
     Hostname: spec.name,
+    User: SANDBOX_USER,
     Labels: sandboxLabels(settings.region, spec),
     ExposedPorts: exposed,
     StopSignal: 'SIGTERM',
     StopTimeout: settings.stopGraceSeconds,
     HostConfig: {
       ...COMMON_HOST_CONFIG,
+      ...sandboxConfinement(settings.security),
       NetworkMode: network,
-      // An empty HostPort asks Docker for a random free port.
-      PortBindings: settings.publishPorts ? Object.fromEntries(Object.keys(exposed).map((port) => [port, [{ HostPort: '' }]])) : {},
+      // An empty HostPort asks Docker for a random free port. Without a HostIp Docker would listen
+      // on every host address, the bridge gateways included: pods of other projects could connect.
+      PortBindings: settings.publishPorts
+        ? Object.fromEntries(Object.keys(exposed).map((port) => [port, [{ HostIp: settings.publishAddress, HostPort: '' }]]))
+        : {},
     },
     NetworkingConfig: {
       EndpointsConfig: { [network]: { Aliases: [`${key.service}.${key.app}`, `${key.app}-${key.service}`] } },
@@ -69,6 +76,8 @@ export function containerOptions(
   configMaps: PodConfigMaps,
 ): Docker.ContainerCreateOptions {
   const { key } = spec;
+  const memory = spec.resources.memoryMb * 1024 * 1024;
+  const mountTargets = [...container.volumeMounts, ...container.configs].map((mount) => mount.mountPath);
   return {
     name: containerName(key, spec.name, container.name),
     Image: container.image,
@@ -81,9 +90,12 @@ export function containerOptions(
     StopTimeout: settings.stopGraceSeconds,
     HostConfig: {
       ...COMMON_HOST_CONFIG,
+      ...containerConfinement(settings.security, mountTargets),
       NetworkMode: `container:${sandboxId}`,
       NanoCpus: Math.round(Math.min(spec.resources.cpu, settings.hostCpus) * 1e9),
-      Memory: spec.resources.memoryMb * 1024 * 1024,
+      Memory: memory,
+      // Equal to Memory: no swap, else the limit would not bound what the container holds.
+      MemorySwap: memory,
       Mounts: [
         ...container.volumeMounts.map((mount) => ({
           Type: 'volume' as const,

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type Docker from 'dockerode';
 import type { ContainerStatus } from '../../api/schemas/microservice.js';
 import type { HostPort, ObservedPod } from '../../domain/observed.js';
@@ -22,8 +23,11 @@ export function factsOf(info: Docker.ContainerInfo): ContainerFacts {
   for (const port of info.Ports ?? []) {
     if (!port.PublicPort) continue;
     const protocol = port.Type === 'udp' ? 'UDP' : 'TCP';
-    // IPv4 and IPv6 bindings of one port are one entry.
-    hostPorts.set(`${port.PrivatePort}/${protocol}`, { port: port.PrivatePort, protocol, hostPort: port.PublicPort });
+    const id = `${port.PrivatePort}/${protocol}`;
+    // A port published on one address has one binding. Published on 0.0.0.0, Docker adds a binding
+    // on :: that may get another host port: the one on the published address, 0.0.0.0, is reported.
+    if (hostPorts.has(id) && isIPv6(port.IP)) continue;
+    hostPorts.set(id, { port: port.PrivatePort, protocol, hostPort: port.PublicPort });
   }
   return {
     id: info.Id,

@@ -1,0 +1,58 @@
+import type Docker from 'dockerode';
+import type { ContainerSecurity } from '../../config.js';
+
+/**
+ * The capabilities of Kubernetes' "baseline" Pod Security Standard: Docker's defaults without
+ * NET_RAW, which lets a process forge packets (ARP and DNS spoofing of the project's other pods).
+ */
+export const BASELINE_CAPABILITIES = [
+  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD',
+  'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+];
+
+/** `nobody`: the sandbox only holds the network namespace, so it needs no user and no capability. */
+export const SANDBOX_USER = '65534:65534';
+
+/**
+ * What confines every container of a pod, the sandbox included: a bounded process count (a fork
+ * bomb stays inside its pod), no gaining privileges through setuid binaries, and capabilities
+ * dropped; `capabilities` are added back.
+ */
+function confinement(security: ContainerSecurity, capabilities: string[]): Docker.HostConfig {
+  return {
+    PidsLimit: security.pidsLimit,
+    SecurityOpt: ['no-new-privileges'],
+    CapDrop: ['ALL'],
+    ...(capabilities.length > 0 ? { CapAdd: capabilities } : {}),
+    ReadonlyRootfs: security.readOnlyRootFilesystem,
+  };
+}
+
+export function sandboxConfinement(security: ContainerSecurity): Docker.HostConfig {
+  return confinement(security, []);
+}
+
+/**
+ * A spec container's confinement. With a read-only root filesystem, /tmp is a tmpfs (counted in the
+ * container's memory limit) because most programs expect to write temporary files there; a volume
+ * mounted on /tmp takes its place.
+ */
+export function containerConfinement(security: ContainerSecurity, mountTargets: string[]): Docker.HostConfig {
+  const tmp = security.readOnlyRootFilesystem && !mountTargets.includes('/tmp');
+  return {
+    ...confinement(security, BASELINE_CAPABILITIES),
+    ...(tmp ? { Tmpfs: { '/tmp': 'rw,nosuid,nodev' } } : {}),
+  };
+}
+
+/**
+ * Why a process running as `user` (Docker's `user[:group]`) fails Kubernetes' runAsNonRoot, or
+ * undefined when it passes. As kubelet does, a user name is refused: the image's /etc/passwd
+ * could map it to UID 0.
+ */
+export function runAsNonRootViolation(user: string): string | undefined {
+  const name = user.split(':')[0]!;
+  if (name === '' || name === 'root') return 'image will run as root';
+  if (!/^\d+$/.test(name)) return `image has non-numeric user (${name}), cannot verify user is non-root`;
+  return Number(name) === 0 ? 'image will run as root' : undefined;
+}
