@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Container } from '../../../src/api/schemas/microservice.js';
+import type { ContainerSecurity } from '../../../src/config.js';
+import type { PodSpec } from '../../../src/domain/plan.js';
+import { containerOptions, sandboxOptions, type PodSettings } from '../../../src/runtime/docker/pod-spec.js';
+import { runAsNonRootViolation } from '../../../src/runtime/docker/security.js';
+
+// Kubernetes' "baseline" Pod Security Standard: Docker's default capabilities without NET_RAW.
+const BASELINE = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+const DEFAULT_SECURITY: ContainerSecurity = { pidsLimit: 1024, runAsNonRoot: false, readOnlyRootFilesystem: false };
+
+function container(overrides: Partial<Container> = {}): Container {
+  return { name: 'main', image: 'app:1', workingDir: '', command: [], args: [], volumeMounts: [], configs: [], envs: [], ...overrides };
+}
+
+function podSpec(containers: Container[] = [container()]): PodSpec {
+  return {
+    name: 'web-s0001',
+    key: { region: 'r1', project: 'p1', app: 'shop', service: 'web' },
+    serviceUid: 'uid-1',
+    type: 'stateless',
+    revision: 1,
+    templateHash: 'hash000000',
+    containers,
+    resources: { cpu: 1, memoryMb: 512 },
+    ports: [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }],
+  };
+}
+
+function settings(overrides: { security?: Partial<ContainerSecurity>; publishAddress?: string; publishPorts?: boolean } = {}): PodSettings {
+  return {
+    region: 'r1',
+    instanceId: 'instance-1',
+    sandboxImage: 'pause:1',
+    publishPorts: overrides.publishPorts ?? true,
+    publishAddress: overrides.publishAddress ?? '127.0.0.1',
+    security: { ...DEFAULT_SECURITY, ...overrides.security },
+    stopGraceSeconds: 10,
+    hostCpus: 4,
+  };
+}
+
+const hostConfigOf = (spec: PodSpec, pod: PodSettings, index = 0) =>
+  containerOptions(spec, spec.containers[index]!, 'sandbox-id', pod, new Map()).HostConfig!;
+
+describe('Docker pod options: confinement', () => {
+  test('a container gets the pids limit, no-new-privileges, the baseline capabilities only and no swap', () => {
+    const host = hostConfigOf(podSpec(), settings());
+    assert.equal(host.PidsLimit, 1024);
+    assert.deepEqual(host.SecurityOpt, ['no-new-privileges']);
+    assert.deepEqual(host.CapDrop, ['ALL']);
+    assert.deepEqual(host.CapAdd, BASELINE);
+    assert.equal(host.Memory, 512 * 1024 * 1024);
+    assert.equal(host.MemorySwap, host.Memory);
+    assert.equal(host.ReadonlyRootfs, false);
+    assert.equal(host.Tmpfs, undefined);
+    assert.equal(host.Privileged, false);
+  });
+
+  test('the sandbox gets the pids limit and no-new-privileges, runs as nobody and keeps no capability', () => {
+    const options = sandboxOptions(podSpec(), 'net', settings({ security: { pidsLimit: 64 } }));
+    const host = options.HostConfig!;
+    assert.equal(options.User, '65534:65534');
+    assert.equal(host.PidsLimit, 64);
+    assert.deepEqual(host.SecurityOpt, ['no-new-privileges']);
+    assert.deepEqual(host.CapDrop, ['ALL']);
+    assert.equal(host.CapAdd, undefined);
+  });
+
+  test('a read-only root filesystem leaves /tmp writable unless a volume is mounted there', () => {
+    const readOnly = settings({ security: { readOnlyRootFilesystem: true } });
+    const plain = hostConfigOf(podSpec(), readOnly);
+    assert.equal(plain.ReadonlyRootfs, true);
+    assert.deepEqual(plain.Tmpfs, { '/tmp': 'rw,nosuid,nodev' });
+
+    const onTmp = container({ volumeMounts: [{ volumeName: 'scratch', readOnly: false, mountPath: '/tmp' }] });
+    const mounted = hostConfigOf(podSpec([onTmp]), readOnly);
+    assert.equal(mounted.ReadonlyRootfs, true);
+    assert.equal(mounted.Tmpfs, undefined, 'the volume, not a tmpfs, is /tmp');
+
+    assert.equal(sandboxOptions(podSpec(), 'net', readOnly).HostConfig!.ReadonlyRootfs, true);
+  });
+});
+
+describe('Docker pod options: published ports', () => {
+  test('every port binds on the publish address only, on a random host port', () => {
+    const host = sandboxOptions(podSpec(), 'net', settings()).HostConfig!;
+    assert.deepEqual(host.PortBindings, {
+      '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+      '53/udp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    });
+    const everywhere = sandboxOptions(podSpec(), 'net', settings({ publishAddress: '0.0.0.0' })).HostConfig!;
+    assert.deepEqual(everywhere.PortBindings!['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '' }]);
+  });
+
+  test('nothing is bound when ports are not published', () => {
+    assert.deepEqual(sandboxOptions(podSpec(), 'net', settings({ publishPorts: false })).HostConfig!.PortBindings, {});
+  });
+});
+
+describe('runAsNonRoot', () => {
+  test('refuses an image running as root, by default, by name or by UID 0', () => {
+    for (const user of ['', 'root', '0', '0:0', '0:1000', 'root:root']) {
+      assert.equal(runAsNonRootViolation(user), 'image will run as root', `user "${user}"`);
+    }
+  });
+
+  test('refuses a user name, which the image could map to UID 0', () => {
+    assert.equal(runAsNonRootViolation('app'), 'image has non-numeric user (app), cannot verify user is non-root');
+    assert.equal(runAsNonRootViolation('app:1000'), 'image has non-numeric user (app), cannot verify user is non-root');
+  });
+
+  test('accepts a numeric non-zero user, whatever its group', () => {
+    for (const user of ['1000', '65534:65534', '1000:0', '10']) assert.equal(runAsNonRootViolation(user), undefined, `user "${user}"`);
+  });
+});
