@@ -17,7 +17,8 @@ export const RENDER_USAGE = `usage: wharf render --project P --app A -f SERVICE.
 
 Prints the Kubernetes manifests Wharf applies for a new service (the body of a create request,
 "-" for standard input) as multi-document YAML. Offline: no cluster is contacted. Namespace
-prefix, storage class, volume size and image pull secrets come from the region's config.`;
+prefix, storage class, volume size, image pull secrets and container security come from the
+region's config; the project's ResourceQuota is not printed (its quota is in Wharf's store).`;
 
 /** `wharf render`: the manifests of a service as YAML, for review and GitOps. */
 export function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.env): string {
@@ -47,7 +48,7 @@ export function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.e
   const { state } = createService(key, input, policy, { uid: randomUUID(), now });
   const spec = policy.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
   // Offline there is no store: ConfigMaps are taken as absent, which changes only the pods' hash.
-  const manifests = render(workloadOf(withPodTemplateHash(state, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(region.kubernetes));
+  const manifests = render(workloadOf(withPodTemplateHash(state, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(region));
   return manifestList(manifests).map((object) => stringify(object, { aliasDuplicateObjects: false })).join('---\n');
 }
 

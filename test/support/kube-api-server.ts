@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 /**
  * A Kubernetes API server for tests: the endpoints the Wharf driver calls, with Kubernetes'
  * semantics where the driver depends on them — server-side apply (create or update, field
- * manager required, immutable selectors), the scale subresource, label-selector lists with a
+ * manager required, immutable selectors, a ResourceQuota's validation), the scale subresource, label-selector lists with a
  * resourceVersion, watches resumed from a resourceVersion (410 Gone once it was compacted), 404,
  * 409 AlreadyExists, and injected failures. It runs no controller: tests play the kubelet and
  * the garbage collector with `put` and `remove`. One field manager is modelled: an apply replaces
@@ -67,8 +67,25 @@ export type KubeObject = {
   status?: any;
 };
 
-const KINDS: Record<string, { apiVersion: string; kind: string; namespaced: boolean }> = {
+/** A resource quantity as apimachinery parses it: `2`, `1500m`, `1024Mi`, `1.5G`. */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+
+/** The resource names a ResourceQuota's `hard` may count (object counts are `count/<resource>.<group>`). */
+const QUOTA_RESOURCES = /^(pods|services|configmaps|secrets|persistentvolumeclaims|(requests|limits)\.(cpu|memory|ephemeral-storage)|requests\.storage|count\/[a-z0-9.-]+)$/;
+
+/** Why the API server's validation refuses a ResourceQuota, or undefined. */
+function invalidResourceQuota(object: KubeObject): string | undefined {
+  for (const [resource, quantity] of Object.entries(object.spec?.hard ?? {})) {
+    if (!QUOTA_RESOURCES.test(resource)) return `spec.hard[${resource}]: must be a standard resource for quota`;
+    if (typeof quantity !== 'string' || !QUANTITY.test(quantity)) return `spec.hard[${resource}]: quantities must match the regular expression`;
+  }
+  return undefined;
+}
+
+const KINDS: Record<string, { apiVersion: string; kind: string; namespaced: boolean; invalid?: (object: KubeObject) => string | undefined }> = {
   namespaces: { apiVersion: 'v1', kind: 'Namespace', namespaced: false },
+  // Kept, not enforced: no pod is created through this server (tests play the kubelet), so none is admitted against it.
+  resourcequotas: { apiVersion: 'v1', kind: 'ResourceQuota', namespaced: true, invalid: invalidResourceQuota },
   pods: { apiVersion: 'v1', kind: 'Pod', namespaced: true },
   services: { apiVersion: 'v1', kind: 'Service', namespaced: true },
   persistentvolumeclaims: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespaced: true },
@@ -353,6 +370,8 @@ export class KubeApiServer {
     }
     if (applied.metadata?.name !== name) return this.sendStatus(response, 400, `the name in the body (${applied.metadata?.name}) is not ${name}`);
     if (kind.namespaced && !this.namespaceExists(namespace)) return this.sendStatus(response, 404, `namespaces "${namespace}" not found`);
+    const invalid = kind.invalid?.(applied);
+    if (invalid) return this.sendStatus(response, 422, `${kind.kind} "${name}" is invalid: ${invalid}`);
 
     const old = this.get(resource, namespace, name);
     if (old?.spec?.selector && JSON.stringify(old.spec.selector) !== JSON.stringify(applied.spec?.selector)) {

@@ -13,6 +13,7 @@ import {
   type V1Namespace,
   type V1PersistentVolumeClaim,
   type V1Pod,
+  type V1ResourceQuota,
   type V1Service,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
@@ -37,6 +38,7 @@ export interface ApiCall {
  */
 export const API_CALLS: readonly ApiCall[] = [
   { apiGroup: '', resource: 'namespaces', verbs: ['create', 'patch'], why: 'apply a project namespace on its first use' },
+  { apiGroup: '', resource: 'resourcequotas', verbs: ['create', 'patch', 'delete'], why: 'apply a project\'s quota with its workloads, delete it when the project has none' },
   { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['create', 'delete'], why: 'create a volume on its first use, delete it with the API' },
   { apiGroup: '', resource: 'configmaps', verbs: ['create', 'patch', 'delete'], why: 'apply the ConfigMaps pods read, delete them with the API' },
   { apiGroup: '', resource: 'services', verbs: ['create', 'patch', 'list', 'delete'], why: 'apply, find and delete the ClusterIP Service' },
@@ -92,6 +94,17 @@ export class KubernetesApi {
 
   applyNamespace(namespace: V1Namespace): Promise<V1Namespace> {
     return this.core.patchNamespace({ name: nameOf(namespace), body: namespace, fieldManager: FIELD_MANAGER, force: true }, APPLY);
+  }
+
+  applyResourceQuota(quota: V1ResourceQuota): Promise<V1ResourceQuota> {
+    return this.core.patchNamespacedResourceQuota(
+      { name: nameOf(quota), namespace: namespaceOf(quota), body: quota, fieldManager: FIELD_MANAGER, force: true },
+      APPLY,
+    );
+  }
+
+  async deleteResourceQuota(namespace: string, name: string): Promise<void> {
+    await ignoreNotFound(this.core.deleteNamespacedResourceQuota({ name, namespace }));
   }
 
   /** Creates the claim unless it exists; an existing claim (and its data) is never changed. */

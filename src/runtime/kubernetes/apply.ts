@@ -2,14 +2,16 @@ import type { ServiceType } from '../../api/schemas/microservice.js';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { KubernetesApi, Workload } from './api.js';
 import { serviceName, serviceSelector } from './labels.js';
+import { QUOTA_NAME } from './quota.js';
 import type { Manifests } from './render.js';
 
 const WORKLOAD_TYPES: ServiceType[] = ['stateless', 'stateful'];
 
 /**
  * Writes one service's manifests. Server-side apply (field manager `wharf`, forced: Wharf's
- * desired state wins over edits by hand) for the namespace, the ConfigMaps, the workload and its Service; volume
- * claims are only created, never changed. Returns the workload as the API server stored it.
+ * desired state wins over edits by hand) for the namespace, the project's ResourceQuota, the
+ * ConfigMaps, the workload and its Service; volume claims are only created, never changed.
+ * Returns the workload as the API server stored it.
  */
 export async function applyManifests(
   api: KubernetesApi,
@@ -24,6 +26,9 @@ export async function applyManifests(
       await api.applyNamespace(manifests.namespace);
       appliedNamespaces.add(namespace);
     }
+    // Before the workload: its pods are admitted against the room this quota makes for them.
+    if (manifests.quota) await api.applyResourceQuota(manifests.quota);
+    else await api.deleteResourceQuota(namespace, QUOTA_NAME);
     for (const configMap of manifests.configMaps) await api.applyConfigMap(configMap);
     for (const claim of manifests.volumeClaims) await api.createVolumeClaimIfAbsent(claim);
     const workload = await api.applyWorkload(manifests.workload, type);

@@ -18,6 +18,11 @@ export class ServiceIndexedCache<V> {
     return [...(this.byKey.get(key)?.values() ?? [])];
   }
 
+  /** Every object's value, of every service. */
+  values(): V[] {
+    return [...this.byId.values()].map((entry) => entry.value);
+  }
+
   keys(): string[] {
     return [...this.byKey.keys()];
   }

@@ -6,11 +6,19 @@ import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domai
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
 import { volumeNames } from '../../domain/volumes.js';
 import { configMapNames } from '../../domain/template.js';
-import { RuntimeUnavailableError, type ConfigMapContent, type ConfigMapSource, type Runtime, type VolumeSizeSource } from '../runtime.js';
+import {
+  RuntimeUnavailableError,
+  type ConfigMapContent,
+  type ConfigMapSource,
+  type ProjectQuotaSource,
+  type Runtime,
+  type VolumeSizeSource,
+} from '../runtime.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
 import { ServiceIndexedCache, type CacheEntry } from './cache.js';
-import { keyOfObject, MANAGED_SELECTOR, namespaceName } from './labels.js';
+import { keyOfObject, MANAGED_SELECTOR, namespaceName, workloadName } from './labels.js';
+import { podSizeOf, type PodSize, type ProjectQuota } from './quota.js';
 import { Reflector } from './reflector.js';
 import { render } from './render.js';
 import type { KubernetesSettings } from './settings.js';
@@ -24,6 +32,8 @@ export interface KubernetesRuntimeOptions {
   configMaps: ConfigMapSource;
   /** Volume claims are created with the size the volume was given (volumes of a service exist in the store). */
   volumeSizes: VolumeSizeSource;
+  /** Each project's quota, applied as its namespace's ResourceQuota with every workload. */
+  projectQuotas: ProjectQuotaSource;
   log: Logger;
   /** Between failed lists and watches. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
@@ -35,6 +45,8 @@ interface WorkloadEntry {
   namespace: string;
   name: string;
   observed: ObservedWorkload;
+  /** One pod of its template: the room a Deployment's rollout needs in the namespace's ResourceQuota. */
+  podSize: PodSize;
 }
 
 /**
@@ -134,10 +146,25 @@ export class KubernetesRuntime implements Runtime {
       const sizeGi = await this.options.volumeSizes(spec.key.project, name);
       if (sizeGi !== undefined) volumeSizes.set(name, sizeGi);
     }
-    const manifests = render(spec, this.options.settings, { configMaps, volumeSizes });
+    const quota = await this.projectQuota(spec);
+    const manifests = render(spec, this.options.settings, { configMaps, volumeSizes, quota });
     const applied = await applyManifests(this.options.api, spec.key, spec.type, manifests, this.appliedNamespaces);
     // What the API server answered is what a watch event will say: the next plan sees it at once.
     this.notify(this.workloads[spec.type].put(this.workloadEntry(applied)));
+  }
+
+  /** The project's quota, with room for one more pod of every Deployment in its namespace, this one as it is about to be. */
+  private async projectQuota(spec: WorkloadSpec): Promise<ProjectQuota> {
+    const limits = await this.options.projectQuotas(spec.key.project);
+    const namespace = this.namespaceOf(spec.key.project);
+    const applied = objectId(namespace, workloadName(spec.key, spec.type));
+    const others = this.workloads.stateless
+      .values()
+      .filter((entry) => entry.namespace === namespace && objectId(entry.namespace, entry.name) !== applied)
+      .map((entry) => entry.podSize);
+    const own = spec.containers.length;
+    const surge = spec.type === 'stateless' ? [...others, { cpu: own * spec.resources.cpu, memoryMb: own * spec.resources.memoryMb }] : others;
+    return { limits, surge };
   }
 
   private async scale(key: ServiceKey, replicas: number): Promise<void> {
@@ -203,7 +230,11 @@ export class KubernetesRuntime implements Runtime {
   private workloadEntry(workload: Workload): CacheEntry<WorkloadEntry> {
     const namespace = workload.metadata?.namespace ?? '';
     const name = workload.metadata?.name ?? '';
-    return { id: objectId(namespace, name), key: this.keyOf(workload), value: { namespace, name, observed: toObservedWorkload(workload) } };
+    return {
+      id: objectId(namespace, name),
+      key: this.keyOf(workload),
+      value: { namespace, name, observed: toObservedWorkload(workload), podSize: podSizeOf(workload.spec?.template) },
+    };
   }
 
   private podEntry(pod: V1Pod): CacheEntry<ObservedPod> {

@@ -24,6 +24,11 @@ export const FIELD_MANAGER = 'wharf';
 /** Selects everything Wharf manages, in every namespace: what the watches list. */
 export const MANAGED_SELECTOR = `${LABELS.managedBy}=${FIELD_MANAGER}`;
 
+/** On every object of a project, its namespace included. */
+export function projectLabels(project: string): Record<string, string> {
+  return { [LABELS.managedBy]: FIELD_MANAGER, [LABELS.project]: project };
+}
+
 export function namespaceName(prefix: string, project: string): string {
   return prefix + project;
 }

@@ -7,6 +7,7 @@ import type {
   V1Namespace,
   V1PersistentVolumeClaim,
   V1PodTemplateSpec,
+  V1ResourceQuota,
   V1ResourceRequirements,
   V1Service,
   V1StatefulSet,
@@ -18,13 +19,17 @@ import { volumeNames } from '../../domain/volumes.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
 import type { ConfigMapContent } from '../runtime.js';
 import { portsText } from '../../domain/workload-plan.js';
-import { ANNOTATIONS, FIELD_MANAGER, LABELS, namespaceName, serviceName, workloadName } from './labels.js';
+import { ANNOTATIONS, LABELS, namespaceName, projectLabels, serviceName, workloadName } from './labels.js';
+import { renderResourceQuota, type ProjectQuota } from './quota.js';
+import { containerSecurityContext, needsTmp, POD_SECURITY_CONTEXT, TMP_PATH } from './security.js';
 import type { KubernetesSettings } from './settings.js';
 
 /** The objects of one service, grouped by how the driver writes them. */
 export interface Manifests {
   /** Applied on the project's first use. */
   namespace: V1Namespace;
+  /** The project's ResourceQuota, applied before the workload; absent: the driver deletes it. */
+  quota?: V1ResourceQuota;
   /** The ConfigMaps the pods read that exist in the store; applied before the workload. */
   configMaps: V1ConfigMap[];
   /** Created when absent and never changed or deleted afterwards: volumes hold data. */
@@ -35,13 +40,17 @@ export interface Manifests {
   service?: V1Service;
 }
 
-/** What the store holds for the workload: ConfigMap contents and volume sizes in GiB, by name. */
+/**
+ * What the store holds for the workload: ConfigMap contents and volume sizes in GiB, by name, and
+ * the project's quota (absent: no ResourceQuota is rendered).
+ */
 export interface StoredResources {
   configMaps?: ReadonlyMap<string, ConfigMapContent>;
   volumeSizes?: ReadonlyMap<string, number>;
+  quota?: ProjectQuota;
 }
 
-export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'defaultVolumeSize' | 'imagePullSecrets'>;
+export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'defaultVolumeSize' | 'imagePullSecrets' | 'security'>;
 
 /**
  * DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload, the region's
@@ -49,11 +58,11 @@ export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'stora
  * (by name; a volume of unknown size gets the region's default).
  */
 export function render(spec: WorkloadSpec, settings: RenderSettings, stored: StoredResources = {}): Manifests {
-  const { configMaps = new Map(), volumeSizes = new Map() } = stored;
+  const { configMaps = new Map(), volumeSizes = new Map(), quota } = stored;
   const namespace = namespaceName(settings.namespacePrefix, spec.key.project);
-  const projectLabels = { [LABELS.managedBy]: FIELD_MANAGER, [LABELS.project]: spec.key.project };
+  const ofProject = projectLabels(spec.key.project);
   const selector = { [LABELS.app]: spec.key.app, [LABELS.service]: spec.key.service };
-  const labels = { ...projectLabels, ...selector, [LABELS.serviceUid]: spec.serviceUid };
+  const labels = { ...ofProject, ...selector, [LABELS.serviceUid]: spec.serviceUid };
   const revision = { [ANNOTATIONS.revision]: String(spec.revision), [ANNOTATIONS.templateHash]: spec.templateHash };
   const metadata = (name: string) => ({ name, namespace, labels });
 
@@ -87,18 +96,20 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
         },
       };
 
+  const resourceQuota = quota && renderResourceQuota(namespace, ofProject, quota);
   return {
-    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: projectLabels } },
+    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: ofProject } },
+    ...(resourceQuota ? { quota: resourceQuota } : {}),
     configMaps: [...configMaps].map(([name, content]) => ({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name, namespace, labels: projectLabels },
+      metadata: { name, namespace, labels: ofProject },
       data: content.data,
     })),
     volumeClaims: volumeNames(spec.containers).map((name) => ({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
-      metadata: { name, namespace, labels: projectLabels },
+      metadata: { name, namespace, labels: ofProject },
       spec: {
         accessModes: ['ReadWriteOnce'],
         resources: { requests: { storage: claimSize(volumeSizes.get(name), settings.defaultVolumeSize) } },
@@ -129,9 +140,9 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
   };
 }
 
-/** Every object in the order `kubectl apply -f` needs them: namespace first. */
+/** Every object in the order `kubectl apply -f` needs them: namespace first, the quota before the pods it counts. */
 export function manifestList(manifests: Manifests): KubernetesObject[] {
-  return [manifests.namespace, ...manifests.configMaps, ...manifests.volumeClaims, manifests.workload, ...(manifests.service ? [manifests.service] : [])];
+  return [manifests.namespace, ...(manifests.quota ? [manifests.quota] : []), ...manifests.configMaps, ...manifests.volumeClaims, manifests.workload, ...(manifests.service ? [manifests.service] : [])];
 }
 
 function podTemplate(
@@ -142,9 +153,12 @@ function podTemplate(
 ): V1PodTemplateSpec {
   const volumes = volumeNames(spec.containers);
   const configMaps = unique(spec.containers.flatMap((container) => container.configs.map((config) => config.configMapName)));
+  const withTmp = spec.containers.map((container) => needsTmp(settings.security, mountPaths(container)));
   const podVolumes: V1Volume[] = [
     ...volumes.map((claimName, i) => ({ name: `volume-${i}`, persistentVolumeClaim: { claimName } })),
     ...configMaps.map((name, i) => ({ name: `config-${i}`, configMap: { name } })),
+    // One per container, as Docker's tmpfs: containers of a pod do not share their /tmp. Memory-backed, so counted in the pod's memory.
+    ...spec.containers.flatMap((_, i) => (withTmp[i] ? [{ name: tmpVolume(i), emptyDir: { medium: 'Memory' } }] : [])),
   ];
   const resources = containerResources(spec.resources);
   return {
@@ -156,14 +170,18 @@ function podTemplate(
       hostNetwork: false,
       hostPID: false,
       hostIPC: false,
+      securityContext: POD_SECURITY_CONTEXT,
       ...(settings.imagePullSecrets.length === 0 ? {} : { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) }),
-      containers: spec.containers.map((container) => renderContainer(container, resources, volumes, configMaps)),
+      containers: spec.containers.map((container, i) => ({
+        ...renderContainer(container, resources, volumes, configMaps, withTmp[i] ? tmpVolume(i) : undefined),
+        securityContext: containerSecurityContext(settings.security),
+      })),
       ...(podVolumes.length === 0 ? {} : { volumes: podVolumes }),
     },
   };
 }
 
-function renderContainer(container: Container, resources: V1ResourceRequirements, volumes: string[], configMaps: string[]): V1Container {
+function renderContainer(container: Container, resources: V1ResourceRequirements, volumes: string[], configMaps: string[], tmp: string | undefined): V1Container {
   const volumeMounts = [
     ...container.volumeMounts.map((mount) => ({
       name: `volume-${volumes.indexOf(mount.volumeName)}`,
@@ -175,6 +193,7 @@ function renderContainer(container: Container, resources: V1ResourceRequirements
       mountPath: config.mountPath,
       readOnly: true,
     })),
+    ...(tmp === undefined ? [] : [{ name: tmp, mountPath: TMP_PATH }]),
   ];
   return {
     name: container.name,
@@ -185,8 +204,15 @@ function renderContainer(container: Container, resources: V1ResourceRequirements
     ...(container.envs.length === 0 ? {} : { env: container.envs.map(renderEnv) }),
     ...(volumeMounts.length === 0 ? {} : { volumeMounts }),
     resources,
-    securityContext: { allowPrivilegeEscalation: false, privileged: false },
   };
+}
+
+function mountPaths(container: Container): string[] {
+  return [...container.volumeMounts, ...container.configs].map((mount) => mount.mountPath);
+}
+
+function tmpVolume(containerIndex: number): string {
+  return `tmp-${containerIndex}`;
 }
 
 function renderEnv(env: Container['envs'][number]): V1EnvVar {

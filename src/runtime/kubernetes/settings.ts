@@ -1,6 +1,6 @@
-import type { RegionSettings } from '../../config.js';
+import type { ContainerSecurity, RegionSettings } from '../../config.js';
 
-/** A region's `kubernetes` settings with every default filled in. */
+/** A region's `kubernetes` settings with every default filled in, and the region's container security. */
 export interface KubernetesSettings {
   /** A kubeconfig file; absent: KUBECONFIG, then ~/.kube/config, then the in-cluster service account. */
   kubeconfig?: string;
@@ -13,13 +13,17 @@ export interface KubernetesSettings {
   /** The size of a PersistentVolumeClaim created for a volume on its first use. */
   defaultVolumeSize: string;
   imagePullSecrets: string[];
+  /** The same on every runtime; `pidsLimit` is the kubelet's (podPidsLimit), not a pod's. */
+  security: ContainerSecurity;
 }
 
-export function kubernetesSettings(fromFile: RegionSettings['kubernetes']): KubernetesSettings {
+export function kubernetesSettings(region: Pick<RegionSettings, 'kubernetes' | 'security'>): KubernetesSettings {
+  const fromFile = region.kubernetes;
   return {
     ...fromFile,
     namespacePrefix: fromFile.namespacePrefix ?? 'wharf-',
     defaultVolumeSize: fromFile.defaultVolumeSize ?? '10Gi',
     imagePullSecrets: fromFile.imagePullSecrets ?? [],
+    security: region.security,
   };
 }

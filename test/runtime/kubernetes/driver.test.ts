@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
+import type { QuotaLimits } from '../../../src/api/schemas/quota.js';
 import { loadConfig } from '../../../src/config.js';
 import { keyString, type ServiceKey } from '../../../src/domain/keys.js';
 import { describe as describeOperation } from '../../../src/domain/plan.js';
@@ -15,7 +16,8 @@ import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js'
 import { RuntimeUnavailableError, type ConfigMapContent } from '../../../src/runtime/runtime.js';
 import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
 
-const POLICY = regionPolicy(loadConfig({}).regions[0]!);
+const REGION = loadConfig({}).regions[0]!;
+const POLICY = regionPolicy(REGION);
 const RESOURCES = { cpu: 1, memoryMb: 1024 };
 
 let server: KubeApiServer;
@@ -25,15 +27,18 @@ const changed: string[] = [];
 const configMaps = new Map<string, ConfigMapContent>();
 /** The store's volume sizes in GiB, by `<project>/<name>`. */
 const volumeSizes = new Map<string, number>();
+/** The store's project quotas, by project; absent: no limits. */
+const quotas = new Map<string, QuotaLimits>();
 
 before(async () => {
   server = await KubeApiServer.start();
   runtime = new KubernetesRuntime({
     region: 'r1',
-    settings: kubernetesSettings({ storageClass: 'fast' }),
+    settings: kubernetesSettings({ kubernetes: { storageClass: 'fast' }, security: REGION.security }),
     api: new KubernetesApi(server.kubeConfig()),
     configMaps: async (project, name) => configMaps.get(`${project}/${name}`),
     volumeSizes: async (project, name) => volumeSizes.get(`${project}/${name}`),
+    projectQuotas: async (project) => quotas.get(project) ?? {},
     log: pino({ level: 'silent' }),
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
   });
@@ -259,6 +264,38 @@ describe('writing workloads', () => {
     ]);
     assert.equal(server.get('deployments', 'wharf-recreate', 'app0-service0'), undefined);
     assert.equal(server.get('statefulsets', 'wharf-recreate', 'app0-service0')?.metadata.labels?.['wharf.io/service-uid'], again.uid);
+  });
+
+  test('the project quota: its ResourceQuota is applied with a workload, again when it changed, deleted when it has no limit', async () => {
+    const web = key('quota', 'shop', 'web');
+    const hard = () => server.get('resourcequotas', 'wharf-quota', 'wharf-quota')?.spec.hard;
+    quotas.set('quota', { services: 4, pods: 6, cpu: 8, memory: 8192 });
+    const first = create(web, { resourceSpec: '1U1G', containers: [{ image: 'nginx:1.27' }, { image: 'envoy:1' }] });
+    await reconcile(web, first);
+    // Room for the Deployment's surge pod: two containers of 1 core and 1024 MB.
+    assert.deepEqual(hard(), { pods: '7', 'requests.cpu': '10', 'limits.cpu': '10', 'requests.memory': '10240Mi', 'limits.memory': '10240Mi' });
+    const quota = server.get('resourcequotas', 'wharf-quota', 'wharf-quota')!;
+    assert.equal(quota.metadata.labels?.['app.kubernetes.io/managed-by'], 'wharf');
+    const apply = server.requests.find((request) => request.resource === 'resourcequotas' && request.verb === 'patch');
+    assert.equal(apply?.contentType, 'application/apply-patch+yaml', 'server-side apply');
+
+    // A StatefulSet replaces its pods one by one and needs no room; the Deployment still does.
+    quotas.set('quota', { pods: 3 });
+    const db = key('quota', 'shop', 'db');
+    await reconcile(db, create(db, { type: 'stateful', instanceNumber: 1 }));
+    assert.deepEqual(hard(), { pods: '4' }, 'the changed quota is applied, the limits it no longer has removed');
+
+    const containers = [{ image: 'nginx:1.27' }, { image: 'envoy:1' }, { image: 'exporter:1' }];
+    const upgraded = upgradeService(first, { containers }, POLICY, new Date().toISOString()).state;
+    quotas.set('quota', { cpu: 16 });
+    await reconcile(web, upgraded);
+    assert.deepEqual(hard(), { 'requests.cpu': '19', 'limits.cpu': '19' }, 'the upgraded pod, of 3 containers, is what the Deployment surges with');
+
+    quotas.set('quota', { services: 4 });
+    await reconcile(web, scaleService(upgraded, 1, POLICY, 'later').state);
+    assert.ok(server.get('resourcequotas', 'wharf-quota', 'wharf-quota'), 'a scale applies no workload, so not the quota either');
+    await reconcile(web, upgradeService(upgraded, { containers: [{ image: 'nginx:1.28' }] }, POLICY, 'later').state);
+    assert.equal(server.get('resourcequotas', 'wharf-quota', 'wharf-quota'), undefined, 'no limit Kubernetes counts: deleted');
   });
 
   test('API errors reject execute (the controller retries); 409 and 500 then succeed', async () => {

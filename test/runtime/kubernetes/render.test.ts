@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -7,21 +9,25 @@ import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
 import { renderCommand } from '../../../src/cli/render.js';
-import { loadConfig, type RegionSettings } from '../../../src/config.js';
+import { loadConfig, type ContainerSecurity, type RegionSettings } from '../../../src/config.js';
 import { withPodTemplateHash } from '../../../src/domain/configmaps.js';
 import type { ConfigMapContent } from '../../../src/runtime/runtime.js';
 import { createService } from '../../../src/domain/service.js';
 import { workloadOf } from '../../../src/domain/workload-plan.js';
 import { regionPolicy } from '../../../src/regions.js';
+import type { ProjectQuota } from '../../../src/runtime/kubernetes/quota.js';
 import { manifestList, render, type Manifests } from '../../../src/runtime/kubernetes/render.js';
+import { BASELINE_CAPABILITIES } from '../../../src/runtime/kubernetes/security.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
-const POLICY = regionPolicy(loadConfig({}).regions[0]!);
+const REGION = loadConfig({}).regions[0]!;
+const POLICY = regionPolicy(REGION);
 
 function fixture(name: string): ServiceCreate {
   return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as ServiceCreate;
@@ -29,12 +35,23 @@ function fixture(name: string): ServiceCreate {
 
 function renderService(
   input: ServiceCreate,
-  options: { project?: string; app?: string; settings?: RegionSettings['kubernetes']; stopped?: boolean; configMaps?: Map<string, ConfigMapContent>; volumeSizes?: Map<string, number> } = {},
+  options: {
+    project?: string;
+    app?: string;
+    settings?: RegionSettings['kubernetes'];
+    security?: Partial<ContainerSecurity>;
+    stopped?: boolean;
+    configMaps?: Map<string, ConfigMapContent>;
+    volumeSizes?: Map<string, number>;
+    quota?: ProjectQuota;
+  } = {},
 ): Manifests {
   const key = { region: 'r1', project: options.project ?? 'project', app: options.app ?? 'app0', service: input.name };
   const { state } = createService(key, input, POLICY, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
   const spec = POLICY.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
-  return render(workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(options.settings ?? {}), { configMaps: options.configMaps, volumeSizes: options.volumeSizes });
+  const settings = kubernetesSettings({ kubernetes: options.settings ?? {}, security: { ...REGION.security, ...options.security } });
+  const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), { cpu: spec.cpu, memoryMb: spec.memory });
+  return render(workload, settings, { configMaps: options.configMaps, volumeSizes: options.volumeSizes, quota: options.quota });
 }
 
 // --- validation: Kubernetes' OpenAPI schemas, plus the name rules the schemas do not carry ---
@@ -46,6 +63,7 @@ const MODELS: Record<string, (object: object) => { validate(): void }> = {
   Deployment: (object) => new Deployment(object as never),
   StatefulSet: (object) => new StatefulSet(object as never),
   Service: (object) => new Service(object as never),
+  ResourceQuota: (object) => new ResourceQuota(object as never),
 };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -114,6 +132,8 @@ test('the validation fails on what an API server rejects', () => {
   assert.throws(() => validate(broken(workload, (copy) => (copy.metadata.name = 'A_b'))), /"A_b" is not valid/);
   assert.throws(() => validate(broken(service!, (copy) => (copy.spec.ports[0].name = 'a-very-long-port-name'))), /port name/);
   assert.throws(() => validate(broken(workload, (copy) => (copy.spec.template.metadata.labels['wharf.io/app'] = 'other'))), /selects the template/);
+  const { quota } = renderService(fixture('stateless.json'), { quota: { limits: { memory: 1024 }, surge: [] } });
+  assert.throws(() => validate(broken(quota!, (copy) => (copy.spec.hard['limits.memory'] = '1 GB'))), /limits.memory must match format "quantity"/);
 });
 
 describe("the seed's examples", () => {
@@ -191,7 +211,18 @@ describe("the seed's examples", () => {
     const pod = workload.spec.template.spec;
     assert.equal(pod.automountServiceAccountToken, false);
     assert.deepEqual([pod.hostNetwork, pod.hostPID, pod.hostIPC], [false, false, false]);
-    for (const container of pod.containers) assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, privileged: false });
+    assert.deepEqual(pod.securityContext, { seccompProfile: { type: 'RuntimeDefault' } });
+    for (const container of pod.containers) {
+      assert.deepEqual(container.securityContext, {
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: {
+          drop: ['ALL'],
+          add: ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'],
+        },
+      });
+    }
+    assert.equal(manifests.quota, undefined, 'no quota given: no ResourceQuota');
   });
 
   test('the ClusterIP Service has one named port per seed port, TCP and UDP', () => {
@@ -271,6 +302,82 @@ describe('edge cases', () => {
   });
 });
 
+describe('container security from the region', () => {
+  const containers = (manifests: Manifests): any[] => (manifests.workload as any).spec.template.spec.containers;
+
+  test('runAsNonRoot and readOnlyRootFilesystem are set when the region asks; valid', () => {
+    const manifests = renderService(fixture('stateful.json'), { security: { runAsNonRoot: true, readOnlyRootFilesystem: true } });
+    validateAll(manifests);
+    assert.deepEqual(containers(manifests)[0].securityContext, {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'], add: BASELINE_CAPABILITIES },
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+    });
+    const only = renderService(fixture('stateless.json'), { security: { runAsNonRoot: true } });
+    assert.equal(containers(only)[0].securityContext.runAsNonRoot, true);
+    assert.equal(containers(only)[0].securityContext.readOnlyRootFilesystem, undefined, 'only what the region sets');
+  });
+
+  test('a read-only root filesystem gives each container its own memory-backed /tmp, unless a volume is mounted there', () => {
+    const input: ServiceCreate = {
+      ...fixture('stateful.json'),
+      containers: [
+        { name: 'db', image: 'postgres:16', volumeMounts: [{ volumeName: 'data', mountPath: '/data', readOnly: false }] },
+        { name: 'scratch', image: 'busybox:1', volumeMounts: [{ volumeName: 'data', mountPath: '/tmp', readOnly: false }] },
+        { name: 'metrics', image: 'exporter:1' },
+      ],
+    };
+    const manifests = renderService(input, { security: { readOnlyRootFilesystem: true } });
+    validateAll(manifests);
+    const pod = (manifests.workload as any).spec.template.spec;
+    assert.deepEqual(pod.volumes.filter((volume: any) => volume.emptyDir), [
+      { name: 'tmp-0', emptyDir: { medium: 'Memory' } },
+      { name: 'tmp-2', emptyDir: { medium: 'Memory' } },
+    ]);
+    assert.deepEqual(pod.containers.map((container: any) => container.volumeMounts.filter((mount: any) => mount.mountPath === '/tmp')), [
+      [{ name: 'tmp-0', mountPath: '/tmp' }],
+      [{ name: 'volume-0', mountPath: '/tmp', readOnly: false }],
+      [{ name: 'tmp-2', mountPath: '/tmp' }],
+    ]);
+    assert.equal(renderService(input).workload.spec!.template.spec!.volumes!.length, 1, 'a writable root filesystem needs no /tmp volume');
+  });
+});
+
+describe('the project ResourceQuota', () => {
+  const quota = (manifests: Manifests) => manifests.quota;
+
+  test('every limit: pods, CPU and memory as requests and limits, with room for each Deployment to surge one pod; valid', () => {
+    const manifests = renderService(fixture('stateless.json'), {
+      quota: { limits: { services: 5, pods: 10, containers: 20, cpu: 8, memory: 8192 }, surge: [{ cpu: 1, memoryMb: 1024 }, { cpu: 0.5, memoryMb: 512 }] },
+    });
+    validateAll(manifests);
+    assert.deepEqual(quota(manifests), {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'wharf-quota', namespace: 'wharf-project', labels: { 'app.kubernetes.io/managed-by': 'wharf', 'wharf.io/project': 'project' } },
+      spec: { hard: { pods: '12', 'requests.cpu': '9500m', 'limits.cpu': '9500m', 'requests.memory': '9728Mi', 'limits.memory': '9728Mi' } },
+    });
+    assert.deepEqual(manifestList(manifests).map((object) => object.kind).slice(0, 2), ['Namespace', 'ResourceQuota'], 'before the pods it counts');
+  });
+
+  test('some limits: only those; whole cores stay whole', () => {
+    const manifests = renderService(fixture('stateless.json'), { quota: { limits: { cpu: 4 }, surge: [{ cpu: 2, memoryMb: 2048 }] } });
+    validateAll(manifests);
+    assert.deepEqual(quota(manifests)?.spec?.hard, { 'requests.cpu': '6', 'limits.cpu': '6' });
+    const memory = renderService(fixture('stateless.json'), { quota: { limits: { memory: 1024, pods: 0 }, surge: [] } });
+    validateAll(memory);
+    assert.deepEqual(quota(memory)?.spec?.hard, { pods: '0', 'requests.memory': '1024Mi', 'limits.memory': '1024Mi' });
+  });
+
+  test('no limit Kubernetes counts (none, or only services and containers): no ResourceQuota', () => {
+    for (const limits of [{}, { services: 3, containers: 10 }]) {
+      assert.equal(quota(renderService(fixture('stateless.json'), { quota: { limits, surge: [{ cpu: 1, memoryMb: 1024 }] } })), undefined);
+    }
+  });
+});
+
 describe('wharf render', () => {
   test('prints the seed examples as multi-document YAML that parses back to valid objects', () => {
     for (const name of ['stateful.json', 'stateless.json']) {
@@ -280,6 +387,15 @@ describe('wharf render', () => {
       documents.forEach(validate);
       assert.doesNotMatch(yaml, /[&*]a\d/, 'no YAML anchors: manifests are for people and GitOps tools');
     }
+  });
+
+  test("takes the container security from the region's config", () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'wharf-render-')), 'wharf.yaml');
+    writeFileSync(config, 'regions:\n  - name: k\n    runtime: kubernetes\n    security: { runAsNonRoot: true, readOnlyRootFilesystem: true }\n');
+    const yaml = renderCommand(['--project', 'project', '--app', 'app0', '-f', new URL('stateless.json', FIXTURES).pathname, '--config', config], {});
+    const workload = parseAllDocuments(yaml).map((document) => document.toJS()).find((object) => object.kind === 'Deployment');
+    assert.equal(workload.spec.template.spec.containers[0].securityContext.runAsNonRoot, true);
+    assert.equal(workload.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem, true);
   });
 
   test('a bad request or name is refused with the field named', () => {
