@@ -116,6 +116,12 @@ export interface ContainerSecurity {
 
 export const DEFAULT_PIDS_LIMIT = 1024;
 
+/**
+ * A project's quota unless the region's config or the admin says otherwise: room for a real
+ * project, not for one token to fill the host (CPU and memory depend on the host: unlimited).
+ */
+export const DEFAULT_PROJECT_QUOTA: QuotaLimits = { services: 100, pods: 500, containers: 1000 };
+
 export interface Config {
   host: string;
   port: number;
@@ -159,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       resourceSpecs: (region.resourceSpecs ?? DEFAULT_RESOURCE_SPECS).map((spec) => ({ desc: '', ...spec })),
       allowedRegistries: region.allowedRegistries,
       quota: region.quota ?? {},
-      projectQuota: region.projectQuota ?? {},
+      projectQuota: region.projectQuota ?? DEFAULT_PROJECT_QUOTA,
       security: {
         pidsLimit: region.security?.pidsLimit ?? DEFAULT_PIDS_LIMIT,
         runAsNonRoot: region.security?.runAsNonRoot ?? false,

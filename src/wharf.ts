@@ -36,7 +36,10 @@ export async function createWharf(
   const settingsOf = new Map(config.regions.map((settings) => [settings.name, settings]));
   const store = new Store(db, {
     defaultVolumeSizeGi: (region) => settingsOf.get(region)?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI,
-    defaultProjectQuota: (region) => settingsOf.get(region)?.projectQuota ?? {},
+    quotaPolicy: (region) => {
+      const settings = settingsOf.get(region);
+      return { region: settings?.quota ?? {}, project: settings?.projectQuota ?? {}, specs: settings?.resourceSpecs ?? [] };
+    },
   });
   const instance = await instanceId(db, new Date().toISOString());
   const regions = new Map<string, Region>();

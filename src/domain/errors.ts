@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   InvalidArgs: 400,
   Unauthorized: 401,
   OperationForbbiden: 403,
+  /** Not one of the seed's codes: a quota is Wharf's own (issue 8). */
+  QuotaExceeded: 403,
   SpaceNotFound: 404,
   AppNotFound: 404,
   ServiceNotFound: 404,

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
+import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '../domain/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
@@ -35,9 +36,20 @@ export type RevisionLookup = (revision: number) => Promise<RevisionRecord | unde
 export interface StoreOptions {
   /** The size of a volume a service of the region mounts before it exists. */
   defaultVolumeSizeGi?: (region: string) => number;
-  /** The quota of a project the admin set none for. */
-  defaultProjectQuota?: (region: string) => QuotaLimits;
+  /** The quotas of a region; absent: nothing is limited. */
+  quotaPolicy?: (region: string) => QuotaPolicy;
 }
+
+/** What a region limits, and the resource specs usage is counted with. */
+export interface QuotaPolicy {
+  /** The region as a whole. */
+  region: QuotaLimits;
+  /** Each project the admin set no quota for. */
+  project: QuotaLimits;
+  specs: readonly SpecSize[];
+}
+
+const UNLIMITED: QuotaPolicy = { region: {}, project: {}, specs: [] };
 
 const SERVICE_COLUMNS = [
   'services.id',
@@ -68,6 +80,7 @@ export class Store {
   readonly configMaps: ConfigMapStore;
   readonly volumes: VolumeStore;
   readonly quotas: QuotaStore;
+  private readonly quotaPolicy: (region: string) => QuotaPolicy;
 
   constructor(private readonly db: Kysely<Database>, options: StoreOptions = {}) {
     this.reads = compileReads(db);
@@ -78,7 +91,8 @@ export class Store {
     };
     this.configMaps = new ConfigMapStore(access);
     this.volumes = new VolumeStore(access, options.defaultVolumeSizeGi ?? (() => DEFAULT_VOLUME_SIZE_GI));
-    this.quotas = new QuotaStore(access, options.defaultProjectQuota ?? (() => ({})));
+    this.quotaPolicy = options.quotaPolicy ?? (() => UNLIMITED);
+    this.quotas = new QuotaStore(access, (region) => this.quotaPolicy(region).project);
   }
 
   /** Runs a write transaction, then drops the cached services it may have changed. */
@@ -112,6 +126,7 @@ export class Store {
         await insertService(trx, appId, change);
         await this.volumes.claim(trx, change.state, now);
       }
+      await this.enforceQuotas(trx, ref, [], services.map((change) => change.state));
       return { ...ref, name: ref.app, creationTime: now, services: await this.desired(trx, services.map((change) => change.state)) };
     });
   }
@@ -151,6 +166,7 @@ export class Store {
       const app = await this.findApp(trx, ref);
       await insertService(trx, app.id, change);
       await this.volumes.claim(trx, change.state, change.state.creationTime);
+      await this.enforceQuotas(trx, ref, [], [change.state]);
       return this.desiredOne(trx, change.state);
     });
   }
@@ -219,8 +235,16 @@ export class Store {
         }
         await this.volumes.claim(trx, state, state.updateTime);
       }
+      await this.enforceQuotas(trx, key, [current], [state]);
       return this.desiredOne(trx, state);
     });
+  }
+
+  /** The quota that holds for a project and what the project uses of it now. */
+  async projectQuota(region: string, project: string): Promise<{ limits: QuotaLimits; own: boolean; usage: QuotaUsage }> {
+    const quota = await this.quotas.limitsOf(region, project);
+    const services = (await this.reads.servicesOfProject(this.db, { region, project })).map(toState);
+    return { ...quota, usage: usageOf(services, this.quotaPolicy(region).specs) };
   }
 
   async listRevisions(key: ServiceKey): Promise<RevisionRecord[]> {
@@ -243,6 +267,27 @@ export class Store {
       .where('apps.region', '=', region)
       .execute();
     return rows.map((row) => ({ region, ...row }));
+  }
+
+  /**
+   * Inside a write, after it: refuses it (rolling the transaction back) when it takes the
+   * project's or the region's usage over a quota. `before` and `after` are the changed services'
+   * states; usage before the change is derived from them, so one read of the scope suffices.
+   */
+  private async enforceQuotas(trx: Transaction<Database>, scope: { region: string; project: string }, before: ServiceState[], after: ServiceState[]): Promise<void> {
+    const { region, project } = scope;
+    const policy = this.quotaPolicy(region);
+    const { limits } = await this.quotas.limitsOf(region, project, trx);
+    const changeBefore = usageOf(before, policy.specs);
+    const changeAfter = usageOf(after, policy.specs);
+    const check = (name: string, quota: QuotaLimits, usage: QuotaUsage): void =>
+      checkQuota(name, quota, usageBeforeChange(usage, changeBefore, changeAfter), usage);
+    if (hasLimits(limits)) {
+      check(`project "${project}"`, limits, usageOf((await this.reads.servicesOfProject(trx, scope)).map(toState), policy.specs));
+    }
+    if (hasLimits(policy.region)) {
+      check(`region "${region}"`, policy.region, usageOf((await this.reads.servicesOfRegion(trx, { region })).map(toState), policy.specs));
+    }
   }
 
   /** Services with the hash their pods carry, which covers the ConfigMaps they read. */
@@ -280,6 +325,13 @@ export class Store {
   }
 }
 
+/** `after` less what the change added: the usage the scope had before it. */
+function usageBeforeChange(after: QuotaUsage, changeBefore: QuotaUsage, changeAfter: QuotaUsage): QuotaUsage {
+  const before = { ...after };
+  for (const dimension of Object.keys(before) as Array<keyof QuotaUsage>) before[dimension] += changeBefore[dimension] - changeAfter[dimension];
+  return before;
+}
+
 function serviceNotFound(key: ServiceKey): WharfError {
   return new WharfError('ServiceNotFound', `microservice "${key.service}" does not exist in app "${key.app}"`);
 }
@@ -303,6 +355,7 @@ function compileReads(db: Kysely<Database>) {
     servicesOfProject: reusableQuery<ServiceRow, 'region' | 'project'>(
       services().where('apps.region', '=', region!).where('apps.project', '=', project!).orderBy('services.name'),
     ),
+    servicesOfRegion: reusableQuery<ServiceRow, 'region'>(services().where('apps.region', '=', region!)),
     app: reusableQuery<Selectable<AppsTable>, keyof AppRef>(
       apps().where('region', '=', region!).where('project', '=', project!).where('name', '=', app!),
     ),

@@ -41,6 +41,9 @@ function projectCalls(project: string): Call[] {
     { family: 'volumes', method: 'POST', url: paths.volumes, body: { name: 'intruder', size: 1 } },
     { family: 'volumes', method: 'GET', url: paths.volume('ceph-name') },
     { family: 'volumes', method: 'DELETE', url: paths.volume('spare') },
+    { family: 'quota', method: 'GET', url: paths.quota },
+    { family: 'quota', method: 'PUT', url: paths.quota, body: { pods: 1000 } },
+    { family: 'quota', method: 'DELETE', url: paths.quota },
   ];
 }
 

@@ -30,6 +30,7 @@ export function apiPaths(region = 'local', project = 'proj') {
     configMap: (name: string): string => `/regions/${region}/v1/projects/${project}/configmaps/${name}`,
     volumes: `/regions/${region}/v1/projects/${project}/volumes`,
     volume: (name: string): string => `/regions/${region}/v1/projects/${project}/volumes/${name}`,
+    quota: `/regions/${region}/v1/projects/${project}/quota`,
   };
 }
 
