@@ -21,6 +21,7 @@ export function regionPolicy(settings: RegionSettings): RegionPolicy {
     resourceSpecs: settings.resourceSpecs.map((spec) => ({ ...spec, meomory: spec.memory })),
     maxInstances: settings.maxInstances,
     revisionHistoryLimit: settings.revisionHistoryLimit,
+    allowedRegistries: settings.allowedRegistries,
   };
 }
 

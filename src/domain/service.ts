@@ -71,7 +71,7 @@ export function createService(
   const template: Template = { resourceSpec: input.resourceSpec, containers: normalizeContainers(input.containers) };
   checkResourceSpec(template.resourceSpec, policy, at);
   checkInstanceNumber(input.type, instanceNumber, policy, `${at}instanceNumber`);
-  checkContainers(input.type, template.containers, at);
+  checkContainers(input.type, template.containers, policy, at);
   const ports = input.ports ?? [];
   checkPorts(ports, at);
 
@@ -119,7 +119,7 @@ export function upgradeService(
     containers: input.containers ? normalizeContainers(input.containers) : current.containers,
   };
   checkResourceSpec(template.resourceSpec, policy);
-  checkContainers(current.type, template.containers);
+  checkContainers(current.type, template.containers, policy);
   return applyTemplate(current, template, now);
 }
 

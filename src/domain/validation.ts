@@ -1,12 +1,15 @@
 import type { ResourceSpec } from '../api/schemas/resource-spec.js';
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
 import { invalidArgs } from './errors.js';
+import { checkImage } from './images.js';
 
 /** What a region allows; from the region's config. */
 export interface RegionPolicy {
   resourceSpecs: ResourceSpec[];
   maxInstances: number;
   revisionHistoryLimit: number;
+  /** Undefined: any registry but loopback, private and link-local addresses (see checkImage). */
+  allowedRegistries: readonly string[] | undefined;
 }
 
 /**
@@ -39,21 +42,25 @@ export function checkPorts(ports: Port[], at = ''): void {
   });
 }
 
-export function checkContainers(type: ServiceType, containers: Container[], at = ''): void {
+export function checkContainers(type: ServiceType, containers: Container[], policy: Pick<RegionPolicy, 'allowedRegistries'>, at = ''): void {
   const names = new Set<string>();
   containers.forEach((container, index) => {
     const here = `${at}containers[${index}]`;
     if (names.has(container.name)) throw invalidArgs(`${here}.name "${container.name}" is used by another container`);
     names.add(container.name);
+    checkImage(container.image, policy.allowedRegistries, `${here}.image`);
 
     if (type === 'stateless' && container.volumeMounts.length > 0) {
       throw invalidArgs(`${here}.volumeMounts must be empty: only a stateful service can mount volumes`);
     }
-    const mountPaths = new Set<string>();
+    const mountPaths = new Map<string, string>();
     const checkMountPath = (path: string, field: string): void => {
       if (path.split('/').includes('..')) throw invalidArgs(`${here}.${field} must not contain ".."`);
-      if (mountPaths.has(path)) throw invalidArgs(`${here}.${field} "${path}" is mounted twice`);
-      mountPaths.add(path);
+      // The engine compares mounts by their normal form: "/m", "/m/" and "/./m" are one target.
+      const normal = normalMountPath(path);
+      const earlier = mountPaths.get(normal);
+      if (earlier !== undefined) throw invalidArgs(`${here}.${field} "${path}" is the same directory as "${earlier}", already mounted`);
+      mountPaths.set(normal, path);
     };
     container.volumeMounts.forEach((mount, i) => checkMountPath(mount.mountPath, `volumeMounts[${i}].mountPath`));
     container.configs.forEach((config, i) => checkMountPath(config.mountPath, `configs[${i}].mountPath`));
@@ -65,6 +72,11 @@ export function checkContainers(type: ServiceType, containers: Container[], at =
       }
     });
   });
+}
+
+/** `/a//b/./c/` -> `/a/b/c`; paths holding ".." are refused before this. */
+export function normalMountPath(path: string): string {
+  return `/${path.split('/').filter((part) => part !== '' && part !== '.').join('/')}`;
 }
 
 /** `cm.key1` -> { configMap: 'cm', key: 'key1' }. ConfigMap names hold no dot, so the first dot splits. */

@@ -23,6 +23,7 @@ const POLICY: RegionPolicy = {
   ],
   maxInstances: 50,
   revisionHistoryLimit: 10,
+  allowedRegistries: undefined,
 };
 const CREATED = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-01-02T00:00:00.000Z';
