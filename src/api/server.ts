@@ -9,12 +9,14 @@ import type { Region } from '../regions.js';
 import { requireTokens } from './auth.js';
 import type { Api, ApiContext } from './context.js';
 import { handleError } from './errors.js';
+import { refuseNul } from './nul.js';
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { systemRoutes } from './routes/system.js';
+import { quotaRoutes } from './routes/quotas.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -43,6 +45,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   });
 
   api.setErrorHandler(handleError);
+  refuseNul(api);
   api.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url}` });
   });
@@ -90,6 +93,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       revisionRoutes(regional, context);
       configMapRoutes(regional, context);
       volumeRoutes(regional, context);
+      quotaRoutes(regional, context);
     },
     { prefix: '/regions/:region/v1' },
   );

@@ -156,6 +156,35 @@ const SERVICE_LIMITS: Limit[] = [
     valid: [withContainer({ volumeMounts: [{ volumeName: 'v', mountPath: '/v' }] }, 'stateful'), withContainer({ volumeMounts: [] })],
     invalid: [withContainer({ volumeMounts: [{ volumeName: 'v', mountPath: '/v' }] })],
   },
+  {
+    rule: 'image is a reference the engines accept',
+    field: 'containers[0].image',
+    valid: [withContainer({ image: 'reg.example.com:5000/team/app_x:1.2-b' }), withContainer({ image: `busybox@sha256:${'a'.repeat(64)}` }), withContainer({ image: 'library/nginx' })],
+    invalid: [withContainer({ image: 'Wharf-Bars/BusyBox:1' }), withContainer({ image: 'app:' }), withContainer({ image: 'app:-1' }), withContainer({ image: 'reg.example.com:port/app' }), withContainer({ image: 'app@sha256:xyz' })],
+  },
+  {
+    rule: 'an image from a loopback, private or link-local registry is refused unless the region lists it',
+    field: 'containers[0].image',
+    valid: [withContainer({ image: 'reg.qiniu.com/library/alpine:latest' }), withContainer({ image: '8.8.8.8:5000/public/app' })],
+    invalid: ['127.0.0.1:28999/evil/img:1', 'localhost:5000/app', '10.1.2.3/app', '172.20.0.1:5000/app', '192.168.1.1/app', '169.254.169.254/latest', '[::1]:5000/app', '[fe80::1]/app', '[::ffff:127.0.0.1]/app', '0.0.0.0:5000/app']
+      .map((image) => withContainer({ image })),
+  },
+  {
+    rule: 'two mounts of a container never target one directory, however it is spelled',
+    field: 'containers[0].configs[1].mountPath',
+    valid: [withContainer({ configs: [{ configMapName: 'cm', mountPath: '/m' }, { configMapName: 'cm2', mountPath: '/m/sub' }] })],
+    invalid: [
+      withContainer({ configs: [{ configMapName: 'cm', mountPath: '/m' }, { configMapName: 'cm2', mountPath: '/m/' }] }),
+      withContainer({ configs: [{ configMapName: 'cm', mountPath: '/m' }, { configMapName: 'cm2', mountPath: '//./m' }] }),
+    ],
+  },
+  {
+    rule: 'no string holds NUL, which no engine can pass on',
+    field: 'containers[0].envs[0].value',
+    valid: [withContainer({ envs: [{ name: 'E', value: 'a\\0b' }] })],
+    invalid: [withContainer({ envs: [{ name: 'E', value: 'a\u0000b' }] })],
+  },
+  { rule: 'no argument holds NUL', field: 'containers[0].args[1]', valid: [withContainer({ args: ['-c', 'true'] })], invalid: [withContainer({ args: ['-c', 'echo \u0000'] })] },
   { rule: 'type is stateful or stateless', field: 'type', valid: [stateful()], invalid: [stateless({ type: 'batch' })] },
   { rule: 'resourceSpec is one the region offers', field: 'resourceSpec', valid: [stateless({ resourceSpec: '2U4G' })], invalid: [stateless({ resourceSpec: '4U8G' })] },
   {
