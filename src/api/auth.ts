@@ -24,8 +24,9 @@ export function requireTokens(api: Api, adminToken: string, tokens: TokenStore):
   const principalOf = async (token: string): Promise<Principal> => {
     if (secretMatches(token, adminHash)) return ADMIN;
     const parsed = parseToken(token);
-    const record = parsed && (await tokens.get(parsed.id));
-    if (!parsed || !record || !secretMatches(parsed.secret, record.secretHash)) throw unauthorized('the token is not known');
+    if (!parsed) throw unauthorized('the token is not known');
+    const record = await tokens.get(parsed.id);
+    if (!secretMatches(parsed.secret, record?.secretHash) || !record) throw unauthorized('the token is not known');
     const rejected = whyRejected(record, new Date());
     if (rejected) throw unauthorized(rejected);
     return record.admin ? ADMIN : { admin: false, projects: record.projects };

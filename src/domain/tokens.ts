@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { invalidArgs } from './errors.js';
 
 /** A token as the store keeps it: never the secret, only its SHA-256. */
@@ -39,10 +39,18 @@ export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
-/** Compares hashes, never the secrets: equal lengths always, and the time taken tells nothing. */
-export function secretMatches(presented: string, storedHash: Buffer): boolean {
-  return timingSafeEqual(hashSecret(presented), storedHash);
+/**
+ * Compares hashes, never the secrets: equal lengths always, and the time taken tells nothing.
+ * With no stored hash (no token has the presented id) it compares against a hash no secret has,
+ * so an unknown id costs the same work as a known one with a wrong secret.
+ */
+export function secretMatches(presented: string, storedHash: Buffer | undefined): boolean {
+  const matches = timingSafeEqual(hashSecret(presented), storedHash ?? UNMATCHABLE_HASH);
+  return matches && storedHash !== undefined;
 }
+
+// Random, never stored, never shown: no presented secret can be known to hash to it.
+const UNMATCHABLE_HASH = hashSecret(randomBytes(32).toString('base64url'));
 
 /** Why a known token no longer opens anything, or undefined while it does. */
 export function whyRejected(token: Pick<TokenRecord, 'expiresAt' | 'revokedAt'>, now: Date): string | undefined {
@@ -63,20 +71,24 @@ export interface RouteCall {
 /** Calls that name no project and show nothing of one, open to every token. */
 const SHARED_READS = new Set(['GET /v1/regions', 'GET /regions/:region/v1/resourcespecs']);
 
+/** Calls under a project that its own tokens may not make: a tenant does not set its own limits. */
+const ADMIN_ONLY = new Set(['PUT /regions/:region/v1/projects/:project/quota', 'DELETE /regions/:region/v1/projects/:project/quota']);
+
 /**
  * Why `principal` may not make `call`, or undefined when it may. Decided from the path alone, so
  * a project the token does not cover is refused the same way whether it exists or not.
  */
 export function whyForbidden(principal: Principal, call: RouteCall): string | undefined {
   if (principal.admin) return undefined;
+  const method = call.method === 'HEAD' ? 'GET' : call.method;
+  const onlyAdmin = `only an admin token may call ${call.method} ${call.route}`;
   if (call.project !== undefined) {
-    return principal.projects.includes(call.project) ? undefined : `this token does not cover project "${call.project}"`;
+    if (!principal.projects.includes(call.project)) return `this token does not cover project "${call.project}"`;
+    return ADMIN_ONLY.has(`${method} ${call.route}`) ? onlyAdmin : undefined;
   }
   // No route matched: the 404 that follows tells nothing about any project.
   if (call.route === undefined) return undefined;
-  const method = call.method === 'HEAD' ? 'GET' : call.method;
-  if (SHARED_READS.has(`${method} ${call.route}`)) return undefined;
-  return `only an admin token may call ${call.method} ${call.route}`;
+  return SHARED_READS.has(`${method} ${call.route}`) ? undefined : onlyAdmin;
 }
 
 export interface TokenRequest {

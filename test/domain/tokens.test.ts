@@ -1,11 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ADMIN, checkTokenRequest, formatToken, parseToken, whyForbidden, whyRejected, type Principal } from '../../src/domain/tokens.js';
+import { ADMIN, checkTokenRequest, formatToken, hashSecret, parseToken, secretMatches, whyForbidden, whyRejected, type Principal } from '../../src/domain/tokens.js';
 
 const team: Principal = { admin: false, projects: ['proj'] };
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 describe('token rules', () => {
+  it('compares a secret with a hash, and an unknown id with a hash no secret has', () => {
+    assert.equal(secretMatches('s3cret', hashSecret('s3cret')), true);
+    assert.equal(secretMatches('s3cret', hashSecret('other')), false);
+    assert.equal(secretMatches('s3cret', undefined), false);
+    assert.equal(secretMatches('', undefined), false);
+  });
+
+  it('keeps a project\'s quota for the admin', () => {
+    const quota = '/regions/:region/v1/projects/:project/quota';
+    assert.equal(whyForbidden(team, { method: 'GET', route: quota, project: 'proj' }), undefined);
+    assert.match(whyForbidden(team, { method: 'PUT', route: quota, project: 'proj' }) ?? '', /only an admin token/);
+    assert.match(whyForbidden(team, { method: 'PUT', route: quota, project: 'other' }) ?? '', /does not cover project "other"/);
+  });
+
   it('lets a project token into its projects and the shared reads only', () => {
     const call = (method: string, route: string | undefined, project?: string) => whyForbidden(team, { method, route, project });
     assert.equal(call('DELETE', '/regions/:region/v1/projects/:project/apps/:app', 'proj'), undefined);
