@@ -27,7 +27,8 @@ export async function readConfigMaps(
   }
   for (const env of containers.flatMap((container) => container.envs)) {
     const ref = env.type === 'configMap' ? parseConfigMapRef(env.value) : undefined;
-    if (ref && !(ref.key in found.get(ref.configMap)!.data)) {
+    // Own keys only: "cm.constructor" must not find Object.prototype.constructor.
+    if (ref && !Object.hasOwn(found.get(ref.configMap)!.data, ref.key)) {
       return { missing: `ConfigMap "${ref.configMap}" has no key "${ref.key}" (env ${env.name})` };
     }
   }

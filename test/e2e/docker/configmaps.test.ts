@@ -73,5 +73,15 @@ describe('Docker runtime: ConfigMaps', { skip }, () => {
     assert.equal((await wharf().request('GET', paths.revisions('conf', 'reader'))).body.length, 1);
     assertError(await wharf().request('DELETE', paths.configMap('settings')), 409, 'ConfigMapInUse', 'conf/reader');
   });
-});
 
+  it('reads only a ConfigMap\'s own keys: "settings.constructor" waits, it never finds Object\'s', async () => {
+    for (const key of ['constructor', '__proto__', 'toString']) {
+      const name = `proto-${key.replaceAll('_', '').toLowerCase()}`;
+      const body = { ...reader, name, containers: [{ ...reader.containers[0], configs: [], envs: [{ type: 'configMap', name: 'E', value: `settings.${key}` }] }] };
+      assert.equal((await wharf().request('POST', paths.services('conf'), body)).status, 201);
+      const waiting = await wharf().waitForService(paths.service('conf', name), (s) => s.pods[0]?.status.reason === 'ConfigMapNotFound', 30_000);
+      assert.match(waiting.pods[0].status.message, new RegExp(`has no key "${key}"`));
+      assert.equal(waiting.status.phase, 'pending');
+    }
+  });
+});
