@@ -381,6 +381,20 @@ describe('observing', () => {
     assert.ok(changed.includes(keyString(at)), 'watch events call onChange');
   });
 
+  test('a root image refused under runAsNonRoot is reported with the kubelet\'s reason, not as a missing ConfigMap', async () => {
+    const at = key('nonroot');
+    await reconcile(at, create(at, { instanceNumber: 1 }));
+    const template = server.get('deployments', 'wharf-nonroot', 'app0-service0')!.spec.template;
+    const message = 'container has runAsNonRoot and image will run as root (pod: "app0-service0-x_wharf-nonroot", container: container-0)';
+    server.put('pods', {
+      metadata: { name: 'app0-service0-x', namespace: 'wharf-nonroot', ...template.metadata },
+      spec: template.spec,
+      status: { phase: 'Pending', containerStatuses: [{ name: 'container-0', state: { waiting: { reason: 'CreateContainerConfigError', message } } }] },
+    });
+    await eventually(() => assert.equal(runtime.observe(at).pods.length, 1));
+    assert.deepEqual(runtime.observe(at).pods[0]!.containerStatuses, [{ name: 'container-0', state: 'waiting', reason: 'CreateContainerConfigError', message }]);
+  });
+
   test('a dropped watch is resumed from the last resourceVersion, without a relist', async () => {
     const at = key('drop');
     await reconcile(at, create(at));
