@@ -7,6 +7,8 @@ import { after, before } from 'node:test';
 import Docker from 'dockerode';
 import { loadConfig, type RegionSettings } from '../../src/config.js';
 import { connect, engineAddress, engineAnswers } from '../../src/runtime/docker/client.js';
+import { claimMarkerName, networkName } from '../../src/runtime/docker/labels.js';
+import { legacyNetworkName } from '../../src/runtime/docker/migration.js';
 import { authHeaders, TEST_ADMIN_TOKEN } from './api.js';
 import { startWharf, type TestWharf } from './wharf.js';
 
@@ -42,8 +44,8 @@ export async function dockerSuiteSkip(): Promise<string | false> {
 
 /**
  * A region on the Docker runtime with the test sandbox image. Each test file names its own region:
- * a Wharf owns every pod labelled with its regions and removes those its store does not know, so
- * two Wharfs (two test files, a developer's own) sharing a region name on one engine would fight.
+ * a Wharf claims its regions on the engine, so a second Wharf (another test file, a developer's
+ * own) naming the same region would refuse to start.
  */
 export function dockerRegion(name: string): RegionSettings {
   const [region] = loadConfig({ WHARF_RUNTIME: 'docker' }).regions;
@@ -99,14 +101,20 @@ export function dockerExec(container: string, command: string[]): string {
   return execFileSync('docker', ['exec', container, ...command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Removes everything Wharf made for a project: containers, its network and (if asked) volumes. */
+/**
+ * Removes everything Wharf made for a project in a region: containers, its network, (if asked)
+ * volumes, and the region's claim, so that the next test Wharf (a new instance) may claim it: a
+ * test file owns its region.
+ */
 export async function cleanProject(region: string, project: string, options: { volumes?: boolean } = {}): Promise<void> {
   const containers = await projectContainers(region, project);
   await Promise.all(containers.map((container) => docker.getContainer(container.Id).remove({ force: true }).catch(() => {})));
-  const networks = await docker.listNetworks({ filters: { name: [`wharf-${project}`] } });
-  await Promise.all(networks.filter((network) => network.Name === `wharf-${project}`).map((network) => docker.getNetwork(network.Id).remove().catch(() => {})));
+  await docker.getContainer(claimMarkerName(region)).remove({ force: true }).catch(() => {});
+  const names = [networkName(region, project), legacyNetworkName(project)];
+  const networks = await docker.listNetworks({ filters: { label: [`io.wharf.project=${project}`] } });
+  await Promise.all(networks.filter((network) => names.includes(network.Name)).map((network) => docker.getNetwork(network.Id).remove().catch(() => {})));
   if (options.volumes) {
-    const { Volumes } = await docker.listVolumes({ filters: { label: [`io.wharf.project=${project}`] } });
+    const { Volumes } = await docker.listVolumes({ filters: { label: [`io.wharf.region=${region}`, `io.wharf.project=${project}`] } });
     await Promise.all((Volumes ?? []).map((volume) => docker.getVolume(volume.Name).remove().catch(() => {})));
   }
 }

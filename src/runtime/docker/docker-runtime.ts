@@ -10,11 +10,14 @@ import { WharfError } from '../../domain/errors.js';
 import { RuntimeUnavailableError, type ConfigMapSource, type Runtime } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
-import { LABEL, volumeName } from './labels.js';
+import { LABEL, volumeName, type Owner } from './labels.js';
+import { migrateLegacyLayout } from './migration.js';
 import { ProjectNetworks } from './network.js';
+import { claimRegion } from './ownership.js';
 import { PodCache, podId } from './pod-cache.js';
 import { PodCreation } from './pod-creation.js';
 import type { PodSettings } from './pod-spec.js';
+import { checkVolumeOwner, VolumeConflictError } from './volumes.js';
 
 export interface DockerRuntimeOptions extends WatchOptions {
   /** Where the engine listens, for the start-up log and the region listing. */
@@ -42,6 +45,7 @@ export class DockerRuntime implements Runtime {
   /** Docker has no workload object: Wharf's plan rolls pods out one by one. */
   readonly rollouts = 'wharf' as const;
   readonly description: string;
+  private readonly owner: Owner;
   private readonly cache = new PodCache();
   private readonly networks: ProjectNetworks;
   private readonly watch: EngineWatch;
@@ -51,8 +55,9 @@ export class DockerRuntime implements Runtime {
 
   constructor(private readonly docker: Docker, private readonly options: DockerRuntimeOptions, private readonly log: Logger) {
     this.description = `docker: pods are containers of the Docker engine at ${options.address}`;
-    this.networks = new ProjectNetworks(docker, options.region);
-    this.watch = new EngineWatch(docker, options.region, this.cache, (keys) => keys.forEach((key) => this.onChange(key)), () => this.onConnect(), log, options);
+    this.owner = { region: options.region, instanceId: options.instanceId };
+    this.networks = new ProjectNetworks(docker, this.owner);
+    this.watch = new EngineWatch(docker, this.owner, this.cache, (keys) => keys.forEach((key) => this.onChange(key)), () => this.onConnect(), log, options);
   }
 
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
@@ -91,11 +96,18 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Removes the named volume `wharf-<project>-<volume>` and its data; one that never existed is already gone. */
+  /**
+   * Removes the named volume `wharf_<region>_<project>_<volume>` and its data; one that never
+   * existed is already gone. One that another Wharf, region or project made is refused. Only while
+   * the region is connected: before, a legacy volume may not have been moved to the name yet.
+   */
   async deleteVolume(project: string, volume: string): Promise<void> {
+    if (!this.watch.connected) throw new WharfError('RuntimeUnavailable', `the Docker engine at ${this.options.address} is not connected`);
     try {
-      await this.docker.getVolume(volumeName(project, volume)).remove();
+      await checkVolumeOwner(this.docker, this.owner, project, volume);
+      await this.docker.getVolume(volumeName(this.owner.region, project, volume)).remove();
     } catch (error) {
+      if (error instanceof VolumeConflictError) throw new WharfError('OperationForbbiden', `${error.message}; it was not deleted`);
       const status = statusOf(error);
       if (status === 404) return;
       if (status === 409) throw new WharfError('VolumeInUse', `volume "${volume}" is still held by a container being removed; try again shortly`);
@@ -174,11 +186,25 @@ export class DockerRuntime implements Runtime {
     return { region, instanceId, sandboxImage, publishPorts, publishAddress, security, stopGraceSeconds, hostCpus: this.hostCpus };
   }
 
-  /** A (re)connected engine may be another daemon: networks may be gone, the CPU count changed. */
+  /**
+   * A (re)connected engine may be another daemon: networks may be gone, the CPU count changed,
+   * another Wharf may have claimed the region meanwhile. The claim comes before anything is
+   * touched, the migration of a legacy layout before any pod is listed or created.
+   */
   private async onConnect(): Promise<void> {
     this.networks.forget();
     const info = (await this.docker.info()) as { NCPU?: number; ServerVersion?: string };
     this.hostCpus = info.NCPU ?? 1;
     this.log.info({ version: info.ServerVersion, cpus: this.hostCpus }, 'connected to the Docker engine');
+    const { address, sandboxImage } = this.options;
+    await claimRegion(this.docker, { ...this.owner, sandboxImage, address });
+    await migrateLegacyLayout({
+      docker: this.docker,
+      owner: this.owner,
+      sandboxImage,
+      networks: this.networks,
+      removePod: (key, pod) => this.removePod(key, pod),
+      log: this.log,
+    });
   }
 }

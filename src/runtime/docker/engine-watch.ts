@@ -2,7 +2,8 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { keyString, type ServiceKey } from '../../domain/keys.js';
 import { engineMessage, isConnectionError } from './client.js';
-import { keyOfLabels, LABEL, podFilter, regionFilter } from './labels.js';
+import { isOwnedBy, keyOfLabels, LABEL, podFilter, regionFilter, type Owner } from './labels.js';
+import { RegionClaimedError } from './ownership.js';
 import { podId, type PodCache } from './pod-cache.js';
 import { factsOf, type ContainerFacts } from './pod-status.js';
 
@@ -35,7 +36,7 @@ export class EngineWatch {
 
   constructor(
     private readonly docker: Docker,
-    private readonly region: string,
+    private readonly owner: Owner,
     private readonly cache: PodCache,
     private readonly notify: (keys: ServiceKey[]) => void,
     private readonly onConnect: () => Promise<void>,
@@ -47,9 +48,12 @@ export class EngineWatch {
     return this.connectedNow;
   }
 
-  /** Connects if the engine answers; otherwise keeps trying in the background (the region is `unknown` meanwhile). */
+  /**
+   * Connects if the engine answers; otherwise keeps trying in the background (the region is
+   * `unknown` meanwhile). Throws when the engine answers but another Wharf holds the region.
+   */
   async start(): Promise<void> {
-    await this.connect();
+    await this.connect({ atStart: true });
     this.resyncTimer = setInterval(() => void this.resync(), this.options.resyncIntervalMs);
     this.resyncTimer.unref();
   }
@@ -63,8 +67,7 @@ export class EngineWatch {
   }
 
   async listPod(key: ServiceKey, pod: string): Promise<ContainerFacts[]> {
-    const listed = await this.docker.listContainers({ all: true, filters: { label: podFilter(key, pod) } });
-    return listed.map(factsOf);
+    return this.list(podFilter(key, pod));
   }
 
   /** The engine stopped answering: the cache is no longer trustworthy until a reconnect re-lists. */
@@ -77,9 +80,9 @@ export class EngineWatch {
     this.scheduleReconnect(0);
   }
 
-  private async connect(): Promise<void> {
+  private async connect({ atStart = false } = {}): Promise<void> {
     try {
-      const stream = await this.docker.getEvents({ filters: { type: ['container'], label: regionFilter(this.region) } });
+      const stream = await this.docker.getEvents({ filters: { type: ['container'], label: regionFilter(this.owner.region) } });
       this.events = stream;
       this.readEvents(stream);
       await this.onConnect();
@@ -91,7 +94,9 @@ export class EngineWatch {
     } catch (error) {
       this.dropStream();
       if (this.closed) return;
-      this.log.warn({ err: engineMessage(error) }, 'the Docker engine does not answer; trying again');
+      if (atStart && error instanceof RegionClaimedError) throw error;
+      if (isConnectionError(error)) this.log.warn({ err: engineMessage(error) }, 'the Docker engine does not answer; trying again');
+      else this.log.error({ err: engineMessage(error) }, 'connecting to the Docker engine failed; the region stays disconnected; trying again');
       this.scheduleReconnect(this.options.reconnectIntervalMs);
     }
   }
@@ -134,7 +139,7 @@ export class EngineWatch {
     const key = keyOfLabels(labels);
     const pod = labels[LABEL.pod];
     // A pod being created is listed by its creation once done, which covers the events meanwhile.
-    if (!key || !pod || this.cache.isCreating(key, pod)) return;
+    if (!key || !pod || !isOwnedBy(labels, this.owner.instanceId) || this.cache.isCreating(key, pod)) return;
     const id = podId(key, pod);
     if (this.pendingRefresh.has(id)) return;
     this.pendingRefresh.set(id, setTimeout(() => {
@@ -155,8 +160,13 @@ export class EngineWatch {
 
   private async listAll(): Promise<void> {
     const since = this.cache.mark();
-    const listed = await this.docker.listContainers({ all: true, filters: { label: regionFilter(this.region) } });
-    this.notify(this.cache.applyListing(since, listed.map(factsOf)));
+    this.notify(this.cache.applyListing(since, await this.list(regionFilter(this.owner.region))));
+  }
+
+  /** Another Wharf's containers are left out: this one neither adopts nor removes them. */
+  private async list(labels: string[]): Promise<ContainerFacts[]> {
+    const listed = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    return listed.filter((container) => isOwnedBy(container.Labels, this.owner.instanceId)).map(factsOf);
   }
 
   private async resync(): Promise<void> {

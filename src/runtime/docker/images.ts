@@ -44,3 +44,14 @@ export async function imageUser(docker: Docker, image: string): Promise<string> 
   });
   return inspected.Config.User ?? '';
 }
+
+/** Creates a container, pulling its image first when the host does not have it. */
+export async function createPulling(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+  try {
+    return await docker.createContainer(options);
+  } catch (error) {
+    if (!isMissingImage(error)) throw error;
+    await pullImage(docker, options.Image!);
+    return docker.createContainer(options);
+  }
+}

@@ -11,21 +11,40 @@ export const LABEL = {
   revision: 'io.wharf.revision',
   pod: 'io.wharf.pod',
   templateHash: 'io.wharf.template-hash',
-  /** `sandbox`, or `container` for one of the spec's containers. */
+  /** `sandbox`, `container` for one of the spec's containers, or `owner` for the region's claim marker. */
   role: 'io.wharf.role',
   /** On a spec container: its name in the spec. */
   container: 'io.wharf.container',
   /** On the sandbox: the spec's container names in order, so a container removed outside Wharf is noticed. */
   containers: 'io.wharf.containers',
   volume: 'io.wharf.volume',
+  /** The id of the Wharf that created the object (store/instance.ts); absent on objects from before it was kept. */
+  instance: 'io.wharf.instance',
+  /** On the region's claim marker (ownership.ts): where the owning Wharf ran, and since when. */
+  host: 'io.wharf.host',
+  claimedAt: 'io.wharf.claimed-at',
 } as const;
 
 export type Labels = Record<string, string>;
 
-export function podLabels(region: string, spec: PodSpec): Labels {
+/** Who creates an object: the region it is for and the Wharf instance that made it. */
+export interface Owner {
+  region: string;
+  instanceId: string;
+}
+
+/** The labels of a project's objects (its network, and the base of every other). */
+export function projectLabels(owner: Owner, project: string): Labels {
+  return { [LABEL.region]: owner.region, [LABEL.project]: project, [LABEL.instance]: owner.instanceId };
+}
+
+export function volumeLabels(owner: Owner, project: string, volume: string): Labels {
+  return { ...projectLabels(owner, project), [LABEL.volume]: volume };
+}
+
+export function podLabels(owner: Owner, spec: PodSpec): Labels {
   return {
-    [LABEL.region]: region,
-    [LABEL.project]: spec.key.project,
+    ...projectLabels(owner, spec.key.project),
     [LABEL.app]: spec.key.app,
     [LABEL.service]: spec.key.service,
     [LABEL.serviceUid]: spec.serviceUid,
@@ -35,22 +54,45 @@ export function podLabels(region: string, spec: PodSpec): Labels {
   };
 }
 
-export function sandboxLabels(region: string, spec: PodSpec): Labels {
+export function sandboxLabels(owner: Owner, spec: PodSpec): Labels {
   return {
-    ...podLabels(region, spec),
+    ...podLabels(owner, spec),
     [LABEL.role]: 'sandbox',
     [LABEL.containers]: spec.containers.map((container) => container.name).join(','),
   };
 }
 
-export function containerLabels(region: string, spec: PodSpec, container: string): Labels {
-  return { ...podLabels(region, spec), [LABEL.role]: 'container', [LABEL.container]: container };
+export function containerLabels(owner: Owner, spec: PodSpec, container: string): Labels {
+  return { ...podLabels(owner, spec), [LABEL.role]: 'container', [LABEL.container]: container };
 }
 
 /** The service a Wharf object belongs to, or undefined when its labels are not Wharf's. */
 export function keyOfLabels(labels: Labels): ServiceKey | undefined {
   const { [LABEL.region]: region, [LABEL.project]: project, [LABEL.app]: app, [LABEL.service]: service } = labels;
   return region && project && app && service ? { region, project, app, service } : undefined;
+}
+
+/**
+ * Whether this Wharf may adopt or remove an object: it made it, or the object predates instance
+ * labels (then it is one of this region's own legacy pods). Another Wharf's objects are never touched.
+ */
+export function isOwnedBy(labels: Labels, instanceId: string): boolean {
+  const owner = labels[LABEL.instance];
+  return owner === undefined || owner === instanceId;
+}
+
+/**
+ * Why the named volume `name`, labelled `labels`, is not the volume `volume` of `project` that
+ * `owner` made, or undefined when it is. Its name is derived from the same parts, so a mismatch
+ * means it was made by someone else (another Wharf, a person, Docker on a bare mount).
+ */
+export function volumeConflict(name: string, labels: Labels | null | undefined, owner: Owner, project: string, volume: string): string | undefined {
+  const expected = volumeLabels(owner, project, volume);
+  const found = labels ?? {};
+  const differ = Object.keys(expected).filter((label) => found[label] !== expected[label]);
+  if (differ.length === 0) return undefined;
+  const whose = differ.map((label) => `${label}=${found[label] ?? '(none)'}`).join(', ');
+  return `the Docker volume ${name} is not volume "${volume}" of project "${project}" in region "${owner.region}" of Wharf instance ${owner.instanceId}: it carries ${whose}`;
 }
 
 /** Docker filters selecting every Wharf container of a region, or of one pod. */
@@ -73,10 +115,16 @@ export function containerName(key: ServiceKey, pod: string, container: string): 
   return `wharf_${key.region}_${key.project}_${pod}_${container}`;
 }
 
-export function networkName(project: string): string {
-  return `wharf-${project}`;
+// Region first, as in container names: the same project in two regions of one engine is two projects.
+export function networkName(region: string, project: string): string {
+  return `wharf_${region}_${project}`;
 }
 
-export function volumeName(project: string, volume: string): string {
-  return `wharf-${project}-${volume}`;
+export function volumeName(region: string, project: string, volume: string): string {
+  return `wharf_${region}_${project}_${volume}`;
+}
+
+/** The region's claim marker (ownership.ts); it has three parts, a pod's containers five. */
+export function claimMarkerName(region: string): string {
+  return `wharf_${region}_OWNER`;
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { statusOf } from './client.js';
-import { LABEL, networkName } from './labels.js';
+import { networkName, projectLabels, type Owner } from './labels.js';
 
 /**
  * The user-defined bridge network of each project (Docker's DNS answers pods' aliases on it),
@@ -11,10 +11,10 @@ import { LABEL, networkName } from './labels.js';
 export class ProjectNetworks {
   private readonly ensured = new Map<string, Promise<string>>();
 
-  constructor(private readonly docker: Docker, private readonly region: string) {}
+  constructor(private readonly docker: Docker, private readonly owner: Owner) {}
 
   ensure(project: string): Promise<string> {
-    const name = networkName(project);
+    const name = networkName(this.owner.region, project);
     let ensured = this.ensured.get(name);
     if (!ensured) {
       ensured = this.create(project, name);
@@ -27,7 +27,7 @@ export class ProjectNetworks {
   /** Checks again on next use: the engine restarted, or a creation failed (the network may have been removed). */
   forget(project?: string): void {
     if (project === undefined) this.ensured.clear();
-    else this.ensured.delete(networkName(project));
+    else this.ensured.delete(networkName(this.owner.region, project));
   }
 
   private async create(project: string, name: string): Promise<string> {
@@ -39,7 +39,7 @@ export class ProjectNetworks {
         Name: name,
         Driver: 'bridge',
         CheckDuplicate: true,
-        Labels: { [LABEL.region]: this.region, [LABEL.project]: project },
+        Labels: projectLabels(this.owner, project),
       });
     } catch (error) {
       if (statusOf(error) !== 409) throw error; // 409: another Wharf made it meanwhile

@@ -9,7 +9,7 @@ import type { ProjectNetworks } from './network.js';
 import type { ContainerFacts } from './pod-status.js';
 import { containerOptions, sandboxOptions, type PodSettings } from './pod-spec.js';
 import { runAsNonRootViolation } from './security.js';
-import { ensureVolume } from './volumes.js';
+import { ensureVolume, VolumeConflictError } from './volumes.js';
 
 export interface CreationContext {
   docker: Docker;
@@ -84,7 +84,7 @@ export class PodCreation {
     const { key } = this.spec;
     const network = await step('CreatePodSandboxError', () => networks.ensure(key.project));
     const volumes = new Set(this.spec.containers.flatMap((container) => container.volumeMounts.map((mount) => mount.volumeName)));
-    for (const volume of volumes) await step('CreateContainerError', () => ensureVolume(docker, settings.region, key.project, volume));
+    for (const volume of volumes) await step('CreateContainerError', () => ensureVolume(docker, settings, key.project, volume));
 
     const sandboxId = await this.ensureRunning(existing, 'sandbox', sandboxOptions(this.spec, network, settings));
     for (const container of this.spec.containers) {
@@ -150,6 +150,8 @@ async function step<T>(reason: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof StepError || isConnectionError(error)) throw error;
+    // The named volume is someone else's: the pod waits, naming whose, until an operator resolves it.
+    if (error instanceof VolumeConflictError) throw new StepError('VolumeConflict', error.message);
     throw new StepError(error instanceof ImagePullError ? 'ErrImagePull' : reason, engineMessage(error));
   }
 }

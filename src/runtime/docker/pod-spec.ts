@@ -42,7 +42,7 @@ export function sandboxOptions(spec: PodSpec, network: string, settings: PodSett
     Image: settings.sandboxImage,
     Hostname: spec.name,
     User: SANDBOX_USER,
-    Labels: sandboxLabels(settings.region, spec),
+    Labels: sandboxLabels(settings, spec),
     ExposedPorts: exposed,
     StopSignal: 'SIGTERM',
     StopTimeout: settings.stopGraceSeconds,
@@ -85,7 +85,7 @@ export function containerOptions(
     ...(container.args.length > 0 ? { Cmd: container.args } : {}),
     ...(container.workingDir ? { WorkingDir: container.workingDir } : {}),
     Env: containerEnv(container, configMaps),
-    Labels: containerLabels(settings.region, spec, container.name),
+    Labels: containerLabels(settings, spec, container.name),
     StopSignal: 'SIGTERM',
     StopTimeout: settings.stopGraceSeconds,
     HostConfig: {
@@ -99,7 +99,7 @@ export function containerOptions(
       Mounts: [
         ...container.volumeMounts.map((mount) => ({
           Type: 'volume' as const,
-          Source: volumeName(key.project, mount.volumeName),
+          Source: volumeName(key.region, key.project, mount.volumeName),
           Target: mount.mountPath,
           ReadOnly: mount.readOnly,
         })),

@@ -1,13 +1,32 @@
 import type Docker from 'dockerode';
-import { LABEL, volumeName } from './labels.js';
+import { volumeConflict, volumeLabels, volumeName, type Owner } from './labels.js';
+
+/** The named volume exists but was made for another region, project, volume or Wharf instance. */
+export class VolumeConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VolumeConflictError';
+  }
+}
 
 /**
  * A stateful service's named volume, created on first use with Wharf's labels (Docker would
- * create it unlabelled when mounted). Creating an existing volume is a no-op; only a DELETE of the volume
+ * create it unlabelled when mounted), and returns its name. Creating an existing volume returns it
+ * unchanged, with its first creator's labels: they are checked after the create, so a volume
+ * someone else made is never mounted, even when two creations race. Only a DELETE of the volume
  * through the API removes one (DockerRuntime.deleteVolume).
  */
-export async function ensureVolume(docker: Docker, region: string, project: string, volume: string): Promise<string> {
-  const name = volumeName(project, volume);
-  await docker.createVolume({ Name: name, Labels: { [LABEL.region]: region, [LABEL.project]: project, [LABEL.volume]: volume } });
+export async function ensureVolume(docker: Docker, owner: Owner, project: string, volume: string): Promise<string> {
+  const name = volumeName(owner.region, project, volume);
+  await docker.createVolume({ Name: name, Labels: volumeLabels(owner, project, volume) });
+  await checkVolumeOwner(docker, owner, project, volume);
   return name;
+}
+
+/** Throws VolumeConflictError unless the existing volume is this owner's; `docker` errors (404 included) pass through. */
+export async function checkVolumeOwner(docker: Docker, owner: Owner, project: string, volume: string): Promise<void> {
+  const name = volumeName(owner.region, project, volume);
+  const { Labels } = await docker.getVolume(name).inspect();
+  const conflict = volumeConflict(name, Labels, owner, project, volume);
+  if (conflict) throw new VolumeConflictError(conflict);
 }

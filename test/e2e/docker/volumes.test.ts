@@ -38,7 +38,7 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     assert.equal(readFile(), 'kept');
     assert.throws(() => dockerExec(container('reader'), ['sh', '-c', 'echo no > /data/other']), 'the read-only mount refuses writes');
 
-    const volume = await docker.getVolume(`wharf-${PROJECT}-data`).inspect();
+    const volume = await docker.getVolume(`wharf_${REGION}_${PROJECT}_data`).inspect();
     assert.equal(volume.Labels['io.wharf.project'], PROJECT);
 
     assert.equal((await wharf().request('PUT', `${DB}/upgrade`, { containers: containers('2') })).status, 200);
@@ -52,7 +52,7 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     assert.equal(readFile(), 'kept', 'after stop and start');
 
     assert.equal((await wharf().request('DELETE', DB)).status, 204);
-    await docker.getVolume(`wharf-${PROJECT}-data`).inspect(); // deleting the service keeps the volume
+    await docker.getVolume(`wharf_${REGION}_${PROJECT}_data`).inspect(); // deleting the service keeps the volume
     assert.equal((await wharf().request('POST', paths.services('store'), statefulDb)).status, 201);
     await running();
     assert.equal(readFile(), 'kept', 'after deleting and re-creating the service');
@@ -67,14 +67,14 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     const replica = `wharf_${REGION}_${PROJECT}_store-replica-0_reader`;
     assert.equal(dockerExec(replica, ['cat', '/data/file']).trim(), 'kept', 'a new service mounting the volume sees the data');
     assertError(await wharf().request('DELETE', paths.volume('data')), 409, 'VolumeInUse', 'store/replica');
-    await docker.getVolume(`wharf-${PROJECT}-data`).inspect();
+    await docker.getVolume(`wharf_${REGION}_${PROJECT}_data`).inspect();
   });
 
   it('removes the Docker volume when the volume is deleted through the API', async () => {
     assert.equal((await wharf().request('DELETE', paths.service('store', 'replica'))).status, 204);
     await eventually('the replica\'s containers to be gone', async () => ((await projectContainers(REGION, PROJECT)).length === 0 ? true : undefined));
     assert.equal((await wharf().request('DELETE', paths.volume('data'))).status, 204);
-    await assert.rejects(docker.getVolume(`wharf-${PROJECT}-data`).inspect(), 'the named volume is gone');
+    await assert.rejects(docker.getVolume(`wharf_${REGION}_${PROJECT}_data`).inspect(), 'the named volume is gone');
     assert.equal((await wharf().request('GET', paths.volume('data'))).status, 404);
   });
 });
