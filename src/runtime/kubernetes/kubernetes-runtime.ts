@@ -153,17 +153,15 @@ export class KubernetesRuntime implements Runtime {
     this.notify(this.workloads[spec.type].put(this.workloadEntry(applied)));
   }
 
-  /** The project's quota, with room for one more pod of every Deployment in its namespace, this one as it is about to be. */
+  /** The project's quota, with the pod size of every other Deployment in its namespace (the applied one is rendered). */
   private async projectQuota(spec: WorkloadSpec): Promise<ProjectQuota> {
     const limits = await this.options.projectQuotas(spec.key.project);
     const namespace = this.namespaceOf(spec.key.project);
-    const applied = objectId(namespace, workloadName(spec.key, spec.type));
-    const others = this.workloads.stateless
+    const applied = workloadName(spec.key, spec.type);
+    const surge = this.workloads.stateless
       .values()
-      .filter((entry) => entry.namespace === namespace && objectId(entry.namespace, entry.name) !== applied)
+      .filter((entry) => entry.namespace === namespace && entry.name !== applied)
       .map((entry) => entry.podSize);
-    const own = spec.containers.length;
-    const surge = spec.type === 'stateless' ? [...others, { cpu: own * spec.resources.cpu, memoryMb: own * spec.resources.memoryMb }] : others;
     return { limits, surge };
   }
 

@@ -1,4 +1,4 @@
-import type { V1PodTemplateSpec, V1ResourceQuota } from '@kubernetes/client-node';
+import type { V1Deployment, V1PodTemplateSpec, V1ResourceQuota, V1StatefulSet } from '@kubernetes/client-node';
 import type { QuotaLimits } from '../../api/schemas/quota.js';
 
 /** The one ResourceQuota Wharf keeps in each project namespace. */
@@ -14,22 +14,29 @@ export interface PodSize {
 export interface ProjectQuota {
   limits: QuotaLimits;
   /**
-   * One pod of each Deployment in the namespace. Wharf's quota counts desired pods, but a Deployment
-   * rolls out with one pod over its replicas (maxSurge 1, maxUnavailable 0): a ResourceQuota of
-   * exactly the quota would refuse that pod, and the rollout would wait for it forever.
+   * One pod of each other Deployment in the namespace. Wharf's quota counts desired pods, but a
+   * Deployment rolls out with one pod over its replicas (maxSurge 1, maxUnavailable 0): a
+   * ResourceQuota of exactly the quota would refuse that pod, and the rollout would wait for it
+   * forever. A StatefulSet deletes its pod before it creates the new one: it needs no room.
    */
   surge: PodSize[];
 }
 
 /**
- * The ResourceQuota of a project's namespace: Wharf's own check is the authority, this is defence
- * in depth against pods made in the namespace outside Wharf. Only pods, CPU and memory map onto
- * Kubernetes' quota: `services` would be Deployments plus StatefulSets, which no one quota counts
- * together, and containers are not counted at all (docs/kubernetes.md). Undefined when none of the
- * three is limited: the driver deletes the ResourceQuota then.
+ * The ResourceQuota of a project's namespace, as `workload` is applied: Wharf's own check is the
+ * authority, this is defence in depth against pods made in the namespace outside Wharf. Only pods,
+ * CPU and memory map onto Kubernetes' quota: `services` would be Deployments plus StatefulSets,
+ * which no one quota counts together, and containers are not counted at all (docs/kubernetes.md).
+ * Undefined when none of the three is limited: the driver deletes the ResourceQuota then.
  */
-export function renderResourceQuota(namespace: string, labels: Record<string, string>, quota: ProjectQuota): V1ResourceQuota | undefined {
-  const { limits, surge } = quota;
+export function renderResourceQuota(
+  namespace: string,
+  labels: Record<string, string>,
+  quota: ProjectQuota,
+  workload: V1Deployment | V1StatefulSet,
+): V1ResourceQuota | undefined {
+  const { limits } = quota;
+  const surge = workload.kind === 'Deployment' ? [...quota.surge, podSizeOf(workload.spec?.template)] : quota.surge;
   const hard: Record<string, string> = {};
   if (limits.pods !== undefined) hard.pods = String(limits.pods + surge.length);
   if (limits.cpu !== undefined) {

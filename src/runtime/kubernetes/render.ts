@@ -96,7 +96,7 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
         },
       };
 
-  const resourceQuota = quota && renderResourceQuota(namespace, ofProject, quota);
+  const resourceQuota = quota && renderResourceQuota(namespace, ofProject, quota, workload);
   return {
     namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: ofProject } },
     ...(resourceQuota ? { quota: resourceQuota } : {}),

@@ -348,7 +348,7 @@ describe('container security from the region', () => {
 describe('the project ResourceQuota', () => {
   const quota = (manifests: Manifests) => manifests.quota;
 
-  test('every limit: pods, CPU and memory as requests and limits, with room for each Deployment to surge one pod; valid', () => {
+  test('every limit: pods, CPU and memory as requests and limits, with room for each Deployment, this one too, to surge one pod; valid', () => {
     const manifests = renderService(fixture('stateless.json'), {
       quota: { limits: { services: 5, pods: 10, containers: 20, cpu: 8, memory: 8192 }, surge: [{ cpu: 1, memoryMb: 1024 }, { cpu: 0.5, memoryMb: 512 }] },
     });
@@ -357,7 +357,8 @@ describe('the project ResourceQuota', () => {
       apiVersion: 'v1',
       kind: 'ResourceQuota',
       metadata: { name: 'wharf-quota', namespace: 'wharf-project', labels: { 'app.kubernetes.io/managed-by': 'wharf', 'wharf.io/project': 'project' } },
-      spec: { hard: { pods: '12', 'requests.cpu': '9500m', 'limits.cpu': '9500m', 'requests.memory': '9728Mi', 'limits.memory': '9728Mi' } },
+      // This Deployment's pod: one container of 1U1G.
+      spec: { hard: { pods: '13', 'requests.cpu': '10500m', 'limits.cpu': '10500m', 'requests.memory': '10752Mi', 'limits.memory': '10752Mi' } },
     });
     assert.deepEqual(manifestList(manifests).map((object) => object.kind).slice(0, 2), ['Namespace', 'ResourceQuota'], 'before the pods it counts');
   });
@@ -365,10 +366,10 @@ describe('the project ResourceQuota', () => {
   test('some limits: only those; whole cores stay whole', () => {
     const manifests = renderService(fixture('stateless.json'), { quota: { limits: { cpu: 4 }, surge: [{ cpu: 2, memoryMb: 2048 }] } });
     validateAll(manifests);
-    assert.deepEqual(quota(manifests)?.spec?.hard, { 'requests.cpu': '6', 'limits.cpu': '6' });
-    const memory = renderService(fixture('stateless.json'), { quota: { limits: { memory: 1024, pods: 0 }, surge: [] } });
+    assert.deepEqual(quota(manifests)?.spec?.hard, { 'requests.cpu': '7', 'limits.cpu': '7' });
+    const memory = renderService(fixture('stateful.json'), { quota: { limits: { memory: 1024, pods: 2 }, surge: [] } });
     validateAll(memory);
-    assert.deepEqual(quota(memory)?.spec?.hard, { pods: '0', 'requests.memory': '1024Mi', 'limits.memory': '1024Mi' });
+    assert.deepEqual(quota(memory)?.spec?.hard, { pods: '2', 'requests.memory': '1024Mi', 'limits.memory': '1024Mi' }, 'a StatefulSet needs no room');
   });
 
   test('no limit Kubernetes counts (none, or only services and containers): no ResourceQuota', () => {
