@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -156,20 +156,8 @@ export interface WharfProcess {
 
 /** `wharf serve` as a child process on a free port, with one Docker region; resolves once it answers. */
 export async function spawnWharf(region: string, dataDir: string): Promise<WharfProcess> {
-  const config = join(dataDir, 'wharf.yaml');
-  writeFileSync(config, `regions:\n  - name: ${region}\n    runtime: docker\n    docker:\n      sandboxImage: ${IMAGES.sandbox}\n`);
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), 'serve', '--config', config], {
-    env: {
-      ...process.env,
-      WHARF_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WHARF_LOG_LEVEL: 'warn',
-      WHARF_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnServe(region, dataDir, port, 'inherit');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const request: WharfProcess['request'] = async (method, path, body) => {
@@ -190,6 +178,36 @@ export async function spawnWharf(region: string, dataDir: string): Promise<Wharf
       await exited;
     },
   };
+}
+
+/**
+ * `wharf serve` as a child process that is expected to refuse to start: resolves with its exit
+ * code and its stderr once it exits (fails after `timeoutMs`, killing it).
+ */
+export async function serveUntilExit(region: string, dataDir: string, timeoutMs = 30_000): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnServe(region, dataDir, await freePort(), 'pipe');
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+function spawnServe(region: string, dataDir: string, port: number, stderr: 'inherit' | 'pipe'): ChildProcess {
+  const config = join(dataDir, 'wharf.yaml');
+  writeFileSync(config, `regions:\n  - name: ${region}\n    runtime: docker\n    docker:\n      sandboxImage: ${IMAGES.sandbox}\n`);
+  return spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), 'serve', '--config', config], {
+    env: {
+      ...process.env,
+      WHARF_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WHARF_LOG_LEVEL: 'warn',
+      WHARF_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    },
+    stdio: ['ignore', 'ignore', stderr],
+  });
 }
 
 function freePort(): Promise<number> {
