@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
 import { engineMessage, isConnectionError } from './client.js';
-import { ImagePullError, imageUser, isMissingImage, pullImage } from './images.js';
+import { createPulling, ImagePullError, imageUser } from './images.js';
 import { LABEL } from './labels.js';
 import type { ConfigMapSource } from '../runtime.js';
 import { readConfigMaps, writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
@@ -134,13 +134,7 @@ export class PodCreation {
       const violation = runAsNonRootViolation(options.User ?? (await imageUser(docker, image)));
       if (violation) throw new StepError('CreateContainerConfigError', `container has runAsNonRoot and ${violation} (container "${role}", image "${image}")`);
     }
-    try {
-      return await docker.createContainer(options);
-    } catch (error) {
-      if (!isMissingImage(error)) throw error;
-      await pullImage(docker, options.Image!);
-      return docker.createContainer(options);
-    }
+    return createPulling(docker, options);
   }
 }
 

@@ -34,8 +34,8 @@ export function sandboxConfinement(security: ContainerSecurity): Docker.HostConf
 
 /**
  * A spec container's confinement. With a read-only root filesystem, /tmp is a tmpfs (counted in the
- * container's memory limit) because most programs expect to write temporary files there; a volume
- * mounted on /tmp takes its place.
+ * container's memory limit) because most programs expect to write temporary files there; Docker
+ * fills it with the image's /tmp, owner and mode included. A volume mounted on /tmp takes its place.
  */
 export function containerConfinement(security: ContainerSecurity, mountTargets: string[]): Docker.HostConfig {
   const tmp = security.readOnlyRootFilesystem && !mountTargets.includes('/tmp');
