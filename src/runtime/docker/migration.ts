@@ -5,10 +5,10 @@ import type { Logger } from 'pino';
 import { statusOf } from './client.js';
 import { createPulling } from './images.js';
 import { keyString, type ServiceKey } from '../../domain/keys.js';
-import { isOwnedBy, keyOfLabels, LABEL, networkName, regionFilter, type Labels, type Owner } from './labels.js';
+import { isOwnedBy, keyOfLabels, LABEL, networkName, regionFilter, volumeName, type Labels, type Owner } from './labels.js';
 import type { ProjectNetworks } from './network.js';
 import { podId } from './pod-cache.js';
-import { ensureVolume } from './volumes.js';
+import { checkVolumeOwner, ensureVolume } from './volumes.js';
 
 /**
  * Names of Wharf versions that left the region out and joined parts with `-`, which can also be
@@ -83,22 +83,35 @@ async function moveLegacyVolumes(context: MigrationContext): Promise<void> {
 }
 
 /**
- * Creates the new volume (or finds it, left by an interrupted move), copies the data, checks the
- * copy, and only then removes the legacy volume. Until it is gone no pod mounts the new one, so
- * copying again over an interrupted copy loses nothing.
+ * Copies the data into a new volume, checks the copy, and only then removes the legacy volume.
+ * Until it is gone no pod mounts the new name, so a new volume found with this Wharf's labels holds
+ * an interrupted copy: it is discarded and the copy done again from the start.
  */
 async function moveVolume(context: MigrationContext, legacy: string, project: string, volume: string): Promise<void> {
   const { docker, owner, log } = context;
-  const holders = await docker.listContainers({ all: true, filters: { volume: [legacy] } });
+  const target = volumeName(owner.region, project, volume);
+  const holders = await docker.listContainers({ all: true, filters: { volume: [legacy, target] } });
   if (holders.length > 0) {
     const names = holders.map((holder) => holder.Names[0]).join(', ');
-    throw new Error(`cannot move the legacy volume ${legacy}: containers that are not this region's pods mount it (${names}); remove them`);
+    throw new Error(`cannot move the legacy volume ${legacy} to ${target}: containers that are not this region's legacy pods mount one of them (${names})`);
   }
-  const target = await ensureVolume(docker, owner, project, volume);
+  await discardInterruptedCopy(docker, owner, project, volume);
+  await ensureVolume(docker, owner, project, volume);
   const startedAt = Date.now();
   const bytes = await copyVolume(context, legacy, target);
   await docker.getVolume(legacy).remove();
   log.info({ from: legacy, to: target, archiveBytes: bytes, ms: Date.now() - startedAt }, 'moved a legacy volume, with its data, to its region-qualified name');
+}
+
+/** Removes the new volume if it exists and is this Wharf's; one made by anyone else is refused (VolumeConflictError). */
+async function discardInterruptedCopy(docker: Docker, owner: Owner, project: string, volume: string): Promise<void> {
+  try {
+    await checkVolumeOwner(docker, owner, project, volume);
+  } catch (error) {
+    if (statusOf(error) === 404) return;
+    throw error;
+  }
+  await docker.getVolume(volumeName(owner.region, project, volume)).remove();
 }
 
 /**

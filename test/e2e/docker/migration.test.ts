@@ -117,13 +117,14 @@ describe('Docker runtime: migration from the legacy layout', { skip }, () => {
     withVolume(LEGACY_VOLUME, 'mkdir -p /v/dir && echo legacy > /v/dir/file && chown 1234 /v/dir/file');
     // As an interrupted migration leaves it: the new volume exists, with a partial copy.
     await docker.createVolume({ Name: VOLUME, Labels: { 'io.wharf.region': REGION, 'io.wharf.project': PROJECT, 'io.wharf.volume': 'data', 'io.wharf.instance': instance } });
-    withVolume(VOLUME, 'mkdir -p /v/dir && echo parti > /v/dir/file');
+    withVolume(VOLUME, 'mkdir -p /v/dir && echo parti > /v/dir/file && echo left > /v/left-over');
     const legacy = await recreateAsLegacy(current);
 
     wharf = await startDockerWharf(REGION, { dataDir });
     await running(DB);
     const db = `wharf_${REGION}_${PROJECT}_store-db-0_app`;
     assert.equal(dockerExec(db, ['cat', '/data/dir/file']).trim(), 'legacy', 'the data was moved');
+    assert.equal(dockerExec(db, ['ls', '/data']).trim(), 'dir', 'the interrupted copy was discarded');
     assert.equal(dockerExec(db, ['ls', '-n', '/data/dir/file']).split(/\s+/)[2], '1234', 'with its owner');
     const dbInfo = await docker.getContainer(db).inspect();
     assert.notEqual(dbInfo.Id, legacy.get(db), 'the legacy db pod was recreated');
