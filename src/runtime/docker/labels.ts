@@ -11,7 +11,10 @@ export const LABEL = {
   revision: 'io.wharf.revision',
   pod: 'io.wharf.pod',
   templateHash: 'io.wharf.template-hash',
-  /** `sandbox`, `container` for one of the spec's containers, or `owner` for the region's claim marker. */
+  /**
+   * `sandbox`, `container` for one of the spec's containers, `owner` for the region's claim marker
+   * (ownership.ts), `volume-copy` for a migration's helper (migration.ts).
+   */
   role: 'io.wharf.role',
   /** On a spec container: its name in the spec. */
   container: 'io.wharf.container',
