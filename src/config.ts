@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { QuotaLimits } from './api/schemas/quota.js';
+import { FIELD_VALIDATIONS, type FieldValidation } from './api/tolerant-reading.js';
 
 const ResourceSpecConfig = Type.Object(
   {
@@ -78,6 +79,12 @@ const ConfigFile = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     dataDir: Type.Optional(Type.String()),
     regions: Type.Optional(Type.Array(RegionConfig, { minItems: 1 })),
+    api: Type.Optional(
+      Type.Object(
+        { fieldValidation: Type.Optional(Type.Union(FIELD_VALIDATIONS.map((mode) => Type.Literal(mode)))) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -132,6 +139,8 @@ export interface Config {
   auth: 'on' | 'off';
   /** WHARF_ADMIN_TOKEN; when unset, Wharf keeps a generated one in `<dataDir>/admin-token`. */
   adminToken: string | undefined;
+  /** What the API does with a body's unknown fields unless a request asks otherwise. */
+  fieldValidation: FieldValidation;
 }
 
 /** DESIGN.md §3: the seed's four specs, with 2U4G at 4096 MB (the seed's 4906 is a typo). */
@@ -190,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
     regions,
     auth: parseAuth(env.WHARF_AUTH, host),
     adminToken: parseAdminToken(env.WHARF_ADMIN_TOKEN),
+    fieldValidation: file.api?.fieldValidation ?? 'Warn',
   };
 }
 

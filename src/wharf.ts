@@ -58,7 +58,7 @@ export async function createWharf(
     ...options.controller,
   });
   const tokens = new TokenStore(db);
-  const api = await buildServer({ store, controller, regions, tokens, auth }, log);
+  const api = await buildServer({ store, controller, regions, tokens, auth, fieldValidation: config.fieldValidation }, log);
   await controller.start();
 
   let closing: Promise<void> | undefined;

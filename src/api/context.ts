@@ -5,6 +5,7 @@ import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import type { TokenStore } from '../store/tokens.js';
 import type { AuthSettings } from './auth.js';
+import type { FieldValidation } from './tolerant-reading.js';
 
 /** What the routes work with: the store to commit to and the controller to wake. */
 export interface ApiContext {
@@ -13,6 +14,8 @@ export interface ApiContext {
   regions: Map<string, Region>;
   tokens: TokenStore;
   auth: AuthSettings;
+  /** What a body's unknown fields get unless the request asks (`?fieldValidation=`). */
+  fieldValidation: FieldValidation;
 }
 
 export type Api = FastifyInstance<

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { WharfError } from '../domain/errors.js';
 import type { ErrorBody } from './schemas/common.js';
+import { likelyTypo } from './typos.js';
 
 interface AjvError {
   instancePath: string;
@@ -17,14 +18,21 @@ export function handleError(error: FastifyError | WharfError | Error, request: F
 }
 
 function toErrorBody(error: FastifyError | WharfError | Error, request: FastifyRequest): { status: number; body: ErrorBody } {
-  if (error instanceof WharfError) return { status: error.statusCode, body: { error: error.code, message: error.message } };
+  if (error instanceof WharfError) {
+    return { status: error.statusCode, body: { error: error.code, message: error.message, ...(error.key === undefined ? {} : { key: error.key }) } };
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const first = fastifyError.validation[0] as AjvError | undefined;
-    return { status: 400, body: { error: 'InvalidArgs', message: first ? describeAjvError(first) : error.message } };
+    if (!first) return { status: 400, body: { error: 'InvalidArgs', message: error.message } };
+    const { key, message } = describeAjvError(first, request.unknownFields ?? []);
+    return { status: 400, body: { error: 'InvalidArgs', message, key } };
   }
   const status = fastifyError.statusCode ?? 500;
   if (status === 413) return { status, body: { error: 'PayloadTooLarge', message: 'the request body is larger than 1 MiB' } };
+  if (status === 415) {
+    return { status, body: { error: 'UnsupportedMediaType', message: `send the body as JSON with Content-Type: application/json (got ${request.headers['content-type'] ?? 'no Content-Type'})` } };
+  }
   if (status >= 400 && status < 500) {
     const message = fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
       ? `the request body is not valid JSON: ${error.message}`
@@ -41,21 +49,36 @@ export function fieldName(instancePath: string, child?: string): string {
   return parts.reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '') || 'the body';
 }
 
-function describeAjvError(error: AjvError): string {
+/** The field a schema error is about, and a sentence naming it; a missing field names its likely misspelling. */
+function describeAjvError(error: AjvError, unknownFields: readonly string[]): { key: string; message: string } {
   switch (error.keyword) {
-    case 'required':
-      return `${fieldName(error.instancePath, String(error.params.missingProperty))} is required`;
-    case 'additionalProperties':
-      return `${fieldName(error.instancePath, String(error.params.additionalProperty))} is not a known field`;
+    case 'required': {
+      const key = fieldName(error.instancePath, String(error.params.missingProperty));
+      const typo = likelyTypo(key, unknownFields);
+      return { key, message: `${key} is required${typo === undefined ? '' : ` (did you mean "${typo}"?)`}` };
+    }
+    case 'additionalProperties': {
+      const key = fieldName(error.instancePath, String(error.params.additionalProperty));
+      return { key, message: `${key} is not a known field` };
+    }
+    default: {
+      const key = fieldName(error.instancePath);
+      return { key, message: describeValue(error, key) };
+    }
+  }
+}
+
+function describeValue(error: AjvError, field: string): string {
+  switch (error.keyword) {
     case 'pattern':
-      return `${fieldName(error.instancePath)} must match ${String(error.params.pattern)}`;
+      return `${field} must match ${String(error.params.pattern)}`;
     case 'enum':
-      return `${fieldName(error.instancePath)} must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+      return `${field} must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
     case 'anyOf':
-      return `${fieldName(error.instancePath)} has a value that is not allowed`;
+      return `${field} has a value that is not allowed`;
     case 'minProperties':
-      return `${fieldName(error.instancePath)} must set at least one field`;
+      return `${field} must set at least one field`;
     default:
-      return `${fieldName(error.instancePath)} ${error.message ?? 'is invalid'}`;
+      return `${field} ${error.message ?? 'is invalid'}`;
   }
 }

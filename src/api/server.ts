@@ -10,6 +10,7 @@ import { requireTokens } from './auth.js';
 import type { Api, ApiContext } from './context.js';
 import { handleError } from './errors.js';
 import { refuseNul } from './nul.js';
+import { OUTPUT_ONLY, readBodiesTolerantly, ZERO_IS_ABSENT } from './tolerant-reading.js';
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
 import { microserviceRoutes } from './routes/microservices.js';
@@ -29,29 +30,40 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
     logController: new LogController({ disableRequestLogging: !logger.isLevelEnabled('info') }),
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The KE SDK sends its own request id as X-Reqid: keep it, so both sides log one id.
+    genReqId: (request) => {
+      const reqid = request.headers['x-reqid'];
+      return typeof reqid === 'string' && reqid !== '' ? reqid : randomUUID();
+    },
     // Bodies are checked exactly as sent: no unknown field dropped, no "1" taken for 1.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // x-output-only and x-zero-is-absent annotate schemas for the tolerant reader (tolerant-reading.ts).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, keywords: [OUTPUT_ONLY, ZERO_IS_ABSENT] } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Bodiless actions (stop, start, scale, rollback, DELETE) are often sent with a JSON content type
-  // and no body: that is no body, not invalid JSON. A route that needs a body still refuses it.
+  // Bodiless actions (stop, start, scale, rollback, DELETE) are sent with whatever content type the
+  // client's library uses (the KE Go SDK: an empty form post): an empty body is no body, whatever
+  // its type. A route that needs a body still refuses it; a non-empty body must be JSON.
   const parseJson = api.getDefaultJsonParser('error', 'error');
   api.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
     if (text === '') done(null, undefined);
     else parseJson(request, text, done);
   });
+  api.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else done(Object.assign(new Error('the body is not JSON'), { statusCode: 415 }), undefined);
+  });
 
   api.setErrorHandler(handleError);
   refuseNul(api);
+  readBodiesTolerantly(api, context.fieldValidation);
   api.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url}` });
   });
   // Callback-style hooks on the hot path: an async hook costs a promise per request.
   api.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    void reply.header('x-request-id', request.id).header('x-reqid', request.id);
     done();
   });
 

@@ -23,6 +23,7 @@ export const ERROR_STATUS = {
   VolumeExists: 409,
   VolumeInUse: 409,
   PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
   InternalError: 500,
   RuntimeUnavailable: 503,
 } as const;
@@ -33,13 +34,16 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class WharfError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;
+  /** The field the error is about, as `containers[0].image`, when there is one. */
+  readonly key: string | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, key?: string) {
     super(message);
     this.name = 'WharfError';
     this.code = code;
     this.statusCode = ERROR_STATUS[code];
+    this.key = key;
   }
 }
 
-export const invalidArgs = (message: string): WharfError => new WharfError('InvalidArgs', message);
+export const invalidArgs = (message: string, key?: string): WharfError => new WharfError('InvalidArgs', message, key);

@@ -70,7 +70,8 @@ describe('upgrade, ports, revisions and rollback', () => {
     await create('strict');
     assertInvalid(await upgrade('strict', {}), 'at least one');
     assertInvalid(await upgrade('strict', { resourceSpec: '9U9G' }), 'resourceSpec');
-    assertInvalid(await upgrade('strict', { type: 'stateful' }), 'type');
+    const strict = (body: unknown) => wharf.request('PUT', `${paths.action('app0', 'strict', 'upgrade')}?fieldValidation=Strict`, body);
+    assertInvalid(await strict({ type: 'stateful' }), 'type');
     assertInvalid(await upgrade('strict', { containers: [] }), 'containers');
     assert.equal((await get('strict')).revision, 1);
   });
@@ -112,7 +113,7 @@ describe('upgrade, ports, revisions and rollback', () => {
     await create('portcheck');
     assertInvalid(await setPorts('portcheck', [{ port: 80, protocol: 'TCP' }, { port: 80, protocol: 'TCP' }]), 'ports[1]');
     assertInvalid(await wharf.request('PUT', paths.action('app0', 'portcheck', 'ports'), {}), 'ports');
-    assertInvalid(await wharf.request('PUT', paths.action('app0', 'portcheck', 'ports'), { ports: [], extra: 1 }), 'extra');
+    assertInvalid(await wharf.request('PUT', `${paths.action('app0', 'portcheck', 'ports')}?fieldValidation=Strict`, { ports: [], extra: 1 }), 'extra');
     assert.deepEqual((await get('portcheck')).ports, [{ port: 80, protocol: 'TCP' }, { port: 8080, protocol: 'UDP' }]);
   });
 

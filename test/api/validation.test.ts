@@ -141,14 +141,15 @@ const SERVICE_LIMITS: Limit[] = [
   {
     rule: 'a stateless service runs 1..50 instances',
     field: 'instanceNumber',
-    valid: [stateless({ instanceNumber: 1 }), stateless({ instanceNumber: 50 })],
-    invalid: [stateless({ instanceNumber: 0 }), stateless({ instanceNumber: 51 }), stateless({ instanceNumber: '2' }), stateless({ instanceNumber: 1.5 })],
+    // 0 is how Go clients send an unset number: the default, 1.
+    valid: [stateless({ instanceNumber: 1 }), stateless({ instanceNumber: 50 }), stateless({ instanceNumber: 0 })],
+    invalid: [stateless({ instanceNumber: -1 }), stateless({ instanceNumber: 51 }), stateless({ instanceNumber: '2' }), stateless({ instanceNumber: 1.5 })],
   },
   {
     rule: 'a stateful service runs exactly 1 instance',
     field: 'instanceNumber',
     valid: [stateful({ instanceNumber: 1 })],
-    invalid: [stateful({ instanceNumber: 2 }), stateful({ instanceNumber: 0 })],
+    invalid: [stateful({ instanceNumber: 2 }), stateful({ instanceNumber: -1 })],
   },
   {
     rule: 'only a stateful service mounts volumes',
@@ -214,8 +215,9 @@ describe('validation limits at their boundary', () => {
         assert.equal(answer.status, 201, `${JSON.stringify(body).slice(0, 200)} -> ${JSON.stringify(answer.body)}`);
       }
       const before = await serviceNames();
+      // Strict: an unknown field is refused too, not only named in a Warning.
       for (const body of limit.invalid) {
-        assertInvalid(await wharf.request('POST', paths.services('app0'), body), limit.field);
+        assertInvalid(await wharf.request('POST', `${paths.services('app0')}?fieldValidation=Strict`, body), limit.field);
       }
       assert.deepEqual(await serviceNames(), before, 'a 400 creates nothing');
     });
@@ -228,7 +230,7 @@ describe('validation limits at their boundary', () => {
     for (const name of [ofLength(31), 'App', '1app', 'my-app', 'my_app', '']) {
       assertInvalid(await wharf.request('POST', paths.apps, { name }), 'name');
     }
-    assertInvalid(await wharf.request('POST', paths.apps, { name: 'extra', owner: 'me' }), 'owner');
+    assertInvalid(await wharf.request('POST', `${paths.apps}?fieldValidation=Strict`, { name: 'extra', owner: 'me' }), 'owner');
     assertInvalid(await wharf.request('POST', paths.apps, {}), 'name');
   });
 
@@ -252,7 +254,7 @@ describe('validation limits at their boundary', () => {
     assert.equal((await upgrade({ containers: [{ image: ofLength(1024) }] })).status, 200);
     assertInvalid(await upgrade({ containers: [{ image: ofLength(1025) }] }), 'containers[0].image');
     assertInvalid(await upgrade({ containers: containers(11) }), 'containers');
-    assertInvalid(await upgrade({ type: 'stateful' }), 'type');
+    assertInvalid(await wharf.request('PUT', `${paths.action('app0', String(service.name), 'upgrade')}?fieldValidation=Strict`, { type: 'stateful' }), 'type');
     assertInvalid(await upgrade({ containers: [{ image: 'x', envs: [{ name: 'E', value: ofLength(1025) }] }] }), 'containers[0].envs[0].value');
   });
 

@@ -41,10 +41,12 @@ export interface Answer {
   body: any;
 }
 
-/** The error shape of DESIGN.md §3: exactly `{error, message}`, the message naming `mentions`. */
+/** The error shape of DESIGN.md §3: `{error, message}` and the field as `key` where there is one, the message naming `mentions`. */
 export function assertError(answer: Answer, status: number, code: string, mentions?: string | RegExp): void {
   assert.equal(answer.status, status, `expected ${status} ${code}, got ${answer.status} ${JSON.stringify(answer.body)}`);
-  assert.deepEqual(Object.keys(answer.body).sort(), ['error', 'message']);
+  const fields = Object.keys(answer.body).sort();
+  assert.ok(fields.join() === 'error,message' || fields.join() === 'error,key,message', `an error is {error, message[, key]}: ${JSON.stringify(answer.body)}`);
+  if (fields.includes('key')) assert.equal(typeof answer.body.key, 'string');
   assert.equal(answer.body.error, code);
   assert.equal(typeof answer.body.message, 'string');
   if (typeof mentions === 'string') assert.ok(answer.body.message.includes(mentions), `message "${answer.body.message}" should name ${mentions}`);

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { invalidArgs } from '../../domain/errors.js';
 import { checkConfigMapData } from '../../domain/configmaps.js';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { Api, ApiContext } from '../context.js';
@@ -69,6 +70,10 @@ export function configMapRoutes(api: Api, { store, controller }: ApiContext): vo
       },
     },
     async (request) => {
+      const { name } = request.body;
+      if (name !== undefined && name !== request.params.name) {
+        throw invalidArgs(`name "${name}" does not match the ConfigMap in the path ("${request.params.name}")`, 'name');
+      }
       checkConfigMapData(request.body.data);
       const { configMap, readers } = await store.configMaps.update(request.params, request.body.data, new Date().toISOString());
       wake(readers);

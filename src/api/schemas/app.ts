@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
 import { AppName } from './common.js';
 import { Service, ServiceCreate } from './microservice.js';
 
@@ -6,9 +7,9 @@ export const AppCreate = Type.Object(
   {
     name: AppName,
     microservices: Type.Optional(Type.Array(ServiceCreate, { maxItems: 100 })),
-    projectName: Type.Optional(Type.String()),
+    projectName: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true, description: 'if given, the project of the path' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, [OUTPUT_ONLY]: ['creationTime'] },
 );
 export type AppCreate = Static<typeof AppCreate>;
 

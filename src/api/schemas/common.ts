@@ -26,6 +26,7 @@ export const ErrorBody = Type.Object(
   {
     error: Type.String({ description: 'The seed\'s error code, e.g. InvalidArgs, ServiceNotFound' }),
     message: Type.String(),
+    key: Type.Optional(Type.String({ description: 'the field the error is about, as containers[0].image, when there is one' })),
   },
 );
 export type ErrorBody = Static<typeof ErrorBody>;

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
 import { ProjectName, RegionName } from './common.js';
 import { ReferenceName } from './microservice.js';
 
@@ -10,10 +11,16 @@ const ConfigMapData = Type.Record(Type.String(), Type.String(), {
   description: 'keys and values; mounted as one file per key, read by envs as <configMapName>.<key>; at most 1 MiB in all',
 });
 
-export const ConfigMapCreate = Type.Object({ name: ReferenceName, data: ConfigMapData }, { additionalProperties: false });
+const CONFIGMAP_OUTPUT = { [OUTPUT_ONLY]: ['projectName', 'version', 'creationTime', 'updateTime'] };
+
+export const ConfigMapCreate = Type.Object({ name: ReferenceName, data: ConfigMapData }, { additionalProperties: false, ...CONFIGMAP_OUTPUT });
 export type ConfigMapCreate = Static<typeof ConfigMapCreate>;
 
-export const ConfigMapUpdate = Type.Object({ data: ConfigMapData }, { additionalProperties: false });
+/** The whole ConfigMap may be sent back: its `name`, if given, must be the path's. */
+export const ConfigMapUpdate = Type.Object(
+  { name: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true })), data: ConfigMapData },
+  { additionalProperties: false, ...CONFIGMAP_OUTPUT },
+);
 
 export const ConfigMap = Type.Object({
   name: Type.String(),

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
 import { NAME_PATTERNS, ServiceName, StringEnum } from './common.js';
 
 // Limits are the seed's "长度上限" and DESIGN.md §3's. ReferenceName: a volume's or ConfigMap's name.
@@ -82,21 +83,43 @@ export const ServiceCreate = Type.Object(
     name: ServiceName,
     type: ServiceType,
     resourceSpec: Type.String({ minLength: 1, maxLength: 16 }),
-    instanceNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999, default: 1 })),
+    instanceNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999, default: 1, [ZERO_IS_ABSENT]: true })),
     ports: Type.Optional(Ports),
     containers: ContainerInputs,
     // The seed's output carries these; a client may send an object back as it got it.
-    appName: Type.Optional(Type.String()),
-    projectName: Type.Optional(Type.String()),
+    appName: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true, description: 'if given, the app of the path' })),
+    projectName: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true, description: 'if given, the project of the path' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, [OUTPUT_ONLY]: ['status', 'pods', 'creationTime', 'updateTime', 'revision'] },
 );
 export type ServiceCreate = Static<typeof ServiceCreate>;
 
+/**
+ * A container in an upgrade: merged by name into the current one, whose fields it keeps where this
+ * leaves them absent or null (an empty workingDir too: Go clients send an unset one so).
+ */
+export const ContainerPatch = Type.Object(
+  {
+    ...ContainerInput.properties,
+    image: Type.Optional(ContainerInput.properties.image),
+    workingDir: Type.Optional(Type.Union([Type.Literal(''), AbsolutePath], { [ZERO_IS_ABSENT]: true })),
+  },
+  { additionalProperties: false },
+);
+export type ContainerPatch = Static<typeof ContainerPatch>;
+
 export const ServiceUpgrade = Type.Object(
   {
-    resourceSpec: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
-    containers: Type.Optional(ContainerInputs),
+    resourceSpec: Type.Optional(Type.String({ minLength: 1, maxLength: 16, [ZERO_IS_ABSENT]: true, description: 'absent, null or "": kept' })),
+    containers: Type.Optional(
+      Type.Array(ContainerPatch, {
+        minItems: 1,
+        maxItems: 10,
+        description:
+          'the new list of containers, in its order, merged by name: a listed container keeps every field left absent or null ([] clears a list); ' +
+          'a name the service lacks is a new container and needs an image; a container not listed is removed; absent or null: all kept',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

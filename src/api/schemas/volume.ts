@@ -1,10 +1,11 @@
 import { Type, type Static } from 'typebox';
+import { OUTPUT_ONLY } from '../tolerant-reading.js';
 import { ProjectName, RegionName } from './common.js';
 import { ReferenceName } from './microservice.js';
 
 export const VolumeCreate = Type.Object(
   { name: ReferenceName, size: Type.Integer({ minimum: 1, maximum: 65536, description: 'GiB' }) },
-  { additionalProperties: false },
+  { additionalProperties: false, [OUTPUT_ONLY]: ['projectName', 'creationTime', 'mountedBy'] },
 );
 export type VolumeCreate = Static<typeof VolumeCreate>;
 
