@@ -1,4 +1,4 @@
-import type { Container, Port, ServiceCreate, ServiceType, ServiceUpgrade } from '../api/schemas/microservice.js';
+import type { Container, ContainerInput, ContainerPatch, Port, ServiceCreate, ServiceType, ServiceUpgrade } from '../api/schemas/microservice.js';
 import { invalidArgs, WharfError } from './errors.js';
 import type { ServiceKey } from './keys.js';
 import { normalizeContainers, templateHash, type Template } from './template.js';
@@ -116,11 +116,35 @@ export function upgradeService(
   }
   const template: Template = {
     resourceSpec: input.resourceSpec ?? current.resourceSpec,
-    containers: input.containers ? normalizeContainers(input.containers) : current.containers,
+    containers: input.containers ? mergeContainers(current, input.containers) : current.containers,
   };
   checkResourceSpec(template.resourceSpec, policy);
   checkContainers(current.type, template.containers, policy);
   return applyTemplate(current, template, now);
+}
+
+/**
+ * The upgrade's containers, in their order, each merged by name into the current container of that
+ * name (a container without a name is `container-<index>`, as at creation): what the patch leaves
+ * absent is kept. A name the service lacks starts a new container, which needs an image, so a
+ * misspelled name is refused rather than silently becoming a second container.
+ */
+export function mergeContainers(current: Pick<ServiceState, 'key' | 'containers'>, patches: ContainerPatch[]): Container[] {
+  return patches.map((patch, index) => {
+    const name = patch.name ?? `container-${index}`;
+    const existing = current.containers.find((container) => container.name === name);
+    const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    // A stored container passed validation when it was written: it reads back as an input.
+    if (existing) return normalizeContainers([{ ...(existing as ContainerInput), ...given, name }])[0]!;
+    if (patch.image === undefined) {
+      const names = current.containers.map((container) => container.name).join(', ');
+      throw invalidArgs(
+        `containers[${index}]: no container "${name}" in service ${current.key.service} (has: ${names}); a new container needs an image`,
+        `containers[${index}].image`,
+      );
+    }
+    return normalizeContainers([{ ...patch, image: patch.image, name }])[0]!;
+  });
 }
 
 /** Rolling back to the current revision changes nothing; otherwise it opens revision max+1 with the old template. */
