@@ -171,7 +171,10 @@ export class Store {
     });
   }
 
+  /** The seed answers SpaceNotFound here, and only here, for a project with nothing in the region. */
   async listServices(ref: AppRef): Promise<DesiredService[]> {
+    const [anyApp] = await this.reads.anyAppOfProject(this.db, ref);
+    if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
     await this.findApp(this.db, ref);
     return this.desired(this.db, (await this.reads.servicesOfApp(this.db, ref)).map(toState));
   }
@@ -312,8 +315,6 @@ export class Store {
   private async findApp(db: Executor, ref: AppRef): Promise<Selectable<AppsTable>> {
     const [app] = await this.reads.app(db, ref);
     if (app) return app;
-    const [anyApp] = await this.reads.anyAppOfProject(db, ref);
-    if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
     throw new WharfError('AppNotFound', `app "${ref.app}" does not exist in project "${ref.project}"`);
   }
 

@@ -40,11 +40,13 @@ describe('error answers', () => {
     assertError(await wharf.request('PUT', paths.action('app0', 'db', 'scale/3')), 403, 'OperationForbbiden', 'db');
   });
 
-  it('SpaceNotFound 404 for a project with nothing in it', async () => {
+  it('SpaceNotFound 404 where the seed names it, listing the services of a project with nothing in it; AppNotFound elsewhere', async () => {
     const elsewhere = apiPaths('local', 'void');
     assertError(await wharf.request('GET', elsewhere.services('app0')), 404, 'SpaceNotFound', 'void');
-    assertError(await wharf.request('GET', elsewhere.app('app0')), 404, 'SpaceNotFound', 'void');
-    assertError(await wharf.request('POST', elsewhere.services('app0'), statelessService('web')), 404, 'SpaceNotFound', 'void');
+    assertError(await wharf.request('GET', elsewhere.app('app0')), 404, 'AppNotFound', 'app0');
+    assertError(await wharf.request('DELETE', elsewhere.app('app0')), 404, 'AppNotFound', 'app0');
+    assertError(await wharf.request('POST', elsewhere.services('app0'), statelessService('web')), 404, 'AppNotFound', 'app0');
+    assertError(await wharf.request('GET', elsewhere.service('app0', 'web')), 404, 'AppNotFound', 'app0');
   });
 
   it('AppNotFound 404 for a missing app of an existing project', async () => {
@@ -125,7 +127,7 @@ describe('error answers', () => {
 
   it('creates nothing after a 400', async () => {
     const before = await wharf.request('GET', paths.services('app0'));
-    assertInvalid(await wharf.request('POST', paths.services('app0'), statelessService('bad', { instanceNumber: 0 })), 'instanceNumber');
+    assertInvalid(await wharf.request('POST', paths.services('app0'), statelessService('bad', { instanceNumber: -1 })), 'instanceNumber');
     assertInvalid(await wharf.request('POST', paths.services('app0'), statelessService('bad', { instanceNumber: 51 })), 'instanceNumber');
     const after = await wharf.request('GET', paths.services('app0'));
     assert.deepEqual(after.body.map((service: any) => service.name), before.body.map((service: any) => service.name));
