@@ -7,6 +7,22 @@ import type { Api } from './context.js';
 /** `off` only on a loopback address (config.ts refuses it elsewhere). */
 export type AuthSettings = 'off' | { adminToken: string };
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the request acts for; every caller is the admin when authentication is off. */
+    principal: Principal;
+  }
+}
+
+/** Every request acts for the admin until a token says otherwise (authentication on: the hook below always does). */
+export function decoratePrincipal(api: Api): void {
+  api.decorateRequest('principal', null as never);
+  api.addHook('onRequest', (request, _reply, done) => {
+    request.principal = ADMIN;
+    done();
+  });
+}
+
 /** The routes that need a token; /healthz, /openapi.json and /docs stay open. */
 const PROTECTED_ROUTE = /^\/(regions|v1)\//;
 
@@ -38,8 +54,10 @@ export function requireTokens(api: Api, adminToken: string, tokens: TokenStore):
     const token = presentedToken(request);
     if (token === undefined) throw unauthorized('a token is required: send X-Auth-Token: <token> or Authorization: Bearer <token>');
     const project = (request.params as { project?: string }).project;
-    const forbidden = whyForbidden(await principalOf(token), { method: request.method, route, project });
+    const principal = await principalOf(token);
+    const forbidden = whyForbidden(principal, { method: request.method, route, project });
     if (forbidden) throw new WharfError('OperationForbbiden', forbidden);
+    request.principal = principal;
   });
 }
 

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { WharfError } from '../domain/errors.js';
 import type { Region } from '../regions.js';
-import { requireTokens } from './auth.js';
+import { decoratePrincipal, requireTokens } from './auth.js';
 import type { Api, ApiContext } from './context.js';
 import { handleError } from './errors.js';
 import { refuseNul } from './nul.js';
@@ -17,6 +17,7 @@ import { microserviceRoutes } from './routes/microservices.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { systemRoutes } from './routes/system.js';
+import { projectRoutes } from './routes/projects.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -86,6 +87,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   });
   await api.register(swaggerUi, { routePrefix: '/docs' });
 
+  decoratePrincipal(api);
   if (context.auth !== 'off') requireTokens(api, context.auth.adminToken, context.tokens);
   systemRoutes(api, context);
   tokenRoutes(api, context);
@@ -106,6 +108,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       configMapRoutes(regional, context);
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
+      projectRoutes(regional, context);
     },
     { prefix: '/regions/:region/v1' },
   );

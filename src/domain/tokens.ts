@@ -68,8 +68,8 @@ export interface RouteCall {
   project: string | undefined;
 }
 
-/** Calls that name no project and show nothing of one, open to every token. */
-const SHARED_READS = new Set(['GET /v1/regions', 'GET /regions/:region/v1/resourcespecs']);
+/** Calls that name no project, open to every token: they show nothing of a project, or only the caller's (the project list). */
+const SHARED_READS = new Set(['GET /v1/regions', 'GET /regions/:region/v1/resourcespecs', 'GET /regions/:region/v1/projects']);
 
 /** Calls under a project that its own tokens may not make: a tenant does not set its own limits. */
 const ADMIN_ONLY = new Set(['PUT /regions/:region/v1/projects/:project/quota', 'DELETE /regions/:region/v1/projects/:project/quota']);

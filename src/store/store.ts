@@ -243,6 +243,17 @@ export class Store {
     });
   }
 
+  /** Every project with something in the region (an app, a ConfigMap, a volume or a quota), with its app count. */
+  async projectAppCounts(region: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const table of ['configmaps', 'volumes', 'project_quotas'] as const) {
+      for (const row of await this.db.selectFrom(table).select('project').distinct().where('region', '=', region).execute()) counts.set(row.project, 0);
+    }
+    const apps = await this.db.selectFrom('apps').select(['project', (eb) => eb.fn.countAll<number>().as('apps')]).where('region', '=', region).groupBy('project').execute();
+    for (const row of apps) counts.set(row.project, Number(row.apps));
+    return counts;
+  }
+
   /** The quota that holds for a project and what the project uses of it now. */
   async projectQuota(region: string, project: string): Promise<{ limits: QuotaLimits; own: boolean; usage: QuotaUsage }> {
     const quota = await this.quotas.limitsOf(region, project);

@@ -101,7 +101,7 @@ export type ServiceCreate = Static<typeof ServiceCreate>;
 export const ContainerPatch = Type.Object(
   {
     ...ContainerInput.properties,
-    image: Type.Optional(ContainerInput.properties.image),
+    image: Type.Optional({ ...ContainerInput.properties.image, [ZERO_IS_ABSENT]: true }),
     workingDir: Type.Optional(Type.Union([Type.Literal(''), AbsolutePath], { [ZERO_IS_ABSENT]: true })),
   },
   { additionalProperties: false },
