@@ -1,14 +1,6 @@
 import type Docker from 'dockerode';
 import type { ContainerSecurity } from '../../config.js';
-
-/**
- * The capabilities of Kubernetes' "baseline" Pod Security Standard: Docker's defaults without
- * NET_RAW, which lets a process forge packets (ARP and DNS spoofing of the project's other pods).
- */
-export const BASELINE_CAPABILITIES = [
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD',
-  'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
-];
+import { BASELINE_CAPABILITIES } from '../../domain/security.js';
 
 /** `nobody`: the sandbox only holds the network namespace, so it needs no user and no capability. */
 export const SANDBOX_USER = '65534:65534';

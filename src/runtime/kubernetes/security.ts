@@ -1,15 +1,6 @@
 import type { V1PodSecurityContext, V1SecurityContext } from '@kubernetes/client-node';
 import type { ContainerSecurity } from '../../config.js';
-
-/**
- * The capabilities of Kubernetes' "baseline" Pod Security Standard, the set the Docker runtime adds
- * back too: the container runtime's defaults without NET_RAW, which lets a process forge packets
- * (ARP and DNS spoofing of the project's other pods).
- */
-export const BASELINE_CAPABILITIES = [
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD',
-  'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
-];
+import { BASELINE_CAPABILITIES } from '../../domain/security.js';
 
 /** The container runtime's default syscall filter; without it a pod runs Unconfined. */
 export const POD_SECURITY_CONTEXT: V1PodSecurityContext = { seccompProfile: { type: 'RuntimeDefault' } };

@@ -22,7 +22,7 @@ import { workloadOf } from '../../../src/domain/workload-plan.js';
 import { regionPolicy } from '../../../src/regions.js';
 import type { ProjectQuota } from '../../../src/runtime/kubernetes/quota.js';
 import { manifestList, render, type Manifests } from '../../../src/runtime/kubernetes/render.js';
-import { BASELINE_CAPABILITIES } from '../../../src/runtime/kubernetes/security.js';
+import { BASELINE_CAPABILITIES } from '../../../src/domain/security.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
