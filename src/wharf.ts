@@ -59,7 +59,6 @@ export async function createWharf(
   });
   const tokens = new TokenStore(db);
   const api = await buildServer({ store, controller, regions, tokens, auth, fieldValidation: config.fieldValidation }, log);
-  await controller.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -71,6 +70,11 @@ export async function createWharf(
     })();
     return closing;
   };
+  // A region that cannot start (another Wharf owns it on the engine) fails the start: nothing is left open.
+  await controller.start().catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
   return { api, store, controller, regions, log, close };
 }
 
