@@ -1,5 +1,5 @@
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
-import type { ServiceKey } from './keys.js';
+import { workloadBaseName, type ServiceKey } from './keys.js';
 import type { ObservedPod } from './observed.js';
 import type { DesiredService } from './service.js';
 
@@ -167,15 +167,15 @@ export function podTemplateOf(desired: DesiredService, resources: PlanContext['r
   };
 }
 
-// Pod names are DNS labels (≤ 63): `<app>-<service>` is cut to leave room for hash and suffix.
+// Pod names are DNS labels (≤ 63): the workload's base name is cut to leave room for hash and suffix.
 const MAX_POD_NAME = 63;
 
 export function statefulPodName(key: ServiceKey): string {
-  return `${key.app}-${key.service}-0`;
+  return `${workloadBaseName(key)}-0`;
 }
 
 export function statelessPodName(desired: DesiredService, context: PlanContext): string {
   const tail = `-${desired.podTemplateHash}-${context.podSuffix()}`;
-  const prefix = `${desired.key.app}-${desired.key.service}`.slice(0, MAX_POD_NAME - tail.length).replace(/-+$/, '');
+  const prefix = workloadBaseName(desired.key).slice(0, MAX_POD_NAME - tail.length).replace(/-+$/, '');
   return prefix + tail;
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { ServiceKey } from '../domain/keys.js';
+import { serviceLabel, type ServiceKey } from '../domain/keys.js';
 import type { ServiceState } from '../domain/service.js';
 import type { Database } from './database.js';
 
@@ -22,7 +22,7 @@ export interface ProjectResourceRef {
   name: string;
 }
 
-/** `shop/web, shop/db`: services as a message names them. */
+/** `shop/web, shop/db, api`: services as a message names them (a V2 service by its name alone). */
 export function serviceList(keys: ServiceKey[]): string {
-  return keys.map((key) => `${key.app}/${key.service}`).join(', ');
+  return keys.map(serviceLabel).join(', ');
 }

@@ -4,17 +4,16 @@ import type { QuotaLimits } from '../api/schemas/quota.js';
 import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '../domain/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
-import type { ServiceKey } from '../domain/keys.js';
+import { serviceLabel, V2_APP, workloadBaseName, type ServiceKey } from '../domain/keys.js';
 import { revisionsToPrune, type DesiredService, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
 import { configMapNames } from '../domain/template.js';
-import { DEFAULT_VOLUME_SIZE_GI } from '../domain/volumes.js';
 import { ConfigMapStore } from './configmaps.js';
 import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, type ServicesTable } from './database.js';
 import { placeholder, reusableQuery } from './reusable-query.js';
 import { ServiceCache } from './service-cache.js';
 import type { Executor, StoreAccess } from './store-access.js';
 import { QuotaStore } from './quotas.js';
-import { VolumeStore } from './volumes.js';
+import { VolumeStore, type VolumeDefaults } from './volumes.js';
 
 export interface AppRecord {
   region: string;
@@ -34,8 +33,8 @@ export interface AppRef {
 export type RevisionLookup = (revision: number) => Promise<RevisionRecord | undefined>;
 
 export interface StoreOptions {
-  /** The size of a volume a service of the region mounts before it exists. */
-  defaultVolumeSizeGi?: (region: string) => number;
+  /** What a volume a service of the region mounts before it exists is made with. */
+  volumeDefaults: (region: string) => VolumeDefaults;
   /** The quotas of a region; absent: nothing is limited. */
   quotaPolicy?: (region: string) => QuotaPolicy;
 }
@@ -82,7 +81,7 @@ export class Store {
   readonly quotas: QuotaStore;
   private readonly quotaPolicy: (region: string) => QuotaPolicy;
 
-  constructor(private readonly db: Kysely<Database>, options: StoreOptions = {}) {
+  constructor(private readonly db: Kysely<Database>, options: StoreOptions) {
     this.reads = compileReads(db);
     const access: StoreAccess = {
       db,
@@ -90,7 +89,7 @@ export class Store {
       servicesOfProject: async (executor, region, project) => (await this.reads.servicesOfProject(executor, { region, project })).map(toState),
     };
     this.configMaps = new ConfigMapStore(access);
-    this.volumes = new VolumeStore(access, options.defaultVolumeSizeGi ?? (() => DEFAULT_VOLUME_SIZE_GI));
+    this.volumes = new VolumeStore(access, options.volumeDefaults);
     this.quotaPolicy = options.quotaPolicy ?? (() => UNLIMITED);
     this.quotas = new QuotaStore(access, (region) => this.quotaPolicy(region).project);
   }
@@ -163,7 +162,7 @@ export class Store {
 
   async createService(ref: AppRef, change: ServiceChange): Promise<DesiredService> {
     return this.write([], async (trx) => {
-      const app = await this.findApp(trx, ref);
+      const app = ref.app === V2_APP ? await this.v2App(trx, ref, change.state.creationTime) : await this.findApp(trx, ref);
       await insertService(trx, app.id, change);
       await this.volumes.claim(trx, change.state, change.state.creationTime);
       await this.enforceQuotas(trx, ref, [], [change.state]);
@@ -175,15 +174,15 @@ export class Store {
   async listServices(ref: AppRef): Promise<DesiredService[]> {
     const [anyApp] = await this.reads.anyAppOfProject(this.db, ref);
     if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
-    await this.findApp(this.db, ref);
+    // The V2 app appears with the project's first V2 service: until then the project has none.
+    if (ref.app !== V2_APP) await this.findApp(this.db, ref);
     return this.desired(this.db, (await this.reads.servicesOfApp(this.db, ref)).map(toState));
   }
 
   async getService(key: ServiceKey): Promise<DesiredService> {
     const state = await this.findDesired(key);
     if (state) return state;
-    await this.findApp(this.db, key);
-    throw serviceNotFound(key);
+    throw await this.whyMissing(this.db, key);
   }
 
   /** The desired state of a service, or undefined when it does not exist (the controller's read). */
@@ -243,13 +242,22 @@ export class Store {
     });
   }
 
-  /** Every project with something in the region (an app, a ConfigMap, a volume or a quota), with its app count. */
+  /**
+   * Every project with something in the region (an app, a V2 service, a ConfigMap, a volume or a
+   * quota), with its count of V1 apps.
+   */
   async projectAppCounts(region: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const table of ['configmaps', 'volumes', 'project_quotas'] as const) {
+    for (const table of ['apps', 'configmaps', 'volumes', 'project_quotas'] as const) {
       for (const row of await this.db.selectFrom(table).select('project').distinct().where('region', '=', region).execute()) counts.set(row.project, 0);
     }
-    const apps = await this.db.selectFrom('apps').select(['project', (eb) => eb.fn.countAll<number>().as('apps')]).where('region', '=', region).groupBy('project').execute();
+    const apps = await this.db
+      .selectFrom('apps')
+      .select(['project', (eb) => eb.fn.countAll<number>().as('apps')])
+      .where('region', '=', region)
+      .where('name', '!=', V2_APP)
+      .groupBy('project')
+      .execute();
     for (const row of apps) counts.set(row.project, Number(row.apps));
     return counts;
   }
@@ -332,8 +340,23 @@ export class Store {
   private async findService(db: Executor, key: ServiceKey): Promise<ServiceRow> {
     const [row] = await this.reads.service(db, key);
     if (row) return row;
-    await this.findApp(db, key);
-    throw serviceNotFound(key);
+    throw await this.whyMissing(db, key);
+  }
+
+  /** A missing service's error: AppNotFound when its V1 app is missing too (a V2 service has no app to miss), else ServiceNotFound. */
+  private async whyMissing(db: Executor, key: ServiceKey): Promise<WharfError> {
+    if (key.app !== V2_APP) await this.findApp(db, key);
+    return new WharfError('ServiceNotFound', `microservice "${key.service}" does not exist in ${placeOf(key)}`);
+  }
+
+  /** The project's V2 app, created with its first V2 service. */
+  private async v2App(trx: Transaction<Database>, ref: AppRef, now: string): Promise<Selectable<AppsTable>> {
+    await trx
+      .insertInto('apps')
+      .values({ region: ref.region, project: ref.project, name: V2_APP, created_at: now })
+      .onConflict((conflict) => conflict.columns(['region', 'project', 'name']).doNothing())
+      .execute();
+    return this.findApp(trx, ref);
   }
 }
 
@@ -344,8 +367,9 @@ function usageBeforeChange(after: QuotaUsage, changeBefore: QuotaUsage, changeAf
   return before;
 }
 
-function serviceNotFound(key: ServiceKey): WharfError {
-  return new WharfError('ServiceNotFound', `microservice "${key.service}" does not exist in app "${key.app}"`);
+/** Where a service is, as messages say it: `app "shop"`, or `project "p"` for a V2 service. */
+function placeOf(key: ServiceKey): string {
+  return key.app === V2_APP ? `project "${key.project}"` : `app "${key.app}"`;
 }
 
 /** The reads of the API's hot paths, compiled once (see reusableQuery). */
@@ -375,7 +399,8 @@ function compileReads(db: Kysely<Database>) {
       apps().where('region', '=', region!).where('project', '=', project!).limit(1),
     ),
     appsOfProject: reusableQuery<Selectable<AppsTable>, 'region' | 'project'>(
-      apps().where('region', '=', region!).where('project', '=', project!).orderBy('name'),
+    // V1's apps: the V2 app is the project's own, never listed.
+      apps().where('region', '=', region!).where('project', '=', project!).where('name', '!=', V2_APP).orderBy('name'),
     ),
   };
 }
@@ -385,6 +410,7 @@ type ServiceRow = Omit<Selectable<ServicesTable>, 'app_id'> & { region: string; 
 async function insertService(trx: Transaction<Database>, appId: number, change: ServiceChange): Promise<void> {
   const { state, newRevision } = change;
   let serviceId: number;
+  await refuseWorkloadNameClash(trx, state.key);
   try {
     const row = await trx
       .insertInto('services')
@@ -401,7 +427,7 @@ async function insertService(trx: Transaction<Database>, appId: number, change: 
     serviceId = row.id;
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new WharfError('ServiceExists', `microservice "${state.key.service}" already exists in app "${state.key.app}"`);
+      throw new WharfError('ServiceExists', `microservice "${state.key.service}" already exists in ${placeOf(state.key)}`);
     }
     throw error;
   }
@@ -409,6 +435,29 @@ async function insertService(trx: Transaction<Database>, appId: number, change: 
 }
 
 /** The columns a change to a service may write: all but its identity and creation time. */
+/**
+ * A V1 service `<app>-<service>` and a V2 service `<service>` may take the same engine name (see
+ * workloadBaseName): the second to be created is refused. Inside the write transaction, which
+ * SQLite runs one at a time, so of two concurrent creates one sees the other.
+ */
+async function refuseWorkloadNameClash(trx: Transaction<Database>, key: ServiceKey): Promise<void> {
+  const name = workloadBaseName(key);
+  const services = await trx
+    .selectFrom('services')
+    .innerJoin('apps', 'apps.id', 'services.app_id')
+    .select(['apps.name as app', 'services.name as service'])
+    .where('apps.region', '=', key.region)
+    .where('apps.project', '=', key.project)
+    .execute();
+  const other = services.map((row) => ({ ...key, ...row })).find((one) => workloadBaseName(one) === name && (one.app !== key.app || one.service !== key.service));
+  if (!other) return;
+  throw new WharfError(
+    'ServiceExists',
+    `microservice "${serviceLabel(key)}" would have the engine name "${name}" of microservice "${serviceLabel(other)}" in project "${key.project}" ` +
+      '(a V1 microservice is named <app>-<service> on the engine, a V2 one <service>): choose another name',
+  );
+}
+
 function changeableColumns(state: ServiceState) {
   return {
     resource_spec: state.resourceSpec,

@@ -72,7 +72,8 @@ export function containerLabels(owner: Owner, spec: PodSpec, container: string):
 /** The service a Wharf object belongs to, or undefined when its labels are not Wharf's. */
 export function keyOfLabels(labels: Labels): ServiceKey | undefined {
   const { [LABEL.region]: region, [LABEL.project]: project, [LABEL.app]: app, [LABEL.service]: service } = labels;
-  return region && project && app && service ? { region, project, app, service } : undefined;
+  // A V2 service's app is empty (keys.ts V2_APP): the label is present, with no value.
+  return region && project && app !== undefined && service ? { region, project, app, service } : undefined;
 }
 
 /**

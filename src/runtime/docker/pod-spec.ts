@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { ContainerSecurity } from '../../config.js';
 import type { Container } from '../../api/schemas/microservice.js';
+import { V2_APP, workloadBaseName } from '../../domain/keys.js';
 import type { PodSpec } from '../../domain/plan.js';
 import { containerEnv, type PodConfigMaps } from './configmaps.js';
 import { containerLabels, containerName, sandboxLabels, sandboxName, volumeName } from './labels.js';
@@ -30,9 +31,9 @@ const COMMON_HOST_CONFIG: Docker.HostConfig = { RestartPolicy: { Name: 'always' 
 
 /**
  * The sandbox holds the pod's network namespace: it joins the project network under the service's
- * aliases and publishes the ports. It runs its image's own command (pause's `/pause`, or whatever
- * the configured image does), so any image that sleeps forever by default can be the sandbox; it
- * runs as `nobody` without capabilities, as it needs neither.
+ * aliases (its workload base name, keys.ts) and publishes the ports. It runs its image's own
+ * command (pause's `/pause`, or whatever the configured image does), so any image that sleeps
+ * forever by default can be the sandbox; it runs as `nobody` without capabilities, as it needs neither.
  */
 export function sandboxOptions(spec: PodSpec, network: string, settings: PodSettings): Docker.ContainerCreateOptions {
   const { key } = spec;
@@ -57,7 +58,8 @@ export function sandboxOptions(spec: PodSpec, network: string, settings: PodSett
         : {},
     },
     NetworkingConfig: {
-      EndpointsConfig: { [network]: { Aliases: [`${key.service}.${key.app}`, `${key.app}-${key.service}`] } },
+      // `<service>.<app>` as well for a V1 service; a V2 service has no app to name.
+      EndpointsConfig: { [network]: { Aliases: [...(key.app === V2_APP ? [] : [`${key.service}.${key.app}`]), workloadBaseName(key)] } },
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServiceType } from '../../api/schemas/microservice.js';
-import type { ServiceKey } from '../../domain/keys.js';
+import { workloadBaseName, type ServiceKey } from '../../domain/keys.js';
 import { safeEncode } from '../../domain/template.js';
 
 /** Labels on every object Wharf applies; pods carry them through the workload's pod template. */
@@ -33,21 +33,24 @@ export function namespaceName(prefix: string, project: string): string {
   return prefix + project;
 }
 
-/** Selects one service's objects inside its project's namespace. */
+/** Selects one service's objects inside its project's namespace (a V2 service's `wharf.io/app=` matches the empty value). */
 export function serviceSelector(key: ServiceKey): string {
   return `${LABELS.app}=${key.app},${LABELS.service}=${key.service}`;
 }
 
-/** `<app>-<service>`: the ClusterIP Service's name, so its address is `<app>-<service>.<namespace>.svc.cluster.local`. */
+/**
+ * The ClusterIP Service's name, the workload's base name (`<app>-<service>`, a V2 service's
+ * `<service>`), so its address is `<name>.<namespace>.svc.cluster.local`.
+ */
 export function serviceName(key: ServiceKey): string {
-  return `${key.app}-${key.service}`;
+  return workloadBaseName(key);
 }
 
 // A StatefulSet's pods carry the label `controller-revision-hash: <name>-<hash>`, and a label
 // value holds 63 characters, so Kubernetes' own tools keep StatefulSet names to 52.
 const MAX_STATEFULSET_NAME = 52;
 
-/** `<app>-<service>`; a StatefulSet name too long for its pods' labels is cut and made unique by a hash. */
+/** The Service's name; a StatefulSet name too long for its pods' labels is cut and made unique by a hash. */
 export function workloadName(key: ServiceKey, type: ServiceType): string {
   const name = serviceName(key);
   if (type === 'stateless' || name.length <= MAX_STATEFULSET_NAME) return name;
@@ -65,7 +68,8 @@ export function keyOfObject(
   const project = labels[LABELS.project];
   const app = labels[LABELS.app];
   const service = labels[LABELS.service];
-  if (!project || !app || !service) return undefined;
+  // A V2 service's app label is present and empty (keys.ts V2_APP).
+  if (!project || app === undefined || !service) return undefined;
   if (metadata?.namespace !== namespaceName(namespacePrefix, project)) return undefined;
   return { region, project, app, service };
 }
