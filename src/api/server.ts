@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,11 +10,14 @@ import { decoratePrincipal, requireTokens } from './auth.js';
 import type { Api, ApiContext } from './context.js';
 import { handleError } from './errors.js';
 import { refuseNul } from './nul.js';
+import { RequestLog } from './request-log.js';
 import { OUTPUT_ONLY, readBodiesTolerantly, ZERO_IS_ABSENT } from './tolerant-reading.js';
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
 import { microserviceRoutes } from './routes/microservices.js';
+import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
+import { storageTypeRoutes } from './routes/storage-types.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { systemRoutes } from './routes/system.js';
 import { projectRoutes } from './routes/projects.js';
@@ -27,8 +30,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function buildServer(context: ApiContext, logger: Logger): Promise<Api> {
   const api: Api = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    // Fastify's per-request log lines are at info: below that level, skip their cost entirely.
-    logController: new LogController({ disableRequestLogging: !logger.isLevelEnabled('info') }),
+    logController: new RequestLog(logger),
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     // The KE SDK sends its own request id as X-Reqid: keep it, so both sides log one id.
@@ -93,18 +95,12 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   tokenRoutes(api, context);
   await api.register(
     async (regional: Api) => {
-      regional.decorateRequest('region', null as unknown as Region);
-      regional.addHook('onRequest', (request, _reply, done) => {
-        const name = (request.params as { region?: string }).region ?? '';
-        const region = context.regions.get(name);
-        if (!region) return done(new WharfError('RegionNotFound', `region "${name}" does not exist`));
-        request.region = region;
-        done();
-      });
+      resolveRegion(regional, context);
       resourceSpecRoutes(regional);
+      storageTypeRoutes(regional);
       appRoutes(regional, context);
-      microserviceRoutes(regional, context);
-      revisionRoutes(regional, context);
+      microserviceRoutes(regional, context, V1_SERVICES);
+      revisionRoutes(regional, context, V1_SERVICES);
       configMapRoutes(regional, context);
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
@@ -112,5 +108,26 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
     },
     { prefix: '/regions/:region/v1' },
   );
+  // The KE SDK's V2 API: V1's microservice and revision routes, with services directly under the project.
+  await api.register(
+    async (regional: Api) => {
+      resolveRegion(regional, context);
+      microserviceRoutes(regional, context, V2_SERVICES);
+      revisionRoutes(regional, context, V2_SERVICES);
+    },
+    { prefix: '/regions/:region/v2' },
+  );
   return api;
+}
+
+/** Resolves the `:region` of the routes registered on `regional` before validation; unknown: 404 RegionNotFound. */
+function resolveRegion(regional: Api, context: ApiContext): void {
+  regional.decorateRequest('region', null as unknown as Region);
+  regional.addHook('onRequest', (request, _reply, done) => {
+    const name = (request.params as { region?: string }).region ?? '';
+    const region = context.regions.get(name);
+    if (!region) return done(new WharfError('RegionNotFound', `region "${name}" does not exist`));
+    request.region = region;
+    done();
+  });
 }

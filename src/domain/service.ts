@@ -1,6 +1,6 @@
 import type { Container, ContainerInput, ContainerPatch, Port, ServiceCreate, ServiceType, ServiceUpgrade } from '../api/schemas/microservice.js';
 import { invalidArgs, WharfError } from './errors.js';
-import type { ServiceKey } from './keys.js';
+import { V2_APP, type ServiceKey } from './keys.js';
 import { normalizeContainers, templateHash, type Template } from './template.js';
 import {
   checkContainers,
@@ -62,7 +62,8 @@ export function createService(
   at = '',
 ): ServiceChange {
   if (input.appName !== undefined && input.appName !== key.app) {
-    throw invalidArgs(`${at}appName "${input.appName}" does not match the app in the path ("${key.app}")`);
+    const path = key.app === V2_APP ? 'a V2 microservice belongs to no app' : `the app in the path is "${key.app}"`;
+    throw invalidArgs(`${at}appName "${input.appName}" does not match the path: ${path}`);
   }
   if (input.projectName !== undefined && input.projectName !== key.project) {
     throw invalidArgs(`${at}projectName "${input.projectName}" does not match the project in the path ("${key.project}")`);
@@ -100,7 +101,7 @@ function applyTemplate(current: ServiceState, template: Template, now: string): 
   if (hash === current.templateHash) return { state: current };
   const newRevision = revisionOf(template, current.revision + 1, now);
   return {
-    state: { ...current, ...template, revision: newRevision.revision, templateHash: hash, updateTime: now },
+    state: { ...rest, ...template, revision: newRevision.revision, templateHash: hash, updateTime: now },
     newRevision,
   };
 }

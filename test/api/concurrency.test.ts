@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, assertError, createApp, isRunning } from '../support/api.js';
-import { startWharf, statelessService, type TestWharf } from '../support/wharf.js';
+import { createSeedConfigMap, startWharf, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
 const PARALLEL = 20;
@@ -10,6 +10,7 @@ describe('concurrent creates of one name', () => {
   let wharf: TestWharf;
   before(async () => {
     wharf = await startWharf();
+    await createSeedConfigMap(wharf);
     await createApp(wharf, 'app0');
   });
   after(async () => wharf.stop());

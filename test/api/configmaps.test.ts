@@ -86,4 +86,34 @@ describe('ConfigMaps API', () => {
     const plain = (await wharf.request('GET', paths.service('roll', 'plain'))).body;
     assert.deepEqual(podNames(plain), podNames(before.plain), 'a service that reads no ConfigMap keeps its pods');
   });
+
+  describe('on the simulated runtime, pods wait for what they read', () => {
+    const reader = (name: string, value: string) =>
+      statelessService(name, { containers: [{ image: 'nginx:1', configs: [{ configMapName: 'later', mountPath: '/etc/later' }], envs: [{ type: 'configMap', name: 'MODE', value }] }] });
+    /** The one pod waits for a ConfigMap, its message matching `pattern`. */
+    const waitingFor = (path: string, pattern: RegExp) =>
+      wharf.waitForService(path, (s) => s.pods.length === 1 && s.pods[0].status.reason === 'ConfigMapNotFound' && pattern.test(s.pods[0].status.message));
+
+    it('keeps a service created before its ConfigMap pending, then waits for the key, then runs', async () => {
+      await createApp(wharf, 'late', [reader('web', 'later.mode')], paths);
+      const path = paths.service('late', 'web');
+      const missing = await waitingFor(path, /^ConfigMap "later" does not exist in project "cfg"$/);
+      assert.equal(missing.status.phase, 'pending');
+      assert.equal(missing.pods[0].status.phase, 'pending');
+      assert.deepEqual(missing.pods[0].containerStatuses.map((c: any) => [c.state, c.reason]), [['waiting', 'ConfigMapNotFound']]);
+
+      assert.equal((await wharf.request('POST', paths.configMaps, { name: 'later', data: { other: 'x' } })).status, 201);
+      await waitingFor(path, /^ConfigMap "later" has no key "mode" \(env MODE\) in project "cfg"$/);
+
+      assert.equal((await wharf.request('PUT', paths.configMap('later'), { data: { mode: 'on' } })).status, 200);
+      const running = await wharf.waitForService(path, isRunning);
+      assert.equal(running.revision, 1, 'the ConfigMap started it, no new revision did');
+    });
+
+    it('reads own keys only: an env from "later.constructor" waits', async () => {
+      await createApp(wharf, 'proto', [reader('web', 'later.constructor')], paths);
+      const waiting = await waitingFor(paths.service('proto', 'web'), /has no key "constructor"/);
+      assert.equal(waiting.status.phase, 'pending');
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, assertError, assertInvalid, createApp, createService, isRunning, isStopped } from '../support/api.js';
-import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
+import { createSeedConfigMap, startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
 
@@ -18,6 +18,7 @@ describe('stop, start and scale', () => {
 
   before(async () => {
     wharf = await startWharf();
+    await createSeedConfigMap(wharf);
     await createApp(wharf, 'app0');
   });
   after(async () => wharf.stop());
@@ -66,6 +67,7 @@ describe('stop, start and scale', () => {
   it('shows pending while pods start after start', async () => {
     const slow = await startWharf({ startDelayMs: 300 });
     try {
+      await createSeedConfigMap(slow);
       await createApp(slow, 'app0', [statelessService('web', { instanceNumber: 2 })]);
       const path = paths.service('app0', 'web');
       await slow.waitForService(path, isRunning);

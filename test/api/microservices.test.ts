@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, assertError, createApp, createService, eventually, isRunning } from '../support/api.js';
-import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
+import { createSeedConfigMap, startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
 /** What Wharf returns for a sent container list: a plain env carries type "". */
@@ -21,6 +21,7 @@ describe('microservices', () => {
   let wharf: TestWharf;
   before(async () => {
     wharf = await startWharf();
+    await createSeedConfigMap(wharf);
     await createApp(wharf, 'app0');
   });
   after(async () => wharf.stop());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, assertError, assertInvalid, createApp, createService, isRunning } from '../support/api.js';
-import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
+import { createSeedConfigMap, startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
@@ -27,6 +27,7 @@ describe('upgrade, ports, revisions and rollback', () => {
 
   before(async () => {
     wharf = await startWharf();
+    await createSeedConfigMap(wharf);
     await createApp(wharf, 'app0');
   });
   after(async () => wharf.stop());

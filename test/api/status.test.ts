@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, createApp, createService, isRunning, runningPods, watchService } from '../support/api.js';
-import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
+import { createSeedConfigMap, startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
 const HASH = '[bcdfghjklmnpqrstvwxz2456789]';
@@ -27,6 +27,7 @@ describe('status and rollouts (pods start after 150 ms)', () => {
 
   before(async () => {
     wharf = await startWharf({ startDelayMs: 150 });
+    await createSeedConfigMap(wharf);
     await createApp(wharf, 'app0');
   });
   after(async () => wharf.stop());
@@ -134,6 +135,7 @@ describe('status while the engine is unreachable', () => {
   let wharf: TestWharf;
   before(async () => {
     wharf = await startWharf();
+    await createSeedConfigMap(wharf);
     await createApp(wharf, 'app0', [statelessService('web', { instanceNumber: 2 })]);
     await wharf.waitForService(paths.service('app0', 'web'), isRunning);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { apiPaths, createApp, createService, isRunning, isStopped } from '../support/api.js';
-import { startWharf, statelessService, type TestWharf } from '../support/wharf.js';
+import { createSeedConfigMap, startWharf, statelessService, type TestWharf } from '../support/wharf.js';
 
 function twoRegions() {
   const [local] = loadConfig({ WHARF_RUNTIME: 'simulated' }).regions;
@@ -20,6 +20,7 @@ describe('names live inside their region and project', () => {
   before(async () => {
     wharf = await startWharf({ regions: twoRegions() });
     for (const [place, paths] of Object.entries(places)) {
+      await createSeedConfigMap(wharf, paths);
       await createApp(wharf, 'shop', [], paths);
       await createService(wharf, 'shop', statelessService('web', { resourceSpec: place === 'beta' ? '2U2G' : '1U1G' }), paths);
     }

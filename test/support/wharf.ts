@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { createWharf, type Wharf } from '../../src/wharf.js';
-import { authHeaders, TEST_ADMIN_TOKEN, type Credentials } from './api.js';
+import { apiPaths, authHeaders, TEST_ADMIN_TOKEN, type ApiPaths, type Credentials } from './api.js';
 
 export interface TestWharf extends Wharf {
   dataDir: string;
@@ -77,6 +77,15 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
       if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Creates the ConfigMap `cm` that the seed's examples (statelessService, statefulService) mount and
+ * read `key1` from: without it their pods wait, as they would on a real engine.
+ */
+export async function createSeedConfigMap(wharf: TestWharf, paths: ApiPaths = apiPaths()): Promise<void> {
+  const answer = await wharf.request('POST', paths.configMaps, { name: 'cm', data: { key1: 'value1' } });
+  if (answer.status !== 201) throw new Error(`creating the seed's ConfigMap: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 
 /** The seed's stateless example, with a name and image of the caller's choosing. */

@@ -14,16 +14,18 @@ import {
 import { parseWholeNumber } from '../../domain/validation.js';
 import type { Api, ApiContext } from '../context.js';
 import { serviceView } from '../present.js';
-import { AppParams, ERROR_RESPONSES, NoContent, ServiceParams, WholeNumberParam } from '../schemas/common.js';
-import { appRef, serviceKey } from './refs.js';
+import { ERROR_RESPONSES, NoContent, WholeNumberParam } from '../schemas/common.js';
+import { appRef, serviceKey, serviceParams, type ServiceRequest, type ServiceScope } from './refs.js';
 import { PortsUpdate, Service, ServiceCreate, ServiceUpgrade } from '../schemas/microservice.js';
 
-const SERVICE = '/projects/:project/apps/:app/microservices/:service';
+/** The microservice routes of one API version: V1's under an app, V2's under the project (see ServiceScope). */
+export function microserviceRoutes(api: Api, { store, controller }: ApiContext, scope: ServiceScope): void {
+  const SERVICE = `${scope.services}/:service`;
+  const ServiceParams = serviceParams(scope);
 
-export function microserviceRoutes(api: Api, { store, controller }: ApiContext): void {
   /** Commits a change to one service, wakes the controller, and returns the committed state. */
   const change = async (
-    request: { params: ServiceParams; region: Region },
+    request: ServiceRequest & { region: Region },
     apply: (current: ServiceState, now: string) => ServiceChange,
   ): Promise<DesiredService> => {
     const key = serviceKey(request);
@@ -34,12 +36,12 @@ export function microserviceRoutes(api: Api, { store, controller }: ApiContext):
   };
 
   api.post(
-    '/projects/:project/apps/:app/microservices',
+    scope.services,
     {
       schema: {
         tags: ['microservices'],
         summary: 'Create a stateful or stateless microservice',
-        params: AppParams,
+        params: scope.params,
         body: ServiceCreate,
         response: { 201: Service, ...ERROR_RESPONSES },
       },
@@ -55,12 +57,12 @@ export function microserviceRoutes(api: Api, { store, controller }: ApiContext):
   );
 
   api.get(
-    '/projects/:project/apps/:app/microservices',
+    scope.services,
     {
       schema: {
         tags: ['microservices'],
-        summary: 'List the microservices of an app',
-        params: AppParams,
+        summary: 'List the microservices of an app (V2: of the project)',
+        params: scope.params,
         response: { 200: Type.Array(Service), ...ERROR_RESPONSES },
       },
     },

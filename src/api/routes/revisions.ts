@@ -4,13 +4,15 @@ import { rollbackService } from '../../domain/service.js';
 import { parseWholeNumber } from '../../domain/validation.js';
 import type { Api, ApiContext } from '../context.js';
 import { revisionView } from '../present.js';
-import { ERROR_RESPONSES, NoContent, ServiceParams, WholeNumberParam } from '../schemas/common.js';
+import { ERROR_RESPONSES, NoContent, WholeNumberParam } from '../schemas/common.js';
 import { Revision } from '../schemas/microservice.js';
-import { serviceKey } from './refs.js';
+import { serviceKey, serviceParams, type ServiceScope } from './refs.js';
 
-const SERVICE = '/projects/:project/apps/:app/microservices/:service';
+/** The revision routes of one API version (see ServiceScope). */
+export function revisionRoutes(api: Api, { store, controller }: ApiContext, scope: ServiceScope): void {
+  const SERVICE = `${scope.services}/:service`;
+  const ServiceParams = serviceParams(scope);
 
-export function revisionRoutes(api: Api, { store, controller }: ApiContext): void {
   api.get(
     `${SERVICE}/revisions`,
     {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container } from '../../api/schemas/microservice.js';
-import { configMapNames } from '../../domain/template.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
 import type { ConfigMapContent } from '../runtime.js';
 
@@ -13,27 +12,6 @@ export interface PodConfigMap {
 }
 
 export type PodConfigMaps = ReadonlyMap<string, PodConfigMap>;
-
-/** The ConfigMaps the containers read, or the sentence that names the ConfigMap or key that is missing. */
-export async function readConfigMaps(
-  containers: Container[],
-  read: (name: string) => Promise<ConfigMapContent | undefined>,
-): Promise<{ found: Map<string, ConfigMapContent> } | { missing: string }> {
-  const found = new Map<string, ConfigMapContent>();
-  for (const name of configMapNames(containers)) {
-    const content = await read(name);
-    if (!content) return { missing: `ConfigMap "${name}" does not exist` };
-    found.set(name, content);
-  }
-  for (const env of containers.flatMap((container) => container.envs)) {
-    const ref = env.type === 'configMap' ? parseConfigMapRef(env.value) : undefined;
-    // Own keys only: "cm.constructor" must not find Object.prototype.constructor.
-    if (ref && !Object.hasOwn(found.get(ref.configMap)!.data, ref.key)) {
-      return { missing: `ConfigMap "${ref.configMap}" has no key "${ref.key}" (env ${env.name})` };
-    }
-  }
-  return { found };
-}
 
 /**
  * Writes a ConfigMap's files into `<dir>/<digest>/`, one file per key, unless they are there.

@@ -3,8 +3,9 @@ import type { PodSpec } from '../../domain/plan.js';
 import { engineMessage, isConnectionError } from './client.js';
 import { createPulling, ImagePullError, imageUser } from './images.js';
 import { LABEL } from './labels.js';
+import { readConfigMaps } from '../configmaps.js';
 import type { ConfigMapSource } from '../runtime.js';
-import { readConfigMaps, writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
+import { writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
 import type { ProjectNetworks } from './network.js';
 import type { ContainerFacts } from './pod-status.js';
 import { containerOptions, sandboxOptions, type PodSettings } from './pod-spec.js';
@@ -99,8 +100,8 @@ export class PodCreation {
    */
   private async prepareConfigMaps(): Promise<Map<string, PodConfigMap>> {
     const { project } = this.spec.key;
-    const read = await readConfigMaps(this.spec.containers, (name) => this.context.configMaps(project, name));
-    if ('missing' in read) throw new StepError('ConfigMapNotFound', `${read.missing} in project "${project}"`);
+    const read = await readConfigMaps(this.spec.containers, project, this.context.configMaps);
+    if ('missing' in read) throw new StepError('ConfigMapNotFound', read.missing);
     const prepared = new Map<string, PodConfigMap>();
     for (const [name, content] of read.found) {
       const hostDir = await step('CreateContainerConfigError', () => writeConfigMapFiles(this.context.configMapDir(project, name), content));

@@ -2,7 +2,8 @@ import type { ContainerStatus } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService } from '../../domain/observed.js';
 import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
-import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
+import { readConfigMaps } from '../configmaps.js';
+import { RuntimeUnavailableError, type ConfigMapSource, type Runtime } from '../runtime.js';
 
 export interface SimulatedOptions {
   /** How long a simulated pod stays `pending` (containers `waiting`) before it runs. */
@@ -11,7 +12,8 @@ export interface SimulatedOptions {
 
 /**
  * In-memory pods with timed phase changes, in the manner of KWOK: for tests, demos and scale
- * benchmarks. Nothing runs; every place that shows this runtime says so.
+ * benchmarks. Nothing runs; every place that shows this runtime says so. A pod waits for the
+ * ConfigMaps it reads as it would on a real engine, so tests see what Docker and Kubernetes do.
  */
 export class SimulatedRuntime implements Runtime {
   readonly kind = 'simulated' as const;
@@ -22,7 +24,7 @@ export class SimulatedRuntime implements Runtime {
   private onChange: (key: ServiceKey) => void = () => {};
   private reachable = true;
 
-  constructor(private readonly options: SimulatedOptions) {}
+  constructor(private readonly options: SimulatedOptions, private readonly configMaps: ConfigMapSource) {}
 
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
     this.onChange = onChange;
@@ -44,7 +46,7 @@ export class SimulatedRuntime implements Runtime {
 
   async execute(operation: Operation): Promise<void> {
     if (!this.reachable) throw new RuntimeUnavailableError('the simulated engine is set unreachable');
-    if (operation.action === 'create') this.createPod(operation.pod);
+    if (operation.action === 'create') await this.createPod(operation.pod);
     else if (operation.action === 'remove') this.removePod(operation.key, operation.pod);
     else throw new Error(`the simulated runtime runs single pods, not workloads: ${describe(operation)}`);
   }
@@ -65,23 +67,29 @@ export class SimulatedRuntime implements Runtime {
     for (const key of this.observedKeys()) this.onChange(key);
   }
 
-  private createPod(spec: PodSpec): void {
+  private async createPod(spec: PodSpec): Promise<void> {
+    const read = await readConfigMaps(spec.containers, spec.key.project, this.configMaps);
     const id = keyString(spec.key);
     const pods = this.services.get(id) ?? new Map<string, ObservedPod>();
     if (pods.has(spec.name)) throw new Error(`simulated pod ${spec.name} already exists`);
-    const waiting = (name: string): ContainerStatus => ({ name, state: 'waiting', reason: 'ContainerCreating', message: '' });
+    const missing = 'missing' in read ? read.missing : undefined;
+    const waiting = (name: string): ContainerStatus =>
+      missing ? { name, state: 'waiting', reason: 'ConfigMapNotFound', message: missing } : { name, state: 'waiting', reason: 'ContainerCreating', message: '' };
     pods.set(spec.name, {
       name: spec.name,
       serviceUid: spec.serviceUid,
       revision: spec.revision,
       templateHash: spec.templateHash,
-      status: { phase: 'pending', reason: '', message: '' },
+      status: missing ? { phase: 'pending', reason: 'ConfigMapNotFound', message: missing } : { phase: 'pending', reason: '', message: '' },
       containerStatuses: spec.containers.map((container) => waiting(container.name)),
       ready: false,
       creationTime: new Date().toISOString(),
     });
     this.services.set(id, pods);
     this.onChange(spec.key);
+    // No retry: creating the ConfigMap or key changes the pod template hash (podTemplateHash), so
+    // the controller replaces this pod with one that finds it.
+    if (missing) return;
 
     const timer = setTimeout(() => {
       this.timers.delete(timer);

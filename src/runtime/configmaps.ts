@@ -1,0 +1,30 @@
+import type { Container } from '../api/schemas/microservice.js';
+import { configMapNames } from '../domain/template.js';
+import { parseConfigMapRef } from '../domain/validation.js';
+import type { ConfigMapContent, ConfigMapSource } from './runtime.js';
+
+/**
+ * The ConfigMaps the containers read, or the sentence that names the ConfigMap or key that is
+ * missing. Every runtime that starts pods itself asks this first, so a pod waits for the same
+ * reasons, in the same words, whichever engine it is on.
+ */
+export async function readConfigMaps(
+  containers: Container[],
+  project: string,
+  read: ConfigMapSource,
+): Promise<{ found: Map<string, ConfigMapContent> } | { missing: string }> {
+  const found = new Map<string, ConfigMapContent>();
+  for (const name of configMapNames(containers)) {
+    const content = await read(project, name);
+    if (!content) return { missing: `ConfigMap "${name}" does not exist in project "${project}"` };
+    found.set(name, content);
+  }
+  for (const env of containers.flatMap((container) => container.envs)) {
+    const ref = env.type === 'configMap' ? parseConfigMapRef(env.value) : undefined;
+    // Own keys only: "cm.constructor" must not find Object.prototype.constructor.
+    if (ref && !Object.hasOwn(found.get(ref.configMap)!.data, ref.key)) {
+      return { missing: `ConfigMap "${ref.configMap}" has no key "${ref.key}" (env ${env.name}) in project "${project}"` };
+    }
+  }
+  return { found };
+}
