@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { WharfError } from '../domain/errors.js';
+import { discardBody } from './lingering-close.js';
 import type { ErrorBody } from './schemas/common.js';
 import { likelyTypo } from './typos.js';
 
@@ -11,10 +12,12 @@ interface AjvError {
 }
 
 /** Every error leaves as `{error, message}`: the seed's code and a sentence naming the field. */
-export function handleError(error: FastifyError | WharfError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export async function handleError(error: FastifyError | WharfError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { status, body } = toErrorBody(error, request);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
-  void reply.code(status).send(body);
+  // A body too large was not read: let its sender finish, or it never sees the 413.
+  if (status === 413) await discardBody(request.raw);
+  return reply.code(status).send(body);
 }
 
 function toErrorBody(error: FastifyError | WharfError | Error, request: FastifyRequest): { status: number; body: ErrorBody } {

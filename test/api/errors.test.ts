@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, assertError, assertInvalid, authHeaders, createApp, createService } from '../support/api.js';
 import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
@@ -79,6 +81,27 @@ describe('error answers', () => {
     const huge = statelessService('huge', { containers: [{ image: 'x', args: ['a'.repeat(1024 * 1024)] }] });
     assertError(await wharf.request('POST', paths.services('app0'), huge), 413, 'PayloadTooLarge', '1 MiB');
     assertError(await wharf.request('GET', paths.service('app0', 'huge')), 404, 'ServiceNotFound');
+  });
+
+  it('lets a Node client finish sending an 8 MiB body, so it reads the 413 instead of EPIPE', async () => {
+    await wharf.api.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = wharf.api.server.address() as AddressInfo;
+    const body = JSON.stringify({ name: 'big', data: { a: 'x'.repeat(8 * 1024 * 1024) } });
+    // Every event of the exchange, until the connection is closed: an EPIPE may follow the answer.
+    const seen = await new Promise<string[]>((resolve) => {
+      const events: string[] = [];
+      const sent = request(
+        { port, host: '127.0.0.1', method: 'POST', path: apiPaths().configMaps, headers: { ...authHeaders({ token: wharf.adminToken }), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          events.push(`status ${response.statusCode}`);
+          response.resume();
+        },
+      );
+      sent.on('error', (error: NodeJS.ErrnoException) => events.push(`error ${error.code}`));
+      sent.on('close', () => resolve(events));
+      sent.end(body);
+    });
+    assert.deepEqual(seen, ['status 413']);
   });
 
   it('takes a body of exactly 1 MiB', async () => {
