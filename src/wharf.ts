@@ -5,7 +5,7 @@ import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
-import { DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
+import { defaultStorage, DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
 import { openSqlite } from './store/database.js';
 import { instanceId } from './store/instance.js';
@@ -35,12 +35,16 @@ export async function createWharf(
   await migrateToLatest(db);
   const settingsOf = new Map(config.regions.map((settings) => [settings.name, settings]));
   const store = new Store(db, {
-    defaultVolumeSizeGi: (region) => settingsOf.get(region)?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI,
+    volumeDefaults: (region) => {
+      const settings = settingsOf.get(region);
+      return { sizeGi: settings?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI, storage: defaultStorage(settings?.storageTypes ?? []) };
+    },
     quotaPolicy: (region) => {
       const settings = settingsOf.get(region);
       return { region: settings?.quota ?? {}, project: settings?.projectQuota ?? {}, specs: settings?.resourceSpecs ?? [] };
     },
   });
+  for (const settings of config.regions) await store.volumes.typeUntyped(settings.name);
   const instance = await instanceId(db, new Date().toISOString());
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
@@ -48,7 +52,7 @@ export async function createWharf(
     regions.set(region, await createRegion(settings, log, {
       instanceId: instance,
       configMaps: (project, name) => store.configMaps.find({ region, project, name }),
-      volumeSizes: (project, name) => store.volumes.sizeOf({ region, project, name }),
+      volumes: { find: (project, name) => store.volumes.find({ region, project, name }), all: () => store.volumes.ofRegion(region) },
       projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
       dataDir: config.dataDir,
     }));
@@ -84,7 +88,8 @@ function authSettings(config: Config, log: Logger): AuthSettings {
     return 'off';
   }
   const announce = (token: string, file: string): void => {
-    log.warn({ adminToken: token, file }, 'generated the admin token; it is shown only now and kept in the file');
+    // Never in the structured log: log lines travel to collectors that every operator can read.
+    log.warn({ file }, 'generated the admin token; it is printed once on stderr and kept in the file');
     process.stderr.write(`\nWharf admin token (shown once, kept in ${file}):\n\n  ${token}\n\n`);
   };
   return { adminToken: adminToken(config.adminToken, config.dataDir, announce) };
