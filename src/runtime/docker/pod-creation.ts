@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
 import { engineMessage, isConnectionError } from './client.js';
@@ -10,7 +11,7 @@ import type { ProjectNetworks } from './network.js';
 import type { ContainerFacts } from './pod-status.js';
 import { containerOptions, sandboxOptions, type PodSettings } from './pod-spec.js';
 import { runAsNonRootViolation } from './security.js';
-import { ensureVolume, VolumeConflictError } from './volumes.js';
+import { VolumeConflictError } from './volumes.js';
 
 export interface CreationContext {
   docker: Docker;
@@ -19,6 +20,8 @@ export interface CreationContext {
   configMaps: ConfigMapSource;
   /** The host directory of a ConfigMap's files (the engine must see the same path). */
   configMapDir: (project: string, name: string) => string;
+  /** Makes a volume of the store on the engine unless it is there (with its storage type's driver); returns its engine name. */
+  ensureVolume: (project: string, volume: string) => Promise<string>;
   listPod: (spec: PodSpec) => Promise<ContainerFacts[]>;
   /** The creation is stuck for `reason` and will try again. */
   report: (spec: PodSpec, reason: string, message: string) => void;
@@ -80,12 +83,12 @@ export class PodCreation {
 
   private async createMissing(existing: ContainerFacts[]): Promise<void> {
     const configMaps = await this.prepareConfigMaps();
-    const { docker, networks } = this.context;
+    const { networks } = this.context;
     const settings = this.context.settings();
     const { key } = this.spec;
     const network = await step('CreatePodSandboxError', () => networks.ensure(key.project));
     const volumes = new Set(this.spec.containers.flatMap((container) => container.volumeMounts.map((mount) => mount.volumeName)));
-    for (const volume of volumes) await step('CreateContainerError', () => ensureVolume(docker, settings, key.project, volume));
+    for (const volume of volumes) await step('CreateContainerError', () => this.context.ensureVolume(key.project, volume));
 
     const sandboxId = await this.ensureRunning(existing, 'sandbox', sandboxOptions(this.spec, network, settings));
     for (const container of this.spec.containers) {
@@ -157,12 +160,7 @@ function failureOf(error: unknown): { reason: string; message: string } {
   return { reason: 'CreateContainerError', message: engineMessage(error) };
 }
 
+/** Waits `ms`, or less when `signal` aborts. The abort listener goes with the timer: one pod's retries never pile listeners onto its signal. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
