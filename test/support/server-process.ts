@@ -80,14 +80,21 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
   };
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
-  await eventually(
-    async () => {
-      if (exitedEarly) throw new Error(`the server exited at start:\n${output}`);
-      return request('GET', '/healthz').catch(() => undefined);
-    },
-    (answer) => answer?.status === 200,
-    20_000,
-  );
+  try {
+    await eventually(
+      async () => {
+        if (exitedEarly) throw new Error(`the server exited at start:\n${output}`);
+        return request('GET', '/healthz').catch(() => undefined);
+      },
+      (answer) => answer?.status === 200,
+      20_000,
+    );
+  } catch (error) {
+    // A server that never answered must not outlive the test file and hold its runner.
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`${(error as Error).message}\nserver output:\n${output}`);
+  }
   return { port, child, exited, request, output: () => output };
 }
 
