@@ -5,6 +5,7 @@ import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { QuotaLimits } from './api/schemas/quota.js';
 import { FIELD_VALIDATIONS, type FieldValidation } from './api/tolerant-reading.js';
+import type { GpuType } from './domain/validation.js';
 
 const ResourceSpecConfig = Type.Object(
   {
@@ -12,6 +13,32 @@ const ResourceSpecConfig = Type.Object(
     cpu: Type.Number({ exclusiveMinimum: 0 }),
     memory: Type.Integer({ minimum: 4 }),
     desc: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const GpuConfig = Type.Object(
+  {
+    /** A service's `gpuSpec.type`. */
+    type: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$' }),
+    docker: Type.Optional(
+      Type.Object(
+        {
+          driver: Type.Optional(Type.String({ minLength: 1 })),
+          capabilities: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    kubernetes: Type.Optional(
+      Type.Object(
+        {
+          resource: Type.Optional(Type.String({ pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$' })),
+          nodeSelector: Type.Optional(Type.Record(Type.String(), Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -24,6 +51,8 @@ const RegionConfig = Type.Object(
     revisionHistoryLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     defaultVolumeSizeGi: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
     resourceSpecs: Type.Optional(Type.Array(ResourceSpecConfig, { minItems: 1 })),
+    /** The GPU types services may ask for; absent: none. */
+    gpus: Type.Optional(Type.Array(GpuConfig)),
     /** Registries images may come from (`docker.io`, `reg.example.com:5000`); absent: any but loopback, link-local and private addresses. */
     allowedRegistries: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** What the region as a whole may run. */
@@ -100,6 +129,8 @@ export interface RegionSettings {
   /** The size of a volume a service mounts before it was created through the API. */
   defaultVolumeSizeGi: number;
   resourceSpecs: Array<{ name: string; cpu: number; memory: number; desc: string }>;
+  /** With the defaults filled in (see gpuCatalogue). */
+  gpus: GpuType[];
   /** Undefined: any registry but loopback, link-local and private addresses. */
   allowedRegistries: string[] | undefined;
   quota: QuotaLimits;
@@ -172,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       revisionHistoryLimit: region.revisionHistoryLimit ?? 10,
       defaultVolumeSizeGi: region.defaultVolumeSizeGi ?? 10,
       resourceSpecs: (region.resourceSpecs ?? DEFAULT_RESOURCE_SPECS).map((spec) => ({ desc: '', ...spec })),
+      gpus: gpuCatalogue(region.name, region.gpus ?? []),
       allowedRegistries: region.allowedRegistries,
       quota: region.quota ?? {},
       projectQuota: region.projectQuota ?? DEFAULT_PROJECT_QUOTA,
@@ -201,6 +233,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
     adminToken: parseAdminToken(env.WHARF_ADMIN_TOKEN),
     fieldValidation: file.api?.fieldValidation ?? 'Warn',
   };
+}
+
+/**
+ * A region's GPU types with NVIDIA's defaults, the GPUs most hosts and clusters have: Docker's
+ * `nvidia` driver (the NVIDIA Container Toolkit) with the `gpu` capability, as `docker run --gpus`
+ * asks, and the NVIDIA device plugin's `nvidia.com/gpu` resource.
+ */
+function gpuCatalogue(region: string, gpus: Array<Static<typeof GpuConfig>>): GpuType[] {
+  const types = gpus.map((gpu) => gpu.type);
+  const repeated = types.find((type, index) => types.indexOf(type) !== index);
+  if (repeated) throw new Error(`config: region "${region}" lists GPU type "${repeated}" twice`);
+  return gpus.map((gpu) => ({
+    type: gpu.type,
+    docker: { driver: gpu.docker?.driver ?? 'nvidia', capabilities: gpu.docker?.capabilities ?? ['gpu'] },
+    kubernetes: { resource: gpu.kubernetes?.resource ?? 'nvidia.com/gpu', nodeSelector: gpu.kubernetes?.nodeSelector ?? {} },
+  }));
 }
 
 /** Without authentication anyone who reaches the port can do anything: only this machine may. */

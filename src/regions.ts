@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RuntimeKind } from './api/schemas/region.js';
 import type { RegionSettings } from './config.js';
 import type { RegionPolicy } from './domain/validation.js';
 import type { Runtime, RuntimeContext } from './runtime/runtime.js';
@@ -12,16 +13,21 @@ export interface Region {
 }
 
 export async function createRegion(settings: RegionSettings, log: Logger, context: RuntimeContext): Promise<Region> {
-  return { name: settings.name, policy: regionPolicy(settings), runtime: await createRuntime(settings, log, context) };
+  // The policy follows the runtime `auto` picked, not the setting.
+  const runtime = await createRuntime(settings, log, context);
+  return { name: settings.name, policy: regionPolicy(settings, runtime.kind), runtime };
 }
 
 /** The rules a region enforces; also what `wharf render` validates a service with, offline. */
-export function regionPolicy(settings: RegionSettings): RegionPolicy {
+export function regionPolicy(settings: RegionSettings, runtime: RuntimeKind): RegionPolicy {
   return {
     resourceSpecs: settings.resourceSpecs.map((spec) => ({ ...spec, meomory: spec.memory })),
+    gpus: settings.gpus,
     maxInstances: settings.maxInstances,
     revisionHistoryLimit: settings.revisionHistoryLimit,
     allowedRegistries: settings.allowedRegistries,
+    // Docker's DNS aliases lead to the pods themselves: no address could answer on another port.
+    mapsServicePorts: runtime !== 'docker',
   };
 }
 

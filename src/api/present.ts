@@ -21,6 +21,8 @@ export function serviceView(state: DesiredService, observed: ObservedService): S
     instanceNumber: state.instanceNumber,
     ports: state.ports,
     containers: state.containers,
+    // The KE SDK marks it omitempty: a service without GPUs has none to show.
+    ...(state.gpuSpec ? { gpuSpec: state.gpuSpec } : {}),
     status: serviceStatus(state, observed),
     pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
     creationTime: state.creationTime,
@@ -43,6 +45,7 @@ export function revisionView(revision: RevisionRecord): Revision {
     revision: revision.revision,
     resourceSpec: revision.resourceSpec,
     containers: revision.containers,
+    ...(revision.gpuSpec ? { gpuSpec: revision.gpuSpec } : {}),
     creationTimestamp: revision.creationTimestamp,
   };
 }

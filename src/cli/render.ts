@@ -7,6 +7,7 @@ import { AppName, NAME_PATTERNS, ProjectName } from '../api/schemas/common.js';
 import { ServiceCreate } from '../api/schemas/microservice.js';
 import { loadConfig } from '../config.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
+import { podResources } from '../domain/resources.js';
 import { createService } from '../domain/service.js';
 import { workloadOf } from '../domain/workload-plan.js';
 import { regionPolicy } from '../regions.js';
@@ -42,13 +43,12 @@ export function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.e
   if (!region) throw new Error(`the config has no region "${values.region}"`);
 
   const input = readServiceFile(file);
-  const policy = regionPolicy(region);
+  const policy = regionPolicy(region, 'kubernetes');
   const now = new Date().toISOString();
   const key = { region: region.name, project, app, service: input.name };
   const { state } = createService(key, input, policy, { uid: randomUUID(), now });
-  const spec = policy.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
   // Offline there is no store: ConfigMaps are taken as absent, which changes only the pods' hash.
-  const manifests = render(workloadOf(withPodTemplateHash(state, new Map()), { cpu: spec.cpu, memoryMb: spec.memory }), kubernetesSettings(region));
+  const manifests = render(workloadOf(withPodTemplateHash(state, new Map()), podResources(policy, state)), kubernetesSettings(region));
   return manifestList(manifests).map((object) => stringify(object, { aliasDuplicateObjects: false })).join('---\n');
 }
 

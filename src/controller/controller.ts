@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
 import { describe, plan } from '../domain/plan.js';
-import type { ServiceState } from '../domain/service.js';
+import { podResources } from '../domain/resources.js';
 import { safeEncode } from '../domain/template.js';
 import { planWorkload } from '../domain/workload-plan.js';
 import type { Region } from '../regions.js';
@@ -82,7 +82,7 @@ export class Controller {
     const observed = region.runtime.observe(key);
     if (!observed.known) throw new Error(`region ${region.name}: the engine has not been observed yet`);
 
-    const resources = desired ? resourcesOf(region, desired) : { cpu: 0, memoryMb: 0 };
+    const resources = desired ? podResources(region.policy, desired) : { cpu: 0, memoryMb: 0 };
     // An engine with its own rollout (Kubernetes) is given whole workloads; otherwise Wharf rolls pods out.
     const operations = region.runtime.rollouts === 'engine'
       ? planWorkload(key, desired, observed.workload, resources)
@@ -106,10 +106,4 @@ export class Controller {
       }
     }
   }
-}
-
-function resourcesOf(region: Region, desired: ServiceState): { cpu: number; memoryMb: number } {
-  const spec = region.policy.resourceSpecs.find((candidate) => candidate.name === desired.resourceSpec);
-  if (!spec) throw new Error(`resource spec ${desired.resourceSpec} is no longer in region ${region.name}'s config`);
-  return { cpu: spec.cpu, memoryMb: spec.memory };
 }

@@ -1,6 +1,7 @@
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
 import { workloadBaseName, type ServiceKey } from './keys.js';
 import type { ObservedPod } from './observed.js';
+import type { PodResources } from './resources.js';
 import type { DesiredService } from './service.js';
 
 /** Everything a runtime needs to start one pod. */
@@ -12,7 +13,7 @@ export interface PodSpec {
   revision: number;
   templateHash: string;
   containers: Container[];
-  resources: { cpu: number; memoryMb: number };
+  resources: PodResources;
   ports: Port[];
 }
 
@@ -39,7 +40,7 @@ export type WorkloadOperation =
   | { action: 'delete'; key: ServiceKey; cause: string };
 
 export interface PlanContext {
-  resources: { cpu: number; memoryMb: number };
+  resources: PodResources;
   /** Five random characters for a stateless pod name; injected so tests can plan deterministically. */
   podSuffix: () => string;
 }

@@ -1,9 +1,20 @@
-import type { Container, ContainerInput, ContainerPatch, Port, ServiceCreate, ServiceType, ServiceUpgrade } from '../api/schemas/microservice.js';
+import type {
+  Container,
+  ContainerInput,
+  ContainerPatch,
+  GpuSpec,
+  GpuSpecInput,
+  Port,
+  ServiceCreate,
+  ServiceType,
+  ServiceUpgrade,
+} from '../api/schemas/microservice.js';
 import { invalidArgs, WharfError } from './errors.js';
 import { V2_APP, type ServiceKey } from './keys.js';
 import { normalizeContainers, templateHash, type Template } from './template.js';
 import {
   checkContainers,
+  checkGpuSpec,
   checkInstanceNumber,
   checkPorts,
   checkResourceSpec,
@@ -18,6 +29,8 @@ export interface ServiceState {
   type: ServiceType;
   resourceSpec: string;
   containers: Container[];
+  /** Undefined: no GPU. */
+  gpuSpec?: GpuSpec;
   instanceNumber: number;
   stopped: boolean;
   ports: Port[];
@@ -39,6 +52,7 @@ export interface RevisionRecord {
   revision: number;
   resourceSpec: string;
   containers: Container[];
+  gpuSpec?: GpuSpec;
   templateHash: string;
   creationTimestamp: string;
 }
@@ -69,12 +83,11 @@ export function createService(
     throw invalidArgs(`${at}projectName "${input.projectName}" does not match the project in the path ("${key.project}")`);
   }
   const instanceNumber = input.instanceNumber ?? 1;
-  const template: Template = { resourceSpec: input.resourceSpec, containers: normalizeContainers(input.containers) };
-  checkResourceSpec(template.resourceSpec, policy, at);
+  const template = templateOf(input.resourceSpec, normalizeContainers(input.containers), gpusOf(input.gpuSpec));
   checkInstanceNumber(input.type, instanceNumber, policy, `${at}instanceNumber`);
-  checkContainers(input.type, template.containers, policy, at);
-  const ports = input.ports ?? [];
-  checkPorts(ports, at);
+  checkTemplate(input.type, template, policy, at);
+  const ports = normalizePorts(input.ports ?? []);
+  checkPorts(ports, policy, at);
 
   const first = revisionOf(template, 1, ids.now);
   return {
@@ -95,11 +108,37 @@ export function createService(
   };
 }
 
+/** `number: 0` asks for no GPU: the service then has no gpuSpec at all. */
+function gpusOf(input: GpuSpecInput | undefined): GpuSpec | undefined {
+  return input && input.number > 0 ? { type: input.type, number: input.number } : undefined;
+}
+
+/** A template without GPUs has no gpuSpec key, so it reads, compares and stores as one from before GPUs. */
+function templateOf(resourceSpec: string, containers: Container[], gpuSpec: GpuSpec | undefined): Template {
+  return gpuSpec ? { resourceSpec, containers, gpuSpec } : { resourceSpec, containers };
+}
+
+function checkTemplate(type: ServiceType, template: Template, policy: RegionPolicy, at = ''): void {
+  checkResourceSpec(template.resourceSpec, policy, at);
+  if (template.gpuSpec) checkGpuSpec(template.gpuSpec, policy, at);
+  checkContainers(type, template.containers, policy, at);
+}
+
+/**
+ * A servicePort equal to its port says nothing more than its absence: it is dropped, so the stored
+ * ports (and the answer) carry one only where the service answers on another port.
+ */
+function normalizePorts(ports: Port[]): Port[] {
+  return ports.map(({ servicePort, ...port }) => (servicePort === undefined || servicePort === port.port ? port : { ...port, servicePort }));
+}
+
 /** Moves a service to a template; a new revision only when the template differs from the current one. */
 function applyTemplate(current: ServiceState, template: Template, now: string): ServiceChange {
   const hash = templateHash(template);
   if (hash === current.templateHash) return { state: current };
   const newRevision = revisionOf(template, current.revision + 1, now);
+  // The current GPUs go first: a template without any removes them.
+  const { gpuSpec: _replaced, ...rest } = current;
   return {
     state: { ...rest, ...template, revision: newRevision.revision, templateHash: hash, updateTime: now },
     newRevision,
@@ -112,15 +151,15 @@ export function upgradeService(
   policy: RegionPolicy,
   now: string,
 ): ServiceChange {
-  if (input.resourceSpec === undefined && input.containers === undefined) {
-    throw invalidArgs('the body must set resourceSpec, containers or both');
+  if (input.resourceSpec === undefined && input.containers === undefined && input.gpuSpec === undefined) {
+    throw invalidArgs('the body must set resourceSpec, containers or gpuSpec');
   }
-  const template: Template = {
-    resourceSpec: input.resourceSpec ?? current.resourceSpec,
-    containers: input.containers ? mergeContainers(current, input.containers) : current.containers,
-  };
-  checkResourceSpec(template.resourceSpec, policy);
-  checkContainers(current.type, template.containers, policy);
+  const template = templateOf(
+    input.resourceSpec ?? current.resourceSpec,
+    input.containers ? mergeContainers(current, input.containers) : current.containers,
+    input.gpuSpec === undefined ? current.gpuSpec : gpusOf(input.gpuSpec),
+  );
+  checkTemplate(current.type, template, policy);
   return applyTemplate(current, template, now);
 }
 
@@ -150,7 +189,7 @@ export function mergeContainers(current: Pick<ServiceState, 'key' | 'containers'
 
 /** Rolling back to the current revision changes nothing; otherwise it opens revision max+1 with the old template. */
 export function rollbackService(current: ServiceState, target: RevisionRecord, now: string): ServiceChange {
-  return applyTemplate(current, { resourceSpec: target.resourceSpec, containers: target.containers }, now);
+  return applyTemplate(current, templateOf(target.resourceSpec, target.containers, target.gpuSpec), now);
 }
 
 export function scaleService(current: ServiceState, count: number, policy: RegionPolicy, now: string): ServiceChange {
@@ -167,8 +206,9 @@ export function setStopped(current: ServiceState, stopped: boolean, now: string)
   return { state: { ...current, stopped, updateTime: now } };
 }
 
-export function setPorts(current: ServiceState, ports: Port[], now: string): ServiceChange {
-  checkPorts(ports);
+export function setPorts(current: ServiceState, input: Port[], policy: RegionPolicy, now: string): ServiceChange {
+  const ports = normalizePorts(input);
+  checkPorts(ports, policy);
   return { state: { ...current, ports, updateTime: now } };
 }
 

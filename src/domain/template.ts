@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { Container, ContainerInput } from '../api/schemas/microservice.js';
+import type { Container, ContainerInput, GpuSpec } from '../api/schemas/microservice.js';
 import { parseConfigMapRef } from './validation.js';
 
-/** What a revision fixes: the pods' resource spec and containers. Ports and replicas are not part of it. */
+/** What a revision fixes: the pods' resource spec, GPUs and containers. Ports and replicas are not part of it. */
 export interface Template {
   resourceSpec: string;
   containers: Container[];
+  /** Absent: no GPU. Such a template hashes as it did before GPUs existed: no pod is replaced for them. */
+  gpuSpec?: GpuSpec;
 }
 
 /** Fills every optional container field, so equal templates compare and hash equal. */

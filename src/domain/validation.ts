@@ -1,15 +1,31 @@
 import type { ResourceSpec } from '../api/schemas/resource-spec.js';
-import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
+import type { Container, GpuSpec, Port, ServiceType } from '../api/schemas/microservice.js';
 import { invalidArgs } from './errors.js';
 import { checkImage } from './images.js';
 
 /** What a region allows; from the region's config. */
 export interface RegionPolicy {
   resourceSpecs: ResourceSpec[];
+  /** The GPU types the region offers (config `gpus`); empty: none. */
+  gpus: readonly GpuType[];
   maxInstances: number;
   revisionHistoryLimit: number;
   /** Undefined: any registry but loopback, private and link-local addresses (see checkImage). */
   allowedRegistries: readonly string[] | undefined;
+  /**
+   * Whether a service can answer on a port other than its pods' (a Kubernetes Service's port and
+   * targetPort). Docker's DNS aliases lead straight to the pods, so there a servicePort must equal the port.
+   */
+  mapsServicePorts: boolean;
+}
+
+/** A GPU type of a region's catalogue, and how each engine asks for it. */
+export interface GpuType {
+  type: string;
+  /** A DeviceRequest's driver and capabilities (all of them required of a device). */
+  docker: { driver: string; capabilities: string[] };
+  /** The extended resource the cluster's device plugin offers, and the nodes that have this type. */
+  kubernetes: { resource: string; nodeSelector: Record<string, string> };
 }
 
 /**
@@ -33,12 +49,39 @@ export function checkInstanceNumber(type: ServiceType, count: number, policy: Re
   }
 }
 
-export function checkPorts(ports: Port[], at = ''): void {
+export function checkGpuSpec(gpuSpec: GpuSpec, policy: Pick<RegionPolicy, 'gpus'>, at = ''): void {
+  if (policy.gpus.some((gpu) => gpu.type === gpuSpec.type)) return;
+  const offered = policy.gpus.length === 0
+    ? 'this region offers no GPU'
+    : `one of: ${policy.gpus.map((gpu) => gpu.type).join(', ')}`;
+  throw invalidArgs(`${at}gpuSpec.type "${gpuSpec.type}" is not offered in this region (${offered})`, `${at}gpuSpec.type`);
+}
+
+/**
+ * One port per (port, protocol) and per (servicePort, protocol), as a Service needs; a servicePort
+ * other than the port only where the region can map it. Ports come normalised (see normalizePorts).
+ */
+export function checkPorts(ports: Port[], policy: Pick<RegionPolicy, 'mapsServicePorts'>, at = ''): void {
   const seen = new Set<string>();
+  const servicePorts = new Map<string, number>();
   ports.forEach((port, index) => {
     const id = `${port.port}/${port.protocol}`;
     if (seen.has(id)) throw invalidArgs(`${at}ports[${index}] repeats ${id}`);
     seen.add(id);
+    const servicePort = port.servicePort ?? port.port;
+    if (servicePort !== port.port && !policy.mapsServicePorts) {
+      throw invalidArgs(
+        `${at}ports[${index}].servicePort ${servicePort} differs from port ${port.port}, which this region's runtime cannot honour: ` +
+          'services reach their pods on the pods\' own ports (Docker DNS aliases), so leave servicePort out or make it equal to port',
+        `${at}ports[${index}].servicePort`,
+      );
+    }
+    const serviceId = `${servicePort}/${port.protocol}`;
+    const earlier = servicePorts.get(serviceId);
+    if (earlier !== undefined) {
+      throw invalidArgs(`${at}ports[${index}] answers on ${serviceId}, as ports[${earlier}] does: a service port serves one port`, `${at}ports[${index}].servicePort`);
+    }
+    servicePorts.set(serviceId, index);
   });
 }
 

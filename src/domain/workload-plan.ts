@@ -2,6 +2,7 @@ import type { Port } from '../api/schemas/microservice.js';
 import type { ServiceKey } from './keys.js';
 import type { ObservedWorkload } from './observed.js';
 import { podTemplateOf, type WorkloadOperation, type WorkloadSpec } from './plan.js';
+import type { PodResources } from './resources.js';
 import type { DesiredService } from './service.js';
 
 /**
@@ -15,7 +16,7 @@ export function planWorkload(
   key: ServiceKey,
   desired: DesiredService | undefined,
   observed: ObservedWorkload | undefined,
-  resources: { cpu: number; memoryMb: number },
+  resources: PodResources,
 ): WorkloadOperation[] {
   if (desired === undefined) {
     return observed ? [{ action: 'delete', key, cause: 'the service was deleted' }] : [];
@@ -53,12 +54,15 @@ function scaleCause(desired: DesiredService, observedReplicas: number): string {
   return `scale from ${observedReplicas} to ${desired.instanceNumber}`;
 }
 
-/** `80/TCP,8080/UDP`: ports in the order the service lists them, the order the engine exposes them. */
+/**
+ * `80/TCP,8080:80/UDP`: ports in the order the service lists them, the order the engine exposes
+ * them, each with its servicePort before a colon where it has one (a servicePort change is a change).
+ */
 export function portsText(ports: Port[]): string {
-  return ports.map((port) => `${port.port}/${port.protocol}`).join(',');
+  return ports.map((port) => `${port.servicePort === undefined ? '' : `${port.servicePort}:`}${port.port}/${port.protocol}`).join(',');
 }
 
 /** The workload of a service's desired state: instanceNumber pods, none while stopped. */
-export function workloadOf(desired: DesiredService, resources: { cpu: number; memoryMb: number }): WorkloadSpec {
+export function workloadOf(desired: DesiredService, resources: PodResources): WorkloadSpec {
   return { ...podTemplateOf(desired, resources), replicas: desired.stopped ? 0 : desired.instanceNumber };
 }

@@ -28,6 +28,8 @@ export interface ServicesTable {
   template_hash: string;
   created_at: string;
   updated_at: string;
+  /** JSON: the current revision's GpuSpec; null: no GPU */
+  gpu_spec: string | null;
 }
 
 export interface RevisionsTable {
@@ -37,6 +39,8 @@ export interface RevisionsTable {
   containers: string;
   template_hash: string;
   created_at: string;
+  /** JSON: the revision's GpuSpec; null: no GPU */
+  gpu_spec: string | null;
 }
 
 export interface TokensTable {

@@ -106,6 +106,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005-gpu-spec': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // JSON `{type, number}`; null: no GPU, as every service and revision written before had.
+      await db.schema.alterTable('services').addColumn('gpu_spec', 'text').execute();
+      await db.schema.alterTable('revisions').addColumn('gpu_spec', 'text').execute();
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
+import type { Container, GpuSpec, Port, ServiceType } from '../api/schemas/microservice.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
 import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '../domain/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
@@ -62,6 +62,7 @@ const SERVICE_COLUMNS = [
   'services.ports',
   'services.revision',
   'services.template_hash',
+  'services.gpu_spec',
   'services.created_at',
   'services.updated_at',
   'apps.region',
@@ -462,6 +463,7 @@ function changeableColumns(state: ServiceState) {
   return {
     resource_spec: state.resourceSpec,
     containers: JSON.stringify(state.containers),
+    gpu_spec: gpuSpecColumn(state.gpuSpec),
     instance_number: state.instanceNumber,
     stopped: state.stopped ? 1 : 0,
     ports: JSON.stringify(state.ports),
@@ -477,9 +479,19 @@ function revisionRow(serviceId: number, revision: RevisionRecord): RevisionsTabl
     revision: revision.revision,
     resource_spec: revision.resourceSpec,
     containers: JSON.stringify(revision.containers),
+    gpu_spec: gpuSpecColumn(revision.gpuSpec),
     template_hash: revision.templateHash,
     created_at: revision.creationTimestamp,
   };
+}
+
+function gpuSpecColumn(gpuSpec: GpuSpec | undefined): string | null {
+  return gpuSpec ? JSON.stringify(gpuSpec) : null;
+}
+
+/** A row's GpuSpec; no key at all without one, so such a service reads back exactly as it was written. */
+function gpuSpecOf(column: string | null): { gpuSpec?: GpuSpec } {
+  return column === null ? {} : { gpuSpec: JSON.parse(column) as GpuSpec };
 }
 
 function toState(row: ServiceRow): ServiceState {
@@ -489,6 +501,7 @@ function toState(row: ServiceRow): ServiceState {
     type: row.type as ServiceType,
     resourceSpec: row.resource_spec,
     containers: JSON.parse(row.containers) as Container[],
+    ...gpuSpecOf(row.gpu_spec),
     instanceNumber: row.instance_number,
     stopped: row.stopped === 1,
     ports: JSON.parse(row.ports) as Port[],
@@ -504,6 +517,7 @@ function toRevision(row: Selectable<RevisionsTable>): RevisionRecord {
     revision: row.revision,
     resourceSpec: row.resource_spec,
     containers: JSON.parse(row.containers) as Container[],
+    ...gpuSpecOf(row.gpu_spec),
     templateHash: row.template_hash,
     creationTimestamp: row.created_at,
   };

@@ -1,57 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths } from '../support/api.js';
+import { GO_ZERO_TIME, goContainer, goService, sdkCall } from '../support/ke-sdk.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
 
-// Requests exactly as the public KE Go SDK (ke-sdk-go 0.1.0: sdk/microservice, sdk/configmap,
-// sdk/volume over sdk/rpc) sends them: its rpc.Call sends every bodiless call as an empty form
-// post, and its CallWithJson marshals the SDK's output types, which never omit zero values
-// (null lists, "" strings, zero times, `status: {}`).
-
-const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 const paths = apiPaths('local', 'team');
-
-/** proto.Container as json.Marshal writes it when only name, image and envs are set. */
-function goContainer(name: string, image: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name, image, workingDir: '', command: null, args: null, volumeMounts: null, configs: null, envs: null, ...overrides };
-}
-
-/** proto.MicroService as json.Marshal writes it for a create. */
-function goService(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    appName: '',
-    projectName: '',
-    name,
-    status: {},
-    pods: null,
-    type: 'stateless',
-    resourceSpec: '1U1G',
-    instanceNumber: 2,
-    ports: [{ port: 80, protocol: 'TCP' }],
-    containers: [goContainer('main', 'nginx:1', { command: ['/bin/sh'], args: ['-c', 'sleep 1000'], envs: [{ name: 'MODE', value: 'prod' }] }), goContainer('side', 'busybox:1')],
-    creationTime: GO_ZERO_TIME,
-    ...overrides,
-  };
-}
 
 describe('the KE Go SDK\'s wire shapes', () => {
   let wharf: TestWharf;
   let token: string;
 
-  /** One SDK call: rpc.Call (no body: an empty form post) or rpc.CallWithJson. */
-  const call = async (method: string, url: string, json?: unknown) => {
-    const response = await wharf.api.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        'x-auth-token': token,
-        'user-agent': 'Golang qiniu/rpc package',
-        ...(json === undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' } : { 'content-type': 'application/json' }),
-      },
-      ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
-    });
-    return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, headers: response.headers };
-  };
+  const call = (method: string, url: string, json?: unknown) => sdkCall(wharf, token, method, url, json);
 
   before(async () => {
     wharf = await startWharf();

@@ -13,18 +13,28 @@ import {
   type ServiceState,
 } from '../../src/domain/service.js';
 import { normalizeContainers, templateHash } from '../../src/domain/template.js';
-import type { RegionPolicy } from '../../src/domain/validation.js';
+import type { GpuType, RegionPolicy } from '../../src/domain/validation.js';
 import { KEY } from './fixtures.js';
+
+const gpuType = (type: string): GpuType => ({
+  type,
+  docker: { driver: 'nvidia', capabilities: ['gpu'] },
+  kubernetes: { resource: 'nvidia.com/gpu', nodeSelector: {} },
+});
 
 const POLICY: RegionPolicy = {
   resourceSpecs: [
     { name: '1U1G', cpu: 1, memory: 1024, meomory: 1024, desc: '' },
     { name: '2U4G', cpu: 2, memory: 4096, meomory: 4096, desc: '' },
   ],
+  gpus: [gpuType('nvidia-t4'), gpuType('nvidia-a100')],
   maxInstances: 50,
   revisionHistoryLimit: 10,
   allowedRegistries: undefined,
+  mapsServicePorts: true,
 };
+/** A Docker region's: its DNS aliases reach the pods' own ports. */
+const DOCKER_POLICY: RegionPolicy = { ...POLICY, gpus: [], mapsServicePorts: false };
 const CREATED = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-01-02T00:00:00.000Z';
 
@@ -158,11 +168,89 @@ describe('scale, stop and ports', () => {
 
   it('replaces ports without a new revision', () => {
     const current = created();
-    const change = setPorts(current, [{ port: 53, protocol: 'UDP' }], LATER);
+    const change = setPorts(current, [{ port: 53, protocol: 'UDP' }], POLICY, LATER);
     assert.deepEqual(change.state.ports, [{ port: 53, protocol: 'UDP' }]);
     assert.equal(change.state.revision, current.revision);
     assert.equal(change.newRevision, undefined);
-    expectInvalid(() => setPorts(current, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'UDP' }], LATER), 'ports[1]');
+    expectInvalid(() => setPorts(current, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'UDP' }], POLICY, LATER), 'ports[1]');
+  });
+});
+
+describe('gpuSpec', () => {
+  const T4 = { type: 'nvidia-t4', number: 1 };
+
+  it('is part of the template: created into revision 1, absent without GPUs', () => {
+    const change = createService(KEY, { name: 'web', type: 'stateless', resourceSpec: '1U1G', containers: [{ image: 'nginx:1' }], gpuSpec: T4 }, POLICY, {
+      uid: 'uid-1',
+      now: CREATED,
+    });
+    assert.deepEqual(change.state.gpuSpec, T4);
+    assert.deepEqual(change.newRevision?.gpuSpec, T4);
+    assert.equal('gpuSpec' in created(), false, 'a service without GPUs has no gpuSpec key');
+    assert.equal('gpuSpec' in created({ gpuSpec: { type: '', number: 0 } }), false, 'number 0 asks for no GPU');
+  });
+
+  it('names the types the region has, or says it has none', () => {
+    expectInvalid(() => created({ gpuSpec: { type: 'nvidia-h100', number: 1 } }), 'gpuSpec.type "nvidia-h100" is not offered in this region (one of: nvidia-t4, nvidia-a100)');
+    expectInvalid(
+      () => createService(KEY, { name: 'web', type: 'stateless', resourceSpec: '1U1G', containers: [{ image: 'x' }], gpuSpec: T4 }, DOCKER_POLICY, { uid: 'u', now: CREATED }, 'microservices[2].'),
+      'microservices[2].gpuSpec.type "nvidia-t4" is not offered in this region (this region offers no GPU)',
+    );
+  });
+
+  it('an upgrade sets, changes, keeps and (number 0) removes it, each change a new revision', () => {
+    const plain = created();
+    const set = upgradeService(plain, { gpuSpec: T4 }, POLICY, LATER);
+    assert.deepEqual(set.state.gpuSpec, T4);
+    assert.equal(set.state.revision, 2);
+    const changed = upgradeService(set.state, { gpuSpec: { type: 'nvidia-a100', number: 2 } }, POLICY, LATER);
+    assert.deepEqual(changed.newRevision?.gpuSpec, { type: 'nvidia-a100', number: 2 });
+    const kept = upgradeService(changed.state, { containers: [{ image: 'nginx:2' }] }, POLICY, LATER).state;
+    assert.deepEqual(kept.gpuSpec, { type: 'nvidia-a100', number: 2 }, 'an upgrade without gpuSpec keeps it');
+    const removed = upgradeService(kept, { gpuSpec: { type: '', number: 0 } }, POLICY, LATER);
+    assert.equal('gpuSpec' in removed.state, false, 'number 0 removes the GPUs');
+    assert.equal(removed.state.revision, 5);
+    assert.equal(upgradeService(set.state, { gpuSpec: T4 }, POLICY, LATER).newRevision, undefined, 'the same GPUs are no change');
+    expectInvalid(() => upgradeService(plain, { gpuSpec: { type: 'tpu', number: 1 } }, POLICY, LATER), 'gpuSpec.type "tpu"');
+  });
+
+  it('a rollback restores the GPUs of the revision, or their absence', () => {
+    const first = created();
+    const second = upgradeService(first, { gpuSpec: T4 }, POLICY, LATER);
+    const back = rollbackService(second.state, { ...first, creationTimestamp: CREATED }, LATER).state;
+    assert.equal('gpuSpec' in back, false, 'revision 1 had no GPU');
+    assert.equal(back.revision, 3);
+    const forward = rollbackService(back, second.newRevision!, LATER).state;
+    assert.deepEqual(forward.gpuSpec, T4);
+    assert.equal(forward.templateHash, second.state.templateHash);
+  });
+});
+
+describe('servicePort', () => {
+  it('is kept only where it differs from the port, on create and on a ports update', () => {
+    const ports = [{ port: 80, protocol: 'TCP' as const, servicePort: 80 }, { port: 8080, protocol: 'TCP' as const, servicePort: 443 }];
+    const expected = [{ port: 80, protocol: 'TCP' }, { port: 8080, protocol: 'TCP', servicePort: 443 }];
+    assert.deepEqual(created({ ports }).ports, expected);
+    assert.deepEqual(setPorts(created(), ports, POLICY, LATER).state.ports, expected);
+  });
+
+  it('refuses two ports answering on one service port and protocol', () => {
+    expectInvalid(
+      () => setPorts(created(), [{ port: 80, protocol: 'TCP' }, { port: 8080, protocol: 'TCP', servicePort: 80 }], POLICY, LATER),
+      'ports[1] answers on 80/TCP, as ports[0] does',
+    );
+    const sameNumberOtherProtocol = [{ port: 53, protocol: 'TCP' as const }, { port: 5353, protocol: 'UDP' as const, servicePort: 53 }];
+    assert.equal(setPorts(created(), sameNumberOtherProtocol, POLICY, LATER).state.ports.length, 2);
+  });
+
+  it('a region that cannot map ports (Docker) refuses a servicePort other than the port, and says why', () => {
+    expectInvalid(
+      () => setPorts(created(), [{ port: 8080, protocol: 'TCP', servicePort: 80 }], DOCKER_POLICY, LATER),
+      "ports[0].servicePort 80 differs from port 8080, which this region's runtime cannot honour",
+    );
+    const body: ServiceCreate = { name: 'web', type: 'stateless', resourceSpec: '1U1G', containers: [{ image: 'x' }], ports: [{ port: 8080, protocol: 'TCP', servicePort: 80 }] };
+    expectInvalid(() => createService(KEY, body, DOCKER_POLICY, { uid: 'u', now: CREATED }), 'ports[0].servicePort 80 differs');
+    assert.deepEqual(setPorts(created(), [{ port: 80, protocol: 'TCP', servicePort: 80 }], DOCKER_POLICY, LATER).state.ports, [{ port: 80, protocol: 'TCP' }]);
   });
 });
 
@@ -205,6 +293,15 @@ describe('templateHash', () => {
     assert.notEqual(templateHash({ resourceSpec: '2U4G', containers }), base);
     assert.notEqual(templateHash({ resourceSpec: '1U1G', containers: normalizeContainers([{ image: 'nginx:2', envs: [{ name: 'A', value: '1' }] }]) }), base);
     assert.notEqual(templateHash({ resourceSpec: '1U1G', containers: normalizeContainers([{ image: 'nginx:1', envs: [{ name: 'A', value: '2' }] }]) }), base);
+  });
+
+  it('covers the GPUs, and hashes a template without any as before GPUs existed', () => {
+    const base = templateHash({ resourceSpec: '1U1G', containers });
+    assert.equal(base, 'dwk5z8kmq6', 'no GPU: the hash of every existing service is unchanged');
+    const t4 = templateHash({ resourceSpec: '1U1G', containers, gpuSpec: { type: 'nvidia-t4', number: 1 } });
+    assert.notEqual(t4, base);
+    assert.notEqual(templateHash({ resourceSpec: '1U1G', containers, gpuSpec: { type: 'nvidia-t4', number: 2 } }), t4);
+    assert.notEqual(templateHash({ resourceSpec: '1U1G', containers, gpuSpec: { type: 'nvidia-a100', number: 1 } }), t4);
   });
 
   it('treats an omitted field and its default alike', () => {

@@ -36,6 +36,19 @@ export function apiPaths(region = 'local', project = 'proj') {
 
 export type ApiPaths = ReturnType<typeof apiPaths>;
 
+/** The KE SDK's V2 paths for one region and project: services directly under the project. */
+export function apiV2Paths(region = 'local', project = 'proj') {
+  const services = `/regions/${region}/v2/projects/${project}/microservices`;
+  const service = (name: string): string => `${services}/${name}`;
+  return {
+    services,
+    service,
+    action: (name: string, action: string): string => `${service(name)}/${action}`,
+    revisions: (name: string): string => `${service(name)}/revisions`,
+    rollback: (name: string, revision: number | string): string => `${service(name)}/revisions/${revision}/rollback`,
+  };
+}
+
 export interface Answer {
   status: number;
   body: any;

@@ -172,7 +172,7 @@ export function microserviceRoutes(api: Api, { store, controller }: ApiContext, 
       },
     },
     async (request) => {
-      const state = await change(request, (current, now) => setPorts(current, request.body.ports, now));
+      const state = await change(request, (current, now) => setPorts(current, request.body.ports, request.region.policy, now));
       return serviceView(state, request.region.runtime.observe(state.key));
     },
   );

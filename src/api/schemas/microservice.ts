@@ -10,6 +10,15 @@ export const Port = Type.Object(
   {
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     protocol: StringEnum(['TCP', 'UDP']),
+    // The KE SDK omits it when 0 and marks it omitempty: Wharf answers it only where it differs from port.
+    servicePort: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        [ZERO_IS_ABSENT]: true,
+        description: 'the port the service answers on, forwarded to port; absent or 0: port itself (on output: absent unless it differs from port)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -75,6 +84,30 @@ export const Container = Type.Object(
 );
 export type Container = Static<typeof Container>;
 
+/**
+ * The most GPUs a container may ask for: the GPUs of the largest common single server (8-GPU
+ * HGX/DGX nodes). A container's GPUs must all be on its node, so more could never be scheduled.
+ */
+const MAX_GPUS = 8;
+
+/** GPUs as a client asks for them (the KE SDK's GPUSpec); `number: 0` means none. */
+export const GpuSpecInput = Type.Object(
+  {
+    type: Type.String({ maxLength: 63, description: "one of the region's GPU types (config `gpus`); may be \"\" when number is 0" }),
+    number: Type.Integer({
+      minimum: 0,
+      maximum: MAX_GPUS,
+      description: `GPUs for each container of a pod, 1..${MAX_GPUS}, as the resource spec is per container; 0: no GPU`,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type GpuSpecInput = Static<typeof GpuSpecInput>;
+
+/** GPUs as Wharf stores and returns them: only on a service that has some. */
+export const GpuSpec = Type.Object({ type: Type.String(), number: Type.Integer() });
+export type GpuSpec = Static<typeof GpuSpec>;
+
 export const ServiceType = StringEnum(['stateful', 'stateless']);
 export type ServiceType = Static<typeof ServiceType>;
 
@@ -86,6 +119,7 @@ export const ServiceCreate = Type.Object(
     instanceNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999, default: 1, [ZERO_IS_ABSENT]: true })),
     ports: Type.Optional(Ports),
     containers: ContainerInputs,
+    gpuSpec: Type.Optional(GpuSpecInput),
     // The seed's output carries these; a client may send an object back as it got it.
     appName: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true, description: 'if given, the app of the path' })),
     projectName: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true, description: 'if given, the project of the path' })),
@@ -120,6 +154,10 @@ export const ServiceUpgrade = Type.Object(
           'a name the service lacks is a new container and needs an image; a container not listed is removed; absent or null: all kept',
       }),
     ),
+    gpuSpec: Type.Optional({
+      ...GpuSpecInput,
+      description: 'replaces the GPUs as a whole; number 0 removes them; absent or null: kept',
+    }),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -178,6 +216,7 @@ export const Service = Type.Object(
     instanceNumber: Type.Integer(),
     ports: Type.Array(Port),
     containers: Type.Array(Container),
+    gpuSpec: Type.Optional({ ...GpuSpec, description: 'absent: no GPU' }),
     status: ServiceStatus,
     pods: Type.Array(Pod),
     creationTime: Type.String({ format: 'date-time' }),
@@ -192,6 +231,7 @@ export const Revision = Type.Object(
     revision: Type.Integer(),
     resourceSpec: Type.String(),
     containers: Type.Array(Container),
+    gpuSpec: Type.Optional({ ...GpuSpec, description: 'absent: no GPU' }),
     creationTimestamp: Type.String({ format: 'date-time' }),
   },
 );

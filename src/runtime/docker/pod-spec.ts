@@ -67,7 +67,8 @@ export function sandboxOptions(spec: PodSpec, network: string, settings: PodSett
 /**
  * One spec container in the sandbox's network namespace. `command` replaces the image's
  * entrypoint and `args` its command, as in Kubernetes. Limits are the resource spec's, per
- * container (the seed's "容器资源规格"). `configMap` envs take the ConfigMap's value at creation;
+ * container (the seed's "容器资源规格"), and so are GPUs: each container asks the engine for the
+ * service's number of them. `configMap` envs take the ConfigMap's value at creation;
  * `configs` bind-mount the ConfigMap's own directory read-only (one file per key).
  */
 export function containerOptions(
@@ -79,6 +80,7 @@ export function containerOptions(
 ): Docker.ContainerCreateOptions {
   const { key } = spec;
   const memory = spec.resources.memoryMb * 1024 * 1024;
+  const { gpus } = spec.resources;
   const mountTargets = [...container.volumeMounts, ...container.configs].map((mount) => mount.mountPath);
   return {
     name: containerName(key, spec.name, container.name),
@@ -98,6 +100,7 @@ export function containerOptions(
       Memory: memory,
       // Equal to Memory: no swap, else the limit would not bound what the container holds.
       MemorySwap: memory,
+      ...(gpus ? { DeviceRequests: [{ Driver: gpus.type.docker.driver, Count: gpus.number, Capabilities: [gpus.type.docker.capabilities] }] } : {}),
       Mounts: [
         ...container.volumeMounts.map((mount) => ({
           Type: 'volume' as const,

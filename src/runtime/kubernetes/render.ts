@@ -131,7 +131,7 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
                 // Kubernetes requires a name on each port of a multi-port Service; `tcp-80` is unique per (port, protocol).
                 name: `${port.protocol.toLowerCase()}-${port.port}`,
                 protocol: port.protocol,
-                port: port.port,
+                port: port.servicePort ?? port.port,
                 targetPort: port.port,
               })),
             },
@@ -161,6 +161,7 @@ function podTemplate(
     ...spec.containers.flatMap((_, i) => (withTmp[i] ? [{ name: tmpVolume(i), emptyDir: { medium: 'Memory' } }] : [])),
   ];
   const resources = containerResources(spec.resources);
+  const nodeSelector = spec.resources.gpus?.type.kubernetes.nodeSelector ?? {};
   return {
     metadata: { labels, annotations },
     spec: {
@@ -172,6 +173,8 @@ function podTemplate(
       hostIPC: false,
       securityContext: POD_SECURITY_CONTEXT,
       ...(settings.imagePullSecrets.length === 0 ? {} : { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) }),
+      // The nodes that have the GPU type: the device plugin's resource counts GPUs, not their model.
+      ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
       containers: spec.containers.map((container, i) => ({
         ...renderContainer(container, resources, volumes, configMaps, withTmp[i] ? tmpVolume(i) : undefined),
         securityContext: containerSecurityContext(settings.security),
@@ -225,10 +228,16 @@ function renderEnv(env: Container['envs'][number]): V1EnvVar {
 
 /**
  * The seed's specs are container specs (容器资源规格): each container gets the whole spec, as on
- * Docker. Requests equal limits, which gives the pod the Guaranteed QoS class.
+ * Docker, and the service's GPUs. Requests equal limits, which gives the pod the Guaranteed QoS
+ * class (and an extended resource such as a GPU may not be overcommitted anyway).
  */
 function containerResources(resources: WorkloadSpec['resources']): V1ResourceRequirements {
-  const spec = { cpu: `${Math.round(resources.cpu * 1000)}m`, memory: `${resources.memoryMb}Mi` };
+  const { gpus } = resources;
+  const spec = {
+    cpu: `${Math.round(resources.cpu * 1000)}m`,
+    memory: `${resources.memoryMb}Mi`,
+    ...(gpus ? { [gpus.type.kubernetes.resource]: String(gpus.number) } : {}),
+  };
   return { requests: spec, limits: spec };
 }
 

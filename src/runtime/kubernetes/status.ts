@@ -84,12 +84,17 @@ function unscheduled(pod: V1Pod): { reason?: string; message?: string } | undefi
   return pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False');
 }
 
-/** Parses the `80/TCP,8080/UDP` of render()'s ports annotation. */
+/** Parses the `80/TCP,8080:80/UDP` of render()'s ports annotation (see portsText). */
 function parsePorts(text: string): Port[] {
   if (text === '') return [];
   return text.split(',').map((entry) => {
-    const [port, protocol] = entry.split('/');
-    return { port: Number(port), protocol: protocol === 'UDP' ? 'UDP' : 'TCP' };
+    const [ports = '', protocol] = entry.split('/');
+    const [port, servicePort] = ports.split(':').reverse();
+    return {
+      port: Number(port),
+      protocol: protocol === 'UDP' ? 'UDP' : 'TCP',
+      ...(servicePort === undefined ? {} : { servicePort: Number(servicePort) }),
+    };
   });
 }
 

@@ -99,6 +99,28 @@ describe('Docker pod options: published ports', () => {
   });
 });
 
+describe('Docker pod options: GPUs', () => {
+  const T4 = {
+    type: 'nvidia-t4',
+    docker: { driver: 'nvidia', capabilities: ['gpu', 'utility'] },
+    kubernetes: { resource: 'nvidia.com/gpu', nodeSelector: {} },
+  };
+  const withGpus = (containers: Container[]): PodSpec => ({ ...podSpec(containers), resources: { cpu: 1, memoryMb: 512, gpus: { number: 2, type: T4 } } });
+
+  test("each spec container asks for the service's number of GPUs with the type's driver and capabilities", () => {
+    const spec = withGpus([container({ name: 'train' }), container({ name: 'sidecar' })]);
+    for (const index of [0, 1]) {
+      // Capabilities is a list of alternatives, each a list a device must all have: one alternative here.
+      assert.deepEqual(hostConfigOf(spec, settings(), index).DeviceRequests, [{ Driver: 'nvidia', Count: 2, Capabilities: [['gpu', 'utility']] }]);
+    }
+  });
+
+  test('the sandbox, and a pod without GPUs, asks for no device', () => {
+    assert.equal(sandboxOptions(withGpus([container()]), 'net', settings()).HostConfig!.DeviceRequests, undefined);
+    assert.equal(hostConfigOf(podSpec(), settings()).DeviceRequests, undefined);
+  });
+});
+
 describe('runAsNonRoot', () => {
   test('refuses an image running as root, by default, by name or by UID 0', () => {
     for (const user of ['', 'root', '0', '0:0', '0:1000', 'root:root']) {

@@ -17,7 +17,7 @@ import { RuntimeUnavailableError, type ConfigMapContent } from '../../../src/run
 import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
 
 const REGION = loadConfig({}).regions[0]!;
-const POLICY = regionPolicy(REGION);
+const POLICY = regionPolicy(REGION, 'kubernetes');
 const RESOURCES = { cpu: 1, memoryMb: 1024 };
 
 let server: KubeApiServer;
@@ -192,10 +192,10 @@ describe('writing workloads', () => {
     const at = key('ports');
     let desired = create(at);
     await reconcile(at, desired);
-    desired = setPorts(desired, [], 'later').state;
+    desired = setPorts(desired, [], POLICY, 'later').state;
     assert.deepEqual(await reconcile(at, desired), ['apply revision 1 with 2 replica(s): ports change from [80/TCP] to []']);
     assert.equal(server.get('services', 'wharf-ports', 'app0-service0'), undefined);
-    desired = setPorts(desired, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], 'later').state;
+    desired = setPorts(desired, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], POLICY, 'later').state;
     await reconcile(at, desired);
     assert.deepEqual(
       server.get('services', 'wharf-ports', 'app0-service0')?.spec.ports.map((port: any) => port.name),

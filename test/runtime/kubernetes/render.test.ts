@@ -17,17 +17,20 @@ import { renderCommand } from '../../../src/cli/render.js';
 import { loadConfig, type ContainerSecurity, type RegionSettings } from '../../../src/config.js';
 import { withPodTemplateHash } from '../../../src/domain/configmaps.js';
 import type { ConfigMapContent } from '../../../src/runtime/runtime.js';
+import { podResources } from '../../../src/domain/resources.js';
 import { createService } from '../../../src/domain/service.js';
+import type { RegionPolicy } from '../../../src/domain/validation.js';
 import { workloadOf } from '../../../src/domain/workload-plan.js';
 import { regionPolicy } from '../../../src/regions.js';
 import type { ProjectQuota } from '../../../src/runtime/kubernetes/quota.js';
+import { ANNOTATIONS } from '../../../src/runtime/kubernetes/labels.js';
 import { manifestList, render, type Manifests } from '../../../src/runtime/kubernetes/render.js';
 import { BASELINE_CAPABILITIES } from '../../../src/domain/security.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 const REGION = loadConfig({}).regions[0]!;
-const POLICY = regionPolicy(REGION);
+const POLICY = regionPolicy(REGION, 'kubernetes');
 
 function fixture(name: string): ServiceCreate {
   return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as ServiceCreate;
@@ -44,13 +47,14 @@ function renderService(
     configMaps?: Map<string, ConfigMapContent>;
     volumeSizes?: Map<string, number>;
     quota?: ProjectQuota;
+    policy?: RegionPolicy;
   } = {},
 ): Manifests {
   const key = { region: 'r1', project: options.project ?? 'project', app: options.app ?? 'app0', service: input.name };
-  const { state } = createService(key, input, POLICY, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
-  const spec = POLICY.resourceSpecs.find((candidate) => candidate.name === state.resourceSpec)!;
+  const policy = options.policy ?? POLICY;
+  const { state } = createService(key, input, policy, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
   const settings = kubernetesSettings({ kubernetes: options.settings ?? {}, security: { ...REGION.security, ...options.security } });
-  const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), { cpu: spec.cpu, memoryMb: spec.memory });
+  const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), podResources(policy, state));
   return render(workload, settings, { configMaps: options.configMaps, volumeSizes: options.volumeSizes, quota: options.quota });
 }
 
@@ -302,6 +306,52 @@ describe('edge cases', () => {
   });
 });
 
+describe('GPUs and service ports', () => {
+  const base = fixture('stateless.json');
+  const GPU_POLICY: RegionPolicy = {
+    ...POLICY,
+    gpus: [
+      { type: 'nvidia-t4', docker: { driver: 'nvidia', capabilities: ['gpu'] }, kubernetes: { resource: 'nvidia.com/gpu', nodeSelector: {} } },
+      {
+        type: 'amd-mi300',
+        docker: { driver: 'amd', capabilities: ['gpu'] },
+        kubernetes: { resource: 'amd.com/gpu', nodeSelector: { 'node.kubernetes.io/gpu-model': 'mi300x' } },
+      },
+    ],
+  };
+
+  test("each container's requests and limits carry the GPU type's resource; valid", () => {
+    const input: ServiceCreate = { ...base, containers: [{ name: 'train', image: 'trainer:1' }, { name: 'sidecar', image: 'exporter:1' }], gpuSpec: { type: 'nvidia-t4', number: 2 } };
+    const manifests = renderService(input, { policy: GPU_POLICY });
+    validateAll(manifests);
+    const pod = (manifests.workload as any).spec.template.spec;
+    const resources = { cpu: '1000m', memory: '1024Mi', 'nvidia.com/gpu': '2' };
+    assert.deepEqual(pod.containers.map((container: any) => container.resources), Array(2).fill({ requests: resources, limits: resources }));
+    assert.equal(pod.nodeSelector, undefined, 'a type without a node selector runs wherever the device plugin offers the resource');
+  });
+
+  test("a GPU type's node selector picks its nodes; no GPU: no GPU resource; valid", () => {
+    const amd = renderService({ ...base, gpuSpec: { type: 'amd-mi300', number: 8 } }, { policy: GPU_POLICY });
+    validateAll(amd);
+    const pod = (amd.workload as any).spec.template.spec;
+    assert.equal(pod.containers[0].resources.limits['amd.com/gpu'], '8');
+    assert.deepEqual(pod.nodeSelector, { 'node.kubernetes.io/gpu-model': 'mi300x' });
+    const none = (renderService(base, { policy: GPU_POLICY }).workload as any).spec.template.spec;
+    assert.deepEqual(none.containers[0].resources.limits, { cpu: '1000m', memory: '1024Mi' });
+  });
+
+  test('a servicePort is the Service port, the pod port its targetPort; valid', () => {
+    const ports = [{ port: 8080, protocol: 'TCP' as const, servicePort: 80 }, { port: 53, protocol: 'UDP' as const }];
+    const manifests = renderService({ ...base, ports });
+    validateAll(manifests);
+    assert.deepEqual(manifests.service?.spec?.ports, [
+      { name: 'tcp-8080', protocol: 'TCP', port: 80, targetPort: 8080 },
+      { name: 'udp-53', protocol: 'UDP', port: 53, targetPort: 53 },
+    ]);
+    assert.equal(manifests.workload.metadata?.annotations?.[ANNOTATIONS.ports], '80:8080/TCP,53/UDP', 'a servicePort change is a change the driver sees');
+  });
+});
+
 describe('container security from the region', () => {
   const containers = (manifests: Manifests): any[] => (manifests.workload as any).spec.template.spec.containers;
 
@@ -397,6 +447,19 @@ describe('wharf render', () => {
     const workload = parseAllDocuments(yaml).map((document) => document.toJS()).find((object) => object.kind === 'Deployment');
     assert.equal(workload.spec.template.spec.containers[0].securityContext.runAsNonRoot, true);
     assert.equal(workload.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem, true);
+  });
+
+  test("renders a service's GPUs from the region's gpus config, NVIDIA's defaults filled in", () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'wharf-render-')), 'wharf.yaml');
+    writeFileSync(config, 'regions:\n  - name: k\n    runtime: kubernetes\n    gpus: [{ type: nvidia-t4 }]\n');
+    const service = join(mkdtempSync(join(tmpdir(), 'wharf-render-')), 'gpu.json');
+    writeFileSync(service, JSON.stringify({ ...fixture('stateless.json'), gpuSpec: { type: 'nvidia-t4', number: 1 } }));
+    const yaml = renderCommand(['--project', 'project', '--app', 'app0', '-f', service, '--config', config], {});
+    const workload = parseAllDocuments(yaml).map((document) => document.toJS()).find((object) => object.kind === 'Deployment');
+    validate(workload);
+    assert.equal(workload.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu'], '1');
+    writeFileSync(service, JSON.stringify({ ...fixture('stateless.json'), gpuSpec: { type: 'nvidia-a100', number: 1 } }));
+    assert.throws(() => renderCommand(['--project', 'project', '--app', 'app0', '-f', service, '--config', config], {}), /gpuSpec.type "nvidia-a100" is not offered in this region \(one of: nvidia-t4\)/);
   });
 
   test('a bad request or name is refused with the field named', () => {
