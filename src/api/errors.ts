@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { WharfError } from '../domain/errors.js';
 import { discardBody } from './lingering-close.js';
-import type { ErrorBody } from './schemas/common.js';
+import { PATTERN_WORDS, type ErrorBody } from './schemas/common.js';
 import { likelyTypo } from './typos.js';
 
 interface AjvError {
@@ -9,6 +9,10 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** Set when the error is about an object's key (JSON schema `propertyNames`). */
+  propertyName?: string;
+  /** With Ajv's `verbose`: the schema holding the failed keyword, for its other limits. */
+  parentSchema?: { maxLength?: number };
 }
 
 /** Every error leaves as `{error, message}`: the seed's code and a sentence naming the field. */
@@ -66,6 +70,9 @@ function describeAjvError(error: AjvError, unknownFields: readonly string[]): { 
     }
     default: {
       const key = fieldName(error.instancePath);
+      if (error.propertyName !== undefined) {
+        return { key, message: describeValue(error, `${key} key ${JSON.stringify(error.propertyName)}`) };
+      }
       return { key, message: describeValue(error, key) };
     }
   }
@@ -73,8 +80,12 @@ function describeAjvError(error: AjvError, unknownFields: readonly string[]): { 
 
 function describeValue(error: AjvError, field: string): string {
   switch (error.keyword) {
-    case 'pattern':
-      return `${field} must match ${String(error.params.pattern)}`;
+    case 'pattern': {
+      const pattern = String(error.params.pattern);
+      const words = PATTERN_WORDS[pattern] ?? `text matching ${pattern}`;
+      const max = error.parentSchema?.maxLength;
+      return `${field} must be ${words}${max === undefined ? '' : `, at most ${max} characters`}`;
+    }
     case 'enum':
       return `${field} must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
     case 'anyOf':

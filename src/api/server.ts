@@ -40,7 +40,8 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
     },
     // Bodies are checked exactly as sent: no unknown field dropped, no "1" taken for 1.
     // x-output-only and x-zero-is-absent annotate schemas for the tolerant reader (tolerant-reading.ts).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, keywords: [OUTPUT_ONLY, ZERO_IS_ABSENT] } },
+    // verbose: an error carries its schema, so a message can give the field's other limits.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true, keywords: [OUTPUT_ONLY, ZERO_IS_ABSENT] } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -111,6 +111,15 @@ describe('error answers', () => {
     assertError(await sendJson('POST', paths.services('app0'), over), 413, 'PayloadTooLarge', '1 MiB');
   });
 
+  it('says a name\'s rule in words, and names a bad ConfigMap key', async () => {
+    assertInvalid(await wharf.request('POST', paths.apps, { name: 'My-App' }), 'name must be lowercase letters and digits, starting with a letter, at most 30 characters');
+    assertInvalid(
+      await wharf.request('POST', paths.services('app0'), statelessService('web-')),
+      'name must be lowercase letters, digits and "-", starting with a letter and not ending with "-", at most 30 characters',
+    );
+    assertInvalid(await wharf.request('POST', paths.configMaps, { name: 'settings', data: { 'bad key': 'v' } }), 'data key "bad key" must be letters, digits');
+  });
+
   it('400 InvalidArgs for a body that is not JSON', async () => {
     assertInvalid(await sendJson('POST', paths.services('app0'), '{"name": "broken",'), 'JSON');
   });

@@ -8,6 +8,18 @@ export const NAME_PATTERNS = {
   reference: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
 } as const;
 
+/** The patterns of the API's strings in words, for the messages of a 400: a regex tells a user little. */
+export const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  [NAME_PATTERNS.app]: 'lowercase letters and digits, starting with a letter',
+  [NAME_PATTERNS.dnsLabel]: 'lowercase letters, digits and "-", starting with a letter and not ending with "-"',
+  [NAME_PATTERNS.container]: 'lowercase letters, digits and "-", starting and ending with a letter or digit',
+  '^[-._a-zA-Z0-9]+$': 'letters, digits, "-", "_" and "."',
+  '^[-._a-zA-Z][-._a-zA-Z0-9]*$': 'letters, digits, "-", "_" and ".", not starting with a digit',
+  '^/': 'an absolute path, starting with "/"',
+  '^[^\\s]+$': 'without spaces',
+  '^[0-9]{1,9}$': 'a whole number',
+};
+
 /**
  * A string out of a fixed set, as one JSON-schema `enum`. TypeBox's union of literals becomes an
  * `anyOf`, which the response serializer resolves by validating each branch on every value.
