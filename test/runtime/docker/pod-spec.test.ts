@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import type { Container } from '../../../src/api/schemas/microservice.js';
 import type { ContainerSecurity } from '../../../src/config.js';
 import type { PodSpec } from '../../../src/domain/plan.js';
+import { V2_APP } from '../../../src/domain/keys.js';
+import { keyOfLabels, LABEL } from '../../../src/runtime/docker/labels.js';
 import { containerOptions, sandboxOptions, type PodSettings } from '../../../src/runtime/docker/pod-spec.js';
 import { runAsNonRootViolation } from '../../../src/runtime/docker/security.js';
 
@@ -135,5 +137,27 @@ describe('runAsNonRoot', () => {
 
   test('accepts a numeric non-zero user, whatever its group', () => {
     for (const user of ['1000', '65534:65534', '1000:0', '10']) assert.equal(runAsNonRootViolation(user), undefined, `user "${user}"`);
+  });
+});
+
+describe('Docker pod options: V1 and V2 names', () => {
+  const v2Spec = (): PodSpec => ({ ...podSpec(), name: 'api-s0001', key: { ...podSpec().key, app: V2_APP, service: 'api' } });
+  const aliasesOf = (spec: PodSpec) => sandboxOptions(spec, 'net', settings()).NetworkingConfig!.EndpointsConfig!.net!.Aliases;
+
+  test('a V1 pod answers to <service>.<app> and <app>-<service>, a V2 pod to <service>', () => {
+    assert.deepEqual(aliasesOf(podSpec()), ['web.shop', 'shop-web']);
+    assert.deepEqual(aliasesOf(v2Spec()), ['api']);
+  });
+
+  test('the labels of a pod\'s sandbox and containers give its key back, a V2 key\'s empty app too', () => {
+    for (const spec of [podSpec(), v2Spec()]) {
+      const sandbox = sandboxOptions(spec, 'net', settings()).Labels!;
+      const container = containerOptions(spec, spec.containers[0]!, 'sandbox-id', settings(), new Map()).Labels!;
+      assert.equal(sandbox[LABEL.app], spec.key.app);
+      assert.deepEqual(keyOfLabels(sandbox), spec.key);
+      assert.deepEqual(keyOfLabels(container), spec.key);
+    }
+    const { [LABEL.app]: _app, ...withoutApp } = sandboxOptions(v2Spec(), 'net', settings()).Labels!;
+    assert.equal(keyOfLabels(withoutApp), undefined, 'no app label at all: not a Wharf pod');
   });
 });

@@ -23,7 +23,7 @@ import type { RegionPolicy } from '../../../src/domain/validation.js';
 import { workloadOf } from '../../../src/domain/workload-plan.js';
 import { regionPolicy } from '../../../src/regions.js';
 import type { ProjectQuota } from '../../../src/runtime/kubernetes/quota.js';
-import { ANNOTATIONS } from '../../../src/runtime/kubernetes/labels.js';
+import { ANNOTATIONS, keyOfObject, LABELS, serviceSelector } from '../../../src/runtime/kubernetes/labels.js';
 import { manifestList, render, type Manifests } from '../../../src/runtime/kubernetes/render.js';
 import { BASELINE_CAPABILITIES } from '../../../src/domain/security.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
@@ -467,5 +467,33 @@ describe('wharf render', () => {
     assert.throws(() => renderCommand(['--project', 'Bad', '--app', 'app0', '-f', file], {}), /--project "Bad"/);
     assert.throws(() => renderCommand(['--project', 'p', '--app', 'app0'], {}), /usage: wharf render/);
     assert.throws(() => renderCommand(['--project', 'p', '--app', 'app0', '-f', file, '--region', 'nowhere'], {}), /no region "nowhere"/);
+  });
+});
+
+describe('a V2 service (no app)', () => {
+  test('its Deployment and Service are named <service>, its app label is empty; valid', () => {
+    const manifests = renderService(fixture('stateless.json'), { app: '' });
+    validateAll(manifests);
+    const { workload, service } = manifests;
+    assert.equal(workload.metadata!.name, 'service0');
+    assert.equal(service!.metadata!.name, 'service0');
+    assert.deepEqual(workload.spec!.selector.matchLabels, { [LABELS.app]: '', [LABELS.service]: 'service0' });
+    assert.deepEqual(service!.spec!.selector, workload.spec!.selector.matchLabels, 'the Service selects the pods');
+    assert.deepEqual(keyOfObject('r1', 'wharf-', workload.metadata), { region: 'r1', project: 'project', app: '', service: 'service0' });
+    assert.equal(serviceSelector({ region: 'r1', project: 'project', app: '', service: 'service0' }), 'wharf.io/app=,wharf.io/service=service0');
+  });
+
+  test('its StatefulSet is named <service> too', () => {
+    const { workload } = renderService(fixture('stateful.json'), { app: '' });
+    validate(workload);
+    assert.equal(workload.kind, 'StatefulSet');
+    assert.equal(workload.metadata!.name, 'service0');
+    assert.equal((workload as any).spec.serviceName, 'service0');
+  });
+
+  test('an object without an app label is not a service\'s', () => {
+    const { workload } = renderService(fixture('stateless.json'), { app: '' });
+    const { [LABELS.app]: _app, ...labels } = workload.metadata!.labels!;
+    assert.equal(keyOfObject('r1', 'wharf-', { ...workload.metadata, labels }), undefined);
   });
 });
