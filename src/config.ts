@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { QuotaLimits } from './api/schemas/quota.js';
 import { FIELD_VALIDATIONS, type FieldValidation } from './api/tolerant-reading.js';
 import type { GpuType } from './domain/validation.js';
+import { DEFAULT_FS_TYPE, FS_TYPES, type FsType, type StorageTypeOffer } from './domain/volumes.js';
 
 const ResourceSpecConfig = Type.Object(
   {
@@ -13,6 +14,26 @@ const ResourceSpecConfig = Type.Object(
     cpu: Type.Number({ exclusiveMinimum: 0 }),
     memory: Type.Integer({ minimum: 4 }),
     desc: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const StorageTypeConfig = Type.Object(
+  {
+    /** A volume's `storageType`; a StorageClass name fits. */
+    type: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' }),
+    desc: Type.Optional(Type.String()),
+    /** Shown as written: the SDK types it a string (`3000`, `up to 16000`). */
+    iops: Type.Optional(Type.String()),
+    /** The filesystem this type's volumes have: Wharf formats nothing, the operator states it. */
+    fsType: Type.Optional(Type.Unsafe<FsType>({ type: 'string', enum: [...FS_TYPES] })),
+    docker: Type.Optional(
+      Type.Object(
+        { driver: Type.String({ minLength: 1 }), driverOpts: Type.Optional(Type.Record(Type.String(), Type.String())) },
+        { additionalProperties: false },
+      ),
+    ),
+    kubernetes: Type.Optional(Type.Object({ storageClass: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -50,6 +71,8 @@ const RegionConfig = Type.Object(
     maxInstances: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999 })),
     revisionHistoryLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     defaultVolumeSizeGi: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+    /** What volumes may be made of; the first is the default. Absent: one type for the runtime (defaultStorageTypes). */
+    storageTypes: Type.Optional(Type.Array(StorageTypeConfig, { minItems: 1 })),
     resourceSpecs: Type.Optional(Type.Array(ResourceSpecConfig, { minItems: 1 })),
     /** The GPU types services may ask for; absent: none. */
     gpus: Type.Optional(Type.Array(GpuConfig)),
@@ -128,6 +151,8 @@ export interface RegionSettings {
   revisionHistoryLimit: number;
   /** The size of a volume a service mounts before it was created through the API. */
   defaultVolumeSizeGi: number;
+  /** At least one; the first is the default of a volume that names none. */
+  storageTypes: StorageTypeSettings[];
   resourceSpecs: Array<{ name: string; cpu: number; memory: number; desc: string }>;
   /** With the defaults filled in (see gpuCatalogue). */
   gpus: GpuType[];
@@ -141,6 +166,28 @@ export interface RegionSettings {
   docker: NonNullable<RegionFileSettings['docker']>;
   /** As written in the config file; the Kubernetes runtime fills defaults. */
   kubernetes: NonNullable<RegionFileSettings['kubernetes']>;
+}
+
+/** A storage type of a region with its defaults filled in (`docker`, `kubernetes`: absent means the runtime's default). */
+export type StorageTypeSettings = Omit<Static<typeof StorageTypeConfig>, keyof StorageTypeOffer> & StorageTypeOffer;
+
+/**
+ * One type when the region lists none, storing volumes where Wharf always has: Docker's `local`
+ * driver (a directory on the engine host), the region's `kubernetes.storageClass` or else the
+ * cluster's default StorageClass. On Kubernetes the type is named after the class, so the name
+ * says what a claim gets.
+ */
+export function defaultStorageTypes(region: Pick<RegionFileSettings, 'runtime' | 'kubernetes'>): Array<Static<typeof StorageTypeConfig>> {
+  switch (region.runtime) {
+    case 'kubernetes': {
+      const storageClass = region.kubernetes?.storageClass;
+      return [{ type: storageClass ?? 'default', desc: storageClass ? `StorageClass ${storageClass}` : 'the cluster\'s default StorageClass' }];
+    }
+    case 'simulated':
+      return [{ type: 'local', desc: 'simulated: no storage exists' }];
+    default:
+      return [{ type: 'local', desc: 'Docker local volume driver: a directory on the engine host\'s disk' }];
+  }
 }
 
 /** What every container of a region runs with, on every runtime. */
@@ -202,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       maxInstances: region.maxInstances ?? 50,
       revisionHistoryLimit: region.revisionHistoryLimit ?? 10,
       defaultVolumeSizeGi: region.defaultVolumeSizeGi ?? 10,
+      storageTypes: (region.storageTypes ?? defaultStorageTypes(region)).map((type) => ({ desc: '', iops: '', fsType: DEFAULT_FS_TYPE, ...type })),
       resourceSpecs: (region.resourceSpecs ?? DEFAULT_RESOURCE_SPECS).map((spec) => ({ desc: '', ...spec })),
       gpus: gpuCatalogue(region.name, region.gpus ?? []),
       allowedRegistries: region.allowedRegistries,
@@ -221,6 +269,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
   for (const region of regions) {
     if (names.has(region.name)) throw new Error(`config: region "${region.name}" is listed twice`);
     names.add(region.name);
+    const types = region.storageTypes.map((type) => type.type);
+    const repeated = types.find((type, index) => types.indexOf(type) !== index);
+    if (repeated) throw new Error(`config: region "${region.name}" lists storage type "${repeated}" twice`);
   }
   const host = env.HOST ?? file.host ?? '127.0.0.1';
   return {

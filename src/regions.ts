@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RuntimeKind } from './api/schemas/region.js';
 import type { RegionSettings } from './config.js';
 import type { RegionPolicy } from './domain/validation.js';
+import type { StorageTypeOffer } from './domain/volumes.js';
 import type { Runtime, RuntimeContext } from './runtime/runtime.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
 
@@ -10,12 +11,14 @@ export interface Region {
   name: string;
   policy: RegionPolicy;
   runtime: Runtime;
+  /** What its volumes may be made of; the first is the default. */
+  storageTypes: readonly StorageTypeOffer[];
 }
 
 export async function createRegion(settings: RegionSettings, log: Logger, context: RuntimeContext): Promise<Region> {
   // The policy follows the runtime `auto` picked, not the setting.
   const runtime = await createRuntime(settings, log, context);
-  return { name: settings.name, policy: regionPolicy(settings, runtime.kind), runtime };
+  return { name: settings.name, policy: regionPolicy(settings, runtime.kind), runtime, storageTypes: settings.storageTypes };
 }
 
 /** The rules a region enforces; also what `wharf render` validates a service with, offline. */

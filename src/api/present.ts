@@ -3,6 +3,7 @@ import type { ObservedService } from '../domain/observed.js';
 import type { DesiredService, RevisionRecord } from '../domain/service.js';
 import { serviceStatus } from '../domain/status.js';
 import type { AppRecord } from '../store/store.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { VolumeUse } from '../store/volumes.js';
 import type { App } from './schemas/app.js';
 import type { ConfigMap } from './schemas/configmap.js';
@@ -61,11 +62,17 @@ export function configMapView(configMap: ConfigMapRecord): ConfigMap {
   };
 }
 
-export function volumeView({ volume, mountedBy }: VolumeUse): Volume {
+/** The KE SDK's volume object: stored fields from the store, `status` from the runtime's cache. */
+export function volumeView({ volume, mountedBy }: VolumeUse, runtime: Pick<Runtime, 'volumeStatus'>): Volume {
+  const { status, message } = runtime.volumeStatus(volume.project, volume.name);
   return {
     name: volume.name,
     projectName: volume.project,
     size: volume.sizeGi,
+    storageType: volume.storageType,
+    fsType: volume.fsType,
+    status,
+    statusMessage: message,
     creationTime: volume.creationTime,
     mountedBy: mountedBy.map((key) => ({ appName: key.app, name: key.service })),
   };

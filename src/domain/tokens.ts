@@ -69,7 +69,12 @@ export interface RouteCall {
 }
 
 /** Calls that name no project, open to every token: they show nothing of a project, or only the caller's (the project list). */
-const SHARED_READS = new Set(['GET /v1/regions', 'GET /regions/:region/v1/resourcespecs', 'GET /regions/:region/v1/projects']);
+const SHARED_READS = new Set([
+  'GET /v1/regions',
+  'GET /regions/:region/v1/resourcespecs',
+  'GET /regions/:region/v1/storagetypes',
+  'GET /regions/:region/v1/projects',
+]);
 
 /** Calls under a project that its own tokens may not make: a tenant does not set its own limits. */
 const ADMIN_ONLY = new Set(['PUT /regions/:region/v1/projects/:project/quota', 'DELETE /regions/:region/v1/projects/:project/quota']);

@@ -3,6 +3,7 @@ import type { RuntimeKind } from '../api/schemas/region.js';
 import type { ServiceKey } from '../domain/keys.js';
 import type { ObservedService } from '../domain/observed.js';
 import type { Operation } from '../domain/plan.js';
+import type { VolumeSpec, VolumeState } from '../domain/volumes.js';
 
 /**
  * An engine driver. It knows nothing of HTTP or of rollout rules (those are the plan's):
@@ -31,6 +32,14 @@ export interface Runtime {
   observedKeys(): ServiceKey[];
   /** One engine call. Once it resolves, `observe` reflects it, so a next plan never repeats it. */
   execute(operation: Operation): Promise<void>;
+  /**
+   * Makes the volume on the engine now, rather than when a service first mounts it, so that its
+   * status tells whether the engine can (the API created it). Returns at once; `volumeStatus`
+   * follows. Absent: the engine makes volumes on first mount only.
+   */
+  createVolume?(volume: VolumeSpec): void;
+  /** What the engine has of a volume, from the runtime's cache: reads never wait on the engine. */
+  volumeStatus(project: string, volume: string): VolumeState;
   /** Removes a volume and its data from the engine (the API deletes it). Absent: the engine keeps no volumes. */
   deleteVolume?(project: string, volume: string): Promise<void>;
   /** Removes what the engine keeps of a ConfigMap the API deleted. */
@@ -50,8 +59,13 @@ export interface ConfigMapContent {
  */
 export type ConfigMapSource = (project: string, name: string) => Promise<ConfigMapContent | undefined>;
 
-/** The size in GiB of a volume of a project in the runtime's region (undefined: it does not exist). */
-export type VolumeSizeSource = (project: string, name: string) => Promise<number | undefined>;
+/** The volumes of the runtime's region as the store has them. */
+export interface VolumeSource {
+  /** One volume of a project; undefined: it does not exist. */
+  find(project: string, name: string): Promise<VolumeSpec | undefined>;
+  /** Every volume of the region. */
+  all(): Promise<VolumeSpec[]>;
+}
 
 /** The quota of a project in the runtime's region, as the admin or the region's config set it. */
 export type ProjectQuotaSource = (project: string) => Promise<QuotaLimits>;
@@ -61,7 +75,7 @@ export interface RuntimeContext {
   /** This Wharf's id (store/instance.ts): the owner label of every engine object it creates. */
   instanceId: string;
   configMaps: ConfigMapSource;
-  volumeSizes: VolumeSizeSource;
+  volumes: VolumeSource;
   projectQuotas: ProjectQuotaSource;
   /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */
   dataDir: string;

@@ -75,6 +75,9 @@ export interface VolumesTable {
   project: string;
   name: string;
   size_gi: number;
+  /** One of the region's storage types; "" only for a volume from before they existed, until Wharf starts (VolumeStore.typeUntyped). */
+  storage_type: string;
+  fs_type: string;
   created_at: string;
 }
 

@@ -1,7 +1,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 
-/** Schema history, applied in key order at start. Never edit a released entry: add one. */
-const migrations: Record<string, Migration> = {
+/** Schema history, applied in key order at start. Never edit a released entry: add one. Exported for tests of a migration. */
+export const migrations: Record<string, Migration> = {
   '0001-apps-services-revisions': {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
     async up(db: Kysely<any>) {
@@ -104,6 +104,15 @@ const migrations: Record<string, Migration> = {
         .addColumn('updated_at', 'text', (col) => col.notNull())
         .addPrimaryKeyConstraint('project_quotas_pk', ['region', 'project'])
         .execute();
+    },
+  },
+  '0006-volume-storage': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // Existing rows get "" (untyped): their region's default storage type is in the config, which
+      // a migration does not read; VolumeStore.typeUntyped gives it to them when Wharf starts.
+      await db.schema.alterTable('volumes').addColumn('storage_type', 'text', (col) => col.notNull().defaultTo('')).execute();
+      await db.schema.alterTable('volumes').addColumn('fs_type', 'text', (col) => col.notNull().defaultTo('')).execute();
     },
   },
   '0005-gpu-spec': {

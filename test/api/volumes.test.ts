@@ -18,7 +18,9 @@ describe('volumes API', () => {
   it('creates (201), gets and lists a volume', async () => {
     const created = await wharf.request('POST', paths.volumes, { name: 'data', size: 20 });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    assert.deepEqual({ ...created.body, creationTime: undefined }, { name: 'data', projectName: 'vol', size: 20, mountedBy: [], creationTime: undefined });
+    assert.deepEqual({ ...created.body, creationTime: undefined }, {
+      name: 'data', projectName: 'vol', size: 20, storageType: 'local', fsType: 'ext4', status: 'success', statusMessage: '', mountedBy: [], creationTime: undefined,
+    });
     assert.deepEqual((await wharf.request('GET', paths.volume('data'))).body, created.body);
     assert.deepEqual((await wharf.request('GET', paths.volumes)).body, [created.body]);
   });

@@ -51,27 +51,27 @@ export async function dockerSuiteSkip(): Promise<string | false> {
  * a Wharf claims its regions on the engine, so a second Wharf (another test file, a developer's
  * own) naming the same region would refuse to start.
  */
-export function dockerRegion(name: string): RegionSettings {
+export function dockerRegion(name: string, settings: Partial<RegionSettings> = {}): RegionSettings {
   const [region] = loadConfig({ WHARF_RUNTIME: 'docker' }).regions;
-  return { ...region!, name, docker: { sandboxImage: IMAGES.sandbox } };
+  return { ...region!, name, docker: { sandboxImage: IMAGES.sandbox }, ...settings };
 }
 
-/** An in-process Wharf whose one region runs on the Docker engine. */
-export async function startDockerWharf(region: string, options: { dataDir?: string } = {}): Promise<TestWharf> {
-  return startWharf({ ...options, regions: [dockerRegion(region)] });
+/** An in-process Wharf whose one region runs on the Docker engine, with `settings` over the defaults. */
+export async function startDockerWharf(region: string, options: { dataDir?: string; settings?: Partial<RegionSettings> } = {}): Promise<TestWharf> {
+  return startWharf({ ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }), regions: [dockerRegion(region, options.settings)] });
 }
 
 /**
  * The hooks of a Docker test file: one file at a time holds the engine (lockDocker), its project
  * starts and ends clean, and an in-process Wharf drives the region. Returns the running Wharf.
  */
-export function useDockerWharf(region: string, project: string, options: { volumes?: boolean } = {}): () => TestWharf {
+export function useDockerWharf(region: string, project: string, options: { volumes?: boolean; settings?: Partial<RegionSettings> } = {}): () => TestWharf {
   let wharf: TestWharf | undefined;
   let unlock: (() => void) | undefined;
   before(async () => {
     unlock = await lockDocker();
     await cleanProject(region, project, options);
-    wharf = await startDockerWharf(region);
+    wharf = await startDockerWharf(region, { settings: options.settings });
   });
   after(async () => {
     await wharf?.stop();

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { requestedStorage } from '../../domain/volumes.js';
 import type { Api, ApiContext } from '../context.js';
 import { volumeView } from '../present.js';
 import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
@@ -19,9 +20,11 @@ export function volumeRoutes(api: Api, { store }: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const { body, params } = request;
-      const created = await store.volumes.create({ region: params.region, project: params.project, name: body.name }, body.size, new Date().toISOString());
-      return reply.code(201).send(volumeView(created));
+      const { body, params, region } = request;
+      const storage = requestedStorage(body, region.storageTypes);
+      const created = await store.volumes.create({ region: params.region, project: params.project, name: body.name }, body.size, storage, new Date().toISOString());
+      region.runtime.createVolume?.({ project: params.project, name: body.name, sizeGi: body.size, storageType: storage.storageType });
+      return reply.code(201).send(volumeView(created, region.runtime));
     },
   );
 
@@ -35,7 +38,7 @@ export function volumeRoutes(api: Api, { store }: ApiContext): void {
         response: { 200: Type.Array(Volume), ...ERROR_RESPONSES },
       },
     },
-    async (request) => (await store.volumes.list(request.params.region, request.params.project)).map(volumeView),
+    async (request) => (await store.volumes.list(request.params.region, request.params.project)).map((use) => volumeView(use, request.region.runtime)),
   );
 
   api.get(
@@ -43,7 +46,7 @@ export function volumeRoutes(api: Api, { store }: ApiContext): void {
     {
       schema: { tags: ['volumes'], summary: 'Get a volume with the services that mount it', params: VolumeParams, response: { 200: Volume, ...ERROR_RESPONSES } },
     },
-    async (request) => volumeView(await store.volumes.get(request.params)),
+    async (request) => volumeView(await store.volumes.get(request.params), request.region.runtime),
   );
 
   api.delete(

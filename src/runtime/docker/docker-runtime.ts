@@ -7,7 +7,8 @@ import type { ServiceKey } from '../../domain/keys.js';
 import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
 import { WharfError } from '../../domain/errors.js';
-import { RuntimeUnavailableError, type ConfigMapSource, type Runtime } from '../runtime.js';
+import type { VolumeSpec, VolumeState } from '../../domain/volumes.js';
+import { RuntimeUnavailableError, type ConfigMapSource, type Runtime, type VolumeSource } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
 import { LABEL, volumeName, type Owner } from './labels.js';
@@ -17,7 +18,8 @@ import { claimRegion } from './ownership.js';
 import { PodCache, podId } from './pod-cache.js';
 import { PodCreation } from './pod-creation.js';
 import type { PodSettings } from './pod-spec.js';
-import { checkVolumeOwner, VolumeConflictError } from './volumes.js';
+import { VolumeStates } from './volume-states.js';
+import { checkVolumeOwner, VolumeConflictError, type VolumeDriver } from './volumes.js';
 
 export interface DockerRuntimeOptions extends WatchOptions {
   /** Where the engine listens, for the start-up log and the region listing. */
@@ -33,6 +35,10 @@ export interface DockerRuntimeOptions extends WatchOptions {
   configMaps: ConfigMapSource;
   /** ConfigMap files live in `<configMapRoot>/<project>/<name>/<digest>/`, on the engine's host. */
   configMapRoot: string;
+  /** The store's volumes of the region: each is made on the engine with its storage type's driver. */
+  volumes: VolumeSource;
+  /** By storage type; a type without one uses Docker's `local` driver. */
+  volumeDrivers: ReadonlyMap<string, VolumeDriver>;
 }
 
 /**
@@ -50,6 +56,7 @@ export class DockerRuntime implements Runtime {
   private readonly networks: ProjectNetworks;
   private readonly watch: EngineWatch;
   private readonly creations = new Map<string, PodCreation>();
+  private readonly volumeStates: VolumeStates;
   private onChange: (key: ServiceKey) => void = () => {};
   private hostCpus = 1;
 
@@ -57,6 +64,7 @@ export class DockerRuntime implements Runtime {
     this.description = `docker: pods are containers of the Docker engine at ${options.address}`;
     this.owner = { region: options.region, instanceId: options.instanceId };
     this.networks = new ProjectNetworks(docker, this.owner);
+    this.volumeStates = new VolumeStates(docker, this.owner, options.volumeDrivers, options.volumes);
     this.watch = new EngineWatch(docker, this.owner, this.cache, (keys) => keys.forEach((key) => this.onChange(key)), () => this.onConnect(), log, options);
   }
 
@@ -96,6 +104,14 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  createVolume(volume: VolumeSpec): void {
+    this.volumeStates.create(volume);
+  }
+
+  volumeStatus(project: string, volume: string): VolumeState {
+    return this.volumeStates.state(project, volume);
+  }
+
   /**
    * Removes the named volume `wharf_<region>_<project>_<volume>` and its data; one that never
    * existed is already gone. One that another Wharf, region or project made is refused. Only while
@@ -106,10 +122,11 @@ export class DockerRuntime implements Runtime {
     try {
       await checkVolumeOwner(this.docker, this.owner, project, volume);
       await this.docker.getVolume(volumeName(this.owner.region, project, volume)).remove();
+      this.volumeStates.forget(project, volume);
     } catch (error) {
       if (error instanceof VolumeConflictError) throw new WharfError('OperationForbbiden', `${error.message}; it was not deleted`);
       const status = statusOf(error);
-      if (status === 404) return;
+      if (status === 404) return this.volumeStates.forget(project, volume);
       if (status === 409) throw new WharfError('VolumeInUse', `volume "${volume}" is still held by a container being removed; try again shortly`);
       if (isConnectionError(error)) throw new WharfError('RuntimeUnavailable', `the Docker engine at ${this.options.address} does not answer`);
       throw error;
@@ -138,6 +155,7 @@ export class DockerRuntime implements Runtime {
       settings: () => this.podSettings(),
       configMaps: this.options.configMaps,
       configMapDir: (project, name) => this.configMapDir(project, name),
+      ensureVolume: (project, volume) => this.volumeStates.ensureStored(project, volume),
       listPod: (pod) => this.watch.listPod(pod.key, pod.name),
       report: (pod, reason, message) => {
         if (this.creations.get(id) !== creation) return;
@@ -206,5 +224,7 @@ export class DockerRuntime implements Runtime {
       removePod: (key, pod) => this.removePod(key, pod),
       log: this.log,
     });
+    // After the migration: a legacy volume is moved to its name before one would be made empty there.
+    await this.volumeStates.sync();
   }
 }

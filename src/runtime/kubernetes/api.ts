@@ -39,7 +39,7 @@ export interface ApiCall {
 export const API_CALLS: readonly ApiCall[] = [
   { apiGroup: '', resource: 'namespaces', verbs: ['create', 'patch'], why: 'apply a project namespace on its first use' },
   { apiGroup: '', resource: 'resourcequotas', verbs: ['create', 'patch', 'delete'], why: 'apply a project\'s quota with its workloads, delete it when the project has none' },
-  { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['create', 'delete'], why: 'create a volume on its first use, delete it with the API' },
+  { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['create', 'list', 'watch', 'delete'], why: 'create a volume on its first use, observe its phase (the volume\'s status), delete it with the API' },
   { apiGroup: '', resource: 'configmaps', verbs: ['create', 'patch', 'delete'], why: 'apply the ConfigMaps pods read, delete them with the API' },
   { apiGroup: '', resource: 'services', verbs: ['create', 'patch', 'list', 'delete'], why: 'apply, find and delete the ClusterIP Service' },
   { apiGroup: '', resource: 'pods', verbs: ['list', 'watch'], why: 'observe pods' },
@@ -68,6 +68,7 @@ export const WATCH_PATHS = {
   deployments: '/apis/apps/v1/deployments',
   statefulsets: '/apis/apps/v1/statefulsets',
   pods: '/api/v1/pods',
+  persistentvolumeclaims: '/api/v1/persistentvolumeclaims',
 } as const;
 
 const APPLY = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
@@ -181,6 +182,10 @@ export class KubernetesApi {
 
   listPods(labelSelector: string): Promise<KubernetesListObject<V1Pod>> {
     return this.core.listPodForAllNamespaces({ labelSelector });
+  }
+
+  listVolumeClaims(labelSelector: string): Promise<KubernetesListObject<V1PersistentVolumeClaim>> {
+    return this.core.listPersistentVolumeClaimForAllNamespaces({ labelSelector });
   }
 }
 

@@ -1,10 +1,10 @@
-import type { KubernetesListObject, KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ServiceType } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
-import { volumeNames } from '../../domain/volumes.js';
+import { volumeNames, type VolumeSpec, type VolumeState } from '../../domain/volumes.js';
 import { configMapNames } from '../../domain/template.js';
 import {
   RuntimeUnavailableError,
@@ -12,7 +12,7 @@ import {
   type ConfigMapSource,
   type ProjectQuotaSource,
   type Runtime,
-  type VolumeSizeSource,
+  type VolumeSource,
 } from '../runtime.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
@@ -23,6 +23,7 @@ import { Reflector } from './reflector.js';
 import { render } from './render.js';
 import type { KubernetesSettings } from './settings.js';
 import { toObservedPod, toObservedWorkload } from './status.js';
+import { claimState } from './volume-status.js';
 
 export interface KubernetesRuntimeOptions {
   region: string;
@@ -30,8 +31,8 @@ export interface KubernetesRuntimeOptions {
   api: KubernetesApi;
   /** The ConfigMaps that services read, applied to the cluster with the workloads that read them. */
   configMaps: ConfigMapSource;
-  /** Volume claims are created with the size the volume was given (volumes of a service exist in the store). */
-  volumeSizes: VolumeSizeSource;
+  /** Volume claims are created with the size and storage type the volume was given (volumes of a service exist in the store). */
+  volumes: VolumeSource;
   /** Each project's quota, applied as its namespace's ResourceQuota with every workload. */
   projectQuotas: ProjectQuotaSource;
   log: Logger;
@@ -62,7 +63,11 @@ export class KubernetesRuntime implements Runtime {
     stateful: new ServiceIndexedCache(),
   };
   private readonly pods = new ServiceIndexedCache<ObservedPod>();
+  /** The state of each volume claim Wharf made, by `<namespace>/<name>`. */
+  private readonly claims = new Map<string, VolumeState>();
+  /** The watches services' status rests on (`known`). */
   private readonly reflectors: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
+  private claimReflector: Reflector<V1PersistentVolumeClaim> | undefined;
   private readonly synced = new Map<object, boolean>();
   private readonly appliedNamespaces = new Set<string>();
   private onChange: (key: ServiceKey) => void = () => {};
@@ -79,11 +84,17 @@ export class KubernetesRuntime implements Runtime {
       this.reflect('statefulsets', () => api.listStatefulSets(MANAGED_SELECTOR), this.workloads.stateful, (object) => this.workloadEntry(object)),
       this.reflect('pods', () => api.listPods(MANAGED_SELECTOR), this.pods, (object) => this.podEntry(object)),
     );
-    await Promise.all(this.reflectors.map((reflector) => reflector.start()));
+    this.claimReflector = this.reflectClaims();
+    await Promise.all([...this.reflectors, this.claimReflector].map((reflector) => reflector.start()));
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.reflectors.map((reflector) => reflector.stop()));
+    await Promise.all([...this.reflectors, ...(this.claimReflector ? [this.claimReflector] : [])].map((reflector) => reflector.stop()));
+  }
+
+  /** The claim as last seen; while the watch is down, that is the last state known. */
+  volumeStatus(project: string, volume: string): VolumeState {
+    return this.claims.get(objectId(this.namespaceOf(project), volume)) ?? claimState(undefined);
   }
 
   observe(key: ServiceKey): ObservedService {
@@ -141,13 +152,13 @@ export class KubernetesRuntime implements Runtime {
       const content = await this.options.configMaps(spec.key.project, name);
       if (content) configMaps.set(name, content);
     }
-    const volumeSizes = new Map<string, number>();
+    const volumes = new Map<string, VolumeSpec>();
     for (const name of volumeNames(spec.containers)) {
-      const sizeGi = await this.options.volumeSizes(spec.key.project, name);
-      if (sizeGi !== undefined) volumeSizes.set(name, sizeGi);
+      const volume = await this.options.volumes.find(spec.key.project, name);
+      if (volume) volumes.set(name, volume);
     }
     const quota = await this.projectQuota(spec);
-    const manifests = render(spec, this.options.settings, { configMaps, volumeSizes, quota });
+    const manifests = render(spec, this.options.settings, { configMaps, volumes, quota });
     const applied = await applyManifests(this.options.api, spec.key, spec.type, manifests, this.appliedNamespaces);
     // What the API server answered is what a watch event will say: the next plan sees it at once.
     this.notify(this.workloads[spec.type].put(this.workloadEntry(applied)));
@@ -218,11 +229,43 @@ export class KubernetesRuntime implements Runtime {
         // Every service's phase turns `unknown`, or back, with the cache's trust.
         if (this.known() !== wasKnown) this.notify(this.observedKeys().map(keyString));
       },
+      ...this.watchTiming(),
+    });
+    return reflector;
+  }
+
+  /**
+   * Volume claims, for `volumeStatus` only: services' status does not wait on them (`known`), so
+   * a Wharf whose RBAC predates watching claims still runs services, its volumes `creating`.
+   */
+  private reflectClaims(): Reflector<V1PersistentVolumeClaim> {
+    const { api } = this.options;
+    const idOf = (claim: V1PersistentVolumeClaim): string => objectId(claim.metadata?.namespace ?? '', claim.metadata?.name ?? '');
+    return new Reflector<V1PersistentVolumeClaim>({
+      resource: 'persistentvolumeclaims',
+      path: WATCH_PATHS.persistentvolumeclaims,
+      list: () => api.listVolumeClaims(MANAGED_SELECTOR),
+      watch: api.watch,
+      labelSelector: MANAGED_SELECTOR,
+      onList: (items) => {
+        this.claims.clear();
+        for (const claim of items) this.claims.set(idOf(claim), claimState(claim));
+      },
+      onEvent: (type, claim) => {
+        if (type === 'DELETED') this.claims.delete(idOf(claim));
+        else this.claims.set(idOf(claim), claimState(claim));
+      },
+      onSynced: () => {},
+      ...this.watchTiming(),
+    });
+  }
+
+  private watchTiming(): { backoff: { baseDelayMs: number; maxDelayMs: number }; watchTimeoutSeconds: number; log: Logger } {
+    return {
       backoff: this.options.backoff ?? { baseDelayMs: 500, maxDelayMs: 30_000 },
       watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
       log: this.options.log,
-    });
-    return reflector;
+    };
   }
 
   private workloadEntry(workload: Workload): CacheEntry<WorkloadEntry> {

@@ -15,7 +15,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { Container } from '../../api/schemas/microservice.js';
 import type { WorkloadSpec } from '../../domain/plan.js';
-import { volumeNames } from '../../domain/volumes.js';
+import { volumeNames, type VolumeSpec } from '../../domain/volumes.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
 import type { ConfigMapContent } from '../runtime.js';
 import { portsText } from '../../domain/workload-plan.js';
@@ -41,24 +41,24 @@ export interface Manifests {
 }
 
 /**
- * What the store holds for the workload: ConfigMap contents and volume sizes in GiB, by name, and
- * the project's quota (absent: no ResourceQuota is rendered).
+ * What the store holds for the workload: ConfigMap contents and volumes (size, storage type), by
+ * name, and the project's quota (absent: no ResourceQuota is rendered).
  */
 export interface StoredResources {
   configMaps?: ReadonlyMap<string, ConfigMapContent>;
-  volumeSizes?: ReadonlyMap<string, number>;
+  volumes?: ReadonlyMap<string, VolumeSpec>;
   quota?: ProjectQuota;
 }
 
-export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'defaultVolumeSize' | 'imagePullSecrets' | 'security'>;
+export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'storageTypes' | 'defaultVolumeSize' | 'imagePullSecrets' | 'security'>;
 
 /**
  * DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload, the region's
  * settings, and what the store holds of the ConfigMaps the pods read and the volumes they mount
- * (by name; a volume of unknown size gets the region's default).
+ * (by name; a volume the store does not have gets the region's default size and storage type).
  */
 export function render(spec: WorkloadSpec, settings: RenderSettings, stored: StoredResources = {}): Manifests {
-  const { configMaps = new Map(), volumeSizes = new Map(), quota } = stored;
+  const { configMaps = new Map(), volumes = new Map(), quota } = stored;
   const namespace = namespaceName(settings.namespacePrefix, spec.key.project);
   const ofProject = projectLabels(spec.key.project);
   const selector = { [LABELS.app]: spec.key.app, [LABELS.service]: spec.key.service };
@@ -106,16 +106,20 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
       metadata: { name, namespace, labels: ofProject },
       data: content.data,
     })),
-    volumeClaims: volumeNames(spec.containers).map((name) => ({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name, namespace, labels: ofProject },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: claimSize(volumeSizes.get(name), settings.defaultVolumeSize) } },
-        ...(settings.storageClass === undefined ? {} : { storageClassName: settings.storageClass }),
-      },
-    })),
+    volumeClaims: volumeNames(spec.containers).map((name) => {
+      const volume = volumes.get(name);
+      const storageClass = storageClassOf(settings, volume?.storageType);
+      return {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name, namespace, labels: ofProject },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: claimSize(volume?.sizeGi, settings.defaultVolumeSize) } },
+          ...(storageClass === undefined ? {} : { storageClassName: storageClass }),
+        },
+      };
+    }),
     workload,
     ...(spec.ports.length === 0
       ? {}
@@ -239,6 +243,15 @@ function containerResources(resources: WorkloadSpec['resources']): V1ResourceReq
     ...(gpus ? { [gpus.type.kubernetes.resource]: String(gpus.number) } : {}),
   };
   return { requests: spec, limits: spec };
+}
+
+/**
+ * The StorageClass of a storage type (absent: the region's first); undefined lets the cluster's
+ * default class provision it. A type no longer in the config keeps the region's class.
+ */
+function storageClassOf(settings: RenderSettings, storageType: string | undefined): string | undefined {
+  const type = storageType === undefined ? settings.storageTypes[0] : settings.storageTypes.find((candidate) => candidate.type === storageType);
+  return type ? type.storageClass : settings.storageClass;
 }
 
 function claimSize(sizeGi: number | undefined, regionDefault: string): string {

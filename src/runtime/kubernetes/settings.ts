@@ -1,4 +1,4 @@
-import type { ContainerSecurity, RegionSettings } from '../../config.js';
+import type { ContainerSecurity, RegionSettings, StorageTypeSettings } from '../../config.js';
 
 /** A region's `kubernetes` settings with every default filled in, and the region's container security. */
 export interface KubernetesSettings {
@@ -10,6 +10,8 @@ export interface KubernetesSettings {
   namespacePrefix: string;
   /** Absent: the cluster's default storage class. */
   storageClass?: string;
+  /** The region's storage types (the first is the default), each with the StorageClass its claims name; absent: the cluster's default. */
+  storageTypes: Array<{ type: string; storageClass?: string }>;
   /** The size of a PersistentVolumeClaim created for a volume on its first use. */
   defaultVolumeSize: string;
   imagePullSecrets: string[];
@@ -17,10 +19,16 @@ export interface KubernetesSettings {
   security: ContainerSecurity;
 }
 
-export function kubernetesSettings(region: Pick<RegionSettings, 'kubernetes' | 'security'>): KubernetesSettings {
+export function kubernetesSettings(
+  region: Pick<RegionSettings, 'kubernetes' | 'security'> & { storageTypes: ReadonlyArray<Pick<StorageTypeSettings, 'type' | 'kubernetes'>> },
+): KubernetesSettings {
   const fromFile = region.kubernetes;
   return {
     ...fromFile,
+    storageTypes: region.storageTypes.map(({ type, kubernetes }) => {
+      const storageClass = kubernetes?.storageClass ?? fromFile.storageClass;
+      return storageClass === undefined ? { type } : { type, storageClass };
+    }),
     namespacePrefix: fromFile.namespacePrefix ?? 'wharf-',
     defaultVolumeSize: fromFile.defaultVolumeSize ?? '10Gi',
     imagePullSecrets: fromFile.imagePullSecrets ?? [],

@@ -2,6 +2,7 @@ import type { ContainerStatus } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService } from '../../domain/observed.js';
 import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
+import type { VolumeState } from '../../domain/volumes.js';
 import { readConfigMaps } from '../configmaps.js';
 import { RuntimeUnavailableError, type ConfigMapSource, type Runtime } from '../runtime.js';
 
@@ -42,6 +43,11 @@ export class SimulatedRuntime implements Runtime {
 
   observedKeys(): ServiceKey[] {
     return [...this.services.keys()].map(parseKey);
+  }
+
+  /** Every volume is there at once: none exists, as the region's storage type says. */
+  volumeStatus(): VolumeState {
+    return { status: 'success', message: '' };
   }
 
   async execute(operation: Operation): Promise<void> {

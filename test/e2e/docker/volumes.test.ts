@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { apiPaths, assertError } from '../../support/api.js';
-import { docker, dockerExec, dockerSuiteSkip, eventually, IMAGES, projectContainers, useDockerWharf } from '../../support/docker.js';
+import { docker, dockerExec, dockerRegion, dockerSuiteSkip, eventually, IMAGES, projectContainers, useDockerWharf } from '../../support/docker.js';
 
 const REGION = 'dkr-volumes';
 const PROJECT = 'vols';
@@ -23,8 +23,11 @@ const containers = (version: string) => [
 ];
 const statefulDb = { name: 'db', type: 'stateful', resourceSpec: '1U1G', containers: containers('1') };
 
+// The default type (Docker's local driver) first, then one whose driver the engine lacks.
+const storageTypes = [...dockerRegion(REGION).storageTypes, { type: 'broken', desc: '', iops: '', fsType: 'ext4' as const, docker: { driver: 'no-such-driver' } }];
+
 describe('Docker runtime: stateful volumes', { skip }, () => {
-  const wharf = useDockerWharf(REGION, PROJECT, { volumes: true });
+  const wharf = useDockerWharf(REGION, PROJECT, { volumes: true, settings: { storageTypes } });
 
   const running = (extra: (s: any) => boolean = () => true) =>
     wharf().waitForService(DB, (s) => s.status.phase === 'running' && s.pods.length === 1 && extra(s), 30_000);
@@ -76,5 +79,25 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     assert.equal((await wharf().request('DELETE', paths.volume('data'))).status, 204);
     await assert.rejects(docker.getVolume(`wharf_${REGION}_${PROJECT}_data`).inspect(), 'the named volume is gone');
     assert.equal((await wharf().request('GET', paths.volume('data'))).status, 404);
+  });
+
+  it('makes a volume on the engine when the API creates it, before anything mounts it: creating, then success', async () => {
+    const created = await wharf().request('POST', paths.volumes, { name: 'early', size: 1 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual([created.body.storageType, created.body.fsType], ['local', 'ext4']);
+    await eventually('the volume to be made', async () => ((await wharf().request('GET', paths.volume('early'))).body.status === 'success' ? true : undefined));
+    const made = await docker.getVolume(`wharf_${REGION}_${PROJECT}_early`).inspect();
+    assert.deepEqual([made.Driver, made.Labels['io.wharf.volume']], ['local', 'early']);
+    assert.equal((await wharf().request('DELETE', paths.volume('early'))).status, 204);
+  });
+
+  it('reports a volume whose storage type\'s driver the engine lacks as error, with the engine\'s reason', async () => {
+    assert.equal((await wharf().request('POST', paths.volumes, { name: 'nodriver', size: 1, storageType: 'broken' })).status, 201);
+    const volume = await eventually('the engine to refuse', async () => {
+      const { body } = await wharf().request('GET', paths.volume('nodriver'));
+      return body.status === 'error' ? body : undefined;
+    });
+    assert.match(volume.statusMessage, /no-such-driver/);
+    assert.equal((await wharf().request('DELETE', paths.volume('nodriver'))).status, 204, 'a volume the engine never made is deleted all the same');
   });
 });

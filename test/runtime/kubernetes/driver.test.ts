@@ -14,6 +14,7 @@ import { API_CALLS, KubernetesApi } from '../../../src/runtime/kubernetes/api.js
 import { KubernetesRuntime } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
 import { RuntimeUnavailableError, type ConfigMapContent } from '../../../src/runtime/runtime.js';
+import type { VolumeSpec } from '../../../src/domain/volumes.js';
 import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
 
 const REGION = loadConfig({}).regions[0]!;
@@ -25,8 +26,8 @@ let runtime: KubernetesRuntime;
 const changed: string[] = [];
 /** The store's ConfigMaps, by `<project>/<name>`. */
 const configMaps = new Map<string, ConfigMapContent>();
-/** The store's volume sizes in GiB, by `<project>/<name>`. */
-const volumeSizes = new Map<string, number>();
+/** The store's volumes, by `<project>/<name>`. */
+const volumes = new Map<string, VolumeSpec>();
 /** The store's project quotas, by project; absent: no limits. */
 const quotas = new Map<string, QuotaLimits>();
 
@@ -34,10 +35,14 @@ before(async () => {
   server = await KubeApiServer.start();
   runtime = new KubernetesRuntime({
     region: 'r1',
-    settings: kubernetesSettings({ kubernetes: { storageClass: 'fast' }, security: REGION.security }),
+    settings: kubernetesSettings({
+      kubernetes: { storageClass: 'fast' },
+      security: REGION.security,
+      storageTypes: [{ type: 'fast' }, { type: 'slow', kubernetes: { storageClass: 'slow-hdd' } }],
+    }),
     api: new KubernetesApi(server.kubeConfig()),
     configMaps: async (project, name) => configMaps.get(`${project}/${name}`),
-    volumeSizes: async (project, name) => volumeSizes.get(`${project}/${name}`),
+    volumes: { find: async (project, name) => volumes.get(`${project}/${name}`), all: async () => [...volumes.values()] },
     projectQuotas: async (project) => quotas.get(project) ?? {},
     log: pino({ level: 'silent' }),
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
@@ -120,12 +125,30 @@ describe('writing workloads', () => {
     assert.deepEqual(await reconcile(at, desired), []);
   });
 
-  test('a volume claim is created with the size the volume has in the store', async () => {
+  test('a volume claim is created with the size and the storage type\'s class the volume has in the store', async () => {
     const at = key('sized');
-    volumeSizes.set('sized/data', 25);
+    volumes.set('sized/data', { project: 'sized', name: 'data', sizeGi: 25, storageType: 'slow' });
     const mount = { volumeName: 'data', mountPath: '/data', readOnly: false };
     await reconcile(at, create(at, { type: 'stateful', instanceNumber: 1, containers: [{ image: 'redis:7', volumeMounts: [mount] }] }));
-    assert.equal(server.get('persistentvolumeclaims', 'wharf-sized', 'data')?.spec.resources.requests.storage, '25Gi');
+    const claim = server.get('persistentvolumeclaims', 'wharf-sized', 'data');
+    assert.equal(claim?.spec.resources.requests.storage, '25Gi');
+    assert.equal(claim?.spec.storageClassName, 'slow-hdd');
+  });
+
+  test('volume status follows the claim\'s phase: none or Pending creating, Bound success, Lost error', async () => {
+    const labels = { 'app.kubernetes.io/managed-by': 'wharf', 'wharf.io/project': 'phases' };
+    const claim = (phase?: string) => ({ metadata: { name: 'data', namespace: 'wharf-phases', labels }, spec: { volumeName: 'pv-1' }, ...(phase ? { status: { phase } } : {}) });
+    assert.deepEqual(runtime.volumeStatus('phases', 'data'), { status: 'creating', message: '' }, 'no claim yet');
+    server.put('persistentvolumeclaims', claim('Pending'));
+    await eventually(() => assert.deepEqual(runtime.volumeStatus('phases', 'data'), { status: 'creating', message: '' }));
+    server.put('persistentvolumeclaims', claim('Bound'));
+    await eventually(() => assert.equal(runtime.volumeStatus('phases', 'data').status, 'success'));
+    server.put('persistentvolumeclaims', claim('Lost'));
+    await eventually(() => assert.equal(runtime.volumeStatus('phases', 'data').status, 'error'));
+    assert.match(runtime.volumeStatus('phases', 'data').message, /pv-1/);
+    assert.equal(runtime.volumeStatus('other', 'data').status, 'creating', 'another project\'s claim of the same name is another volume');
+    server.remove('persistentvolumeclaims', 'wharf-phases', 'data');
+    await eventually(() => assert.equal(runtime.volumeStatus('phases', 'data').status, 'creating'));
   });
 
   test('an existing volume claim is left as it is', async () => {

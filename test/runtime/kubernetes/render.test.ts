@@ -14,9 +14,10 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
 import { renderCommand } from '../../../src/cli/render.js';
-import { loadConfig, type ContainerSecurity, type RegionSettings } from '../../../src/config.js';
+import { defaultStorageTypes, loadConfig, type ContainerSecurity, type RegionSettings } from '../../../src/config.js';
 import { withPodTemplateHash } from '../../../src/domain/configmaps.js';
 import type { ConfigMapContent } from '../../../src/runtime/runtime.js';
+import type { VolumeSpec } from '../../../src/domain/volumes.js';
 import { podResources } from '../../../src/domain/resources.js';
 import { createService } from '../../../src/domain/service.js';
 import type { RegionPolicy } from '../../../src/domain/validation.js';
@@ -45,7 +46,8 @@ function renderService(
     security?: Partial<ContainerSecurity>;
     stopped?: boolean;
     configMaps?: Map<string, ConfigMapContent>;
-    volumeSizes?: Map<string, number>;
+    volumes?: Map<string, VolumeSpec>;
+    storageTypes?: RegionSettings['storageTypes'];
     quota?: ProjectQuota;
     policy?: RegionPolicy;
   } = {},
@@ -53,9 +55,11 @@ function renderService(
   const key = { region: 'r1', project: options.project ?? 'project', app: options.app ?? 'app0', service: input.name };
   const policy = options.policy ?? POLICY;
   const { state } = createService(key, input, policy, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
-  const settings = kubernetesSettings({ kubernetes: options.settings ?? {}, security: { ...REGION.security, ...options.security } });
+  const kubernetes = options.settings ?? {};
+  const storageTypes = options.storageTypes ?? defaultStorageTypes({ runtime: 'kubernetes', kubernetes });
+  const settings = kubernetesSettings({ kubernetes, security: { ...REGION.security, ...options.security }, storageTypes });
   const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), podResources(policy, state));
-  return render(workload, settings, { configMaps: options.configMaps, volumeSizes: options.volumeSizes, quota: options.quota });
+  return render(workload, settings, { configMaps: options.configMaps, volumes: options.volumes, quota: options.quota });
 }
 
 // --- validation: Kubernetes' OpenAPI schemas, plus the name rules the schemas do not carry ---
@@ -297,6 +301,36 @@ describe('edge cases', () => {
     assert.equal(manifests.namespace.metadata?.name, 'team-project');
     assert.deepEqual(manifests.volumeClaims[0]!.spec, { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'ssd' });
     assert.deepEqual((manifests.workload as any).spec.template.spec.imagePullSecrets, [{ name: 'registry' }]);
+  });
+
+  test('storage types: a claim names its volume\'s StorageClass; a type without one takes the region\'s, else the cluster default', () => {
+    const input: ServiceCreate = {
+      ...fixture('stateful.json'),
+      containers: [{ image: 'pg:16', volumeMounts: ['fast', 'plain', 'unstored', 'retired'].map((volumeName) => ({ volumeName, mountPath: `/${volumeName}` })) }],
+    };
+    const storageTypes = [
+      { type: 'ssd', desc: '', iops: '3000', fsType: 'ext4' as const, kubernetes: { storageClass: 'fast-ssd' } },
+      { type: 'hdd', desc: '', iops: '', fsType: 'ext4' as const },
+    ];
+    const volumes = new Map<string, VolumeSpec>([
+      ['fast', { project: 'project', name: 'fast', sizeGi: 5, storageType: 'ssd' }],
+      ['plain', { project: 'project', name: 'plain', sizeGi: 6, storageType: 'hdd' }],
+      ['retired', { project: 'project', name: 'retired', sizeGi: 7, storageType: 'gone' }],
+    ]);
+    const classes = (manifests: Manifests) => Object.fromEntries(manifests.volumeClaims.map((claim) => [claim.metadata!.name, claim.spec!.storageClassName ?? '(cluster default)']));
+
+    const withRegionClass = renderService(input, { storageTypes, volumes, settings: { storageClass: 'standard' } });
+    validateAll(withRegionClass);
+    assert.deepEqual(classes(withRegionClass), { fast: 'fast-ssd', plain: 'standard', unstored: 'fast-ssd', retired: 'standard' }, 'a volume the store lacks is of the first type');
+    assert.deepEqual(withRegionClass.volumeClaims.map((claim) => claim.spec!.resources!.requests!.storage), ['5Gi', '6Gi', '10Gi', '7Gi']);
+    assert.deepEqual(classes(renderService(input, { storageTypes, volumes })), { fast: 'fast-ssd', plain: '(cluster default)', unstored: 'fast-ssd', retired: '(cluster default)' });
+  });
+
+  test('the default storage type is named after the region\'s StorageClass, or "default" for the cluster\'s', () => {
+    assert.deepEqual(defaultStorageTypes({ runtime: 'kubernetes', kubernetes: { storageClass: 'standard' } }).map((type) => type.type), ['standard']);
+    assert.deepEqual(defaultStorageTypes({ runtime: 'kubernetes', kubernetes: {} }).map((type) => type.type), ['default']);
+    const claim = renderService(fixture('stateful.json'), { settings: { storageClass: 'standard' }, volumes: new Map([['ceph-name', { project: 'project', name: 'ceph-name', sizeGi: 3, storageType: 'standard' }]]) }).volumeClaims[0]!;
+    assert.equal(claim.spec!.storageClassName, 'standard');
   });
 
   test('a stopped service renders 0 replicas', () => {
