@@ -113,7 +113,7 @@ export function dockerExec(container: string, command: string[]): string {
 export async function cleanProject(region: string, project: string, options: { volumes?: boolean } = {}): Promise<void> {
   const containers = await projectContainers(region, project);
   await Promise.all(containers.map((container) => docker.getContainer(container.Id).remove({ force: true }).catch(() => {})));
-  await docker.getContainer(claimMarkerName(region)).remove({ force: true }).catch(() => {});
+  await docker.getVolume(claimMarkerName(region)).remove().catch(() => {});
   const names = [networkName(region, project), legacyNetworkName(project)];
   const networks = await docker.listNetworks({ filters: { label: [`io.wharf.project=${project}`] } });
   await Promise.all(networks.filter((network) => names.includes(network.Name)).map((network) => docker.getNetwork(network.Id).remove().catch(() => {})));

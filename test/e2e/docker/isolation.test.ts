@@ -118,15 +118,14 @@ describe('Docker runtime: tenants isolated on one engine', { skip }, () => {
   it('lets a second Wharf with the same region on the engine refuse to start, touching nothing', async () => {
     const before = await containerStates();
     assert.ok(before.size > 0, 'the first Wharf has containers');
-    const marker = await docker.getContainer(`wharf_${REGION}_OWNER`).inspect();
-    const owner = marker.Config.Labels['io.wharf.instance']!;
-    assert.equal(marker.State.Status, 'created', 'the claim marker never runs');
+    const marker = await docker.getVolume(`wharf_${REGION}_OWNER`).inspect();
+    const owner = marker.Labels['io.wharf.instance']!;
 
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-isolation-'));
     try {
       const { code, stderr } = await serveUntilExit(REGION, dataDir);
       assert.notEqual(code, 0, 'wharf serve exits with an error');
-      for (const part of [owner, hostname(), marker.Config.Labels['io.wharf.claimed-at']!, `"${REGION}"`, address, `docker rm wharf_${REGION}_OWNER`]) {
+      for (const part of [owner, hostname(), marker.Labels['io.wharf.claimed-at']!, `"${REGION}"`, address, `docker volume rm wharf_${REGION}_OWNER`]) {
         assert.ok(stderr.includes(part), `the message names ${part}:\n${stderr}`);
       }
     } finally {

@@ -106,7 +106,7 @@ describe('Docker runtime: migration from the legacy layout', { skip }, () => {
     assert.equal((await wharf.request('POST', paths.apps, { name: 'store', microservices: services })).status, 201);
     await running(DB);
     await running(WEB);
-    const instance = (await docker.getContainer(`wharf_${REGION}_OWNER`).inspect()).Config.Labels['io.wharf.instance']!;
+    const instance = (await docker.getVolume(`wharf_${REGION}_OWNER`).inspect()).Labels['io.wharf.instance']!;
     const current = await Promise.all((await projectContainers(REGION, PROJECT)).map((c) => docker.getContainer(c.Id).inspect()));
     await wharf.stop();
     wharf = undefined;
