@@ -12,7 +12,10 @@ commands:
   help                    show this text
 
 environment: HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHARF_RUNTIME, WHARF_LOG_LEVEL,
-             WHARF_ADMIN_TOKEN, WHARF_AUTH (off: only on a loopback HOST); see docs/auth.md`;
+             WHARF_ADMIN_TOKEN, WHARF_AUTH (off: only on a loopback HOST); see docs/auth.md
+  DOCKER_HOST            the Docker engine (default unix:///var/run/docker.sock)
+  WHARF_SANDBOX_IMAGE    the image holding each Docker pod's network namespace (default
+                         registry.k8s.io/pause:3.10); offline, name one the engine already has`;
 
 export async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;

@@ -14,6 +14,7 @@ import { EngineWatch, type WatchOptions } from './engine-watch.js';
 import { LABEL, volumeName, type Owner } from './labels.js';
 import { migrateLegacyLayout } from './migration.js';
 import { ProjectNetworks } from './network.js';
+import { hasImage } from './images.js';
 import { claimRegion } from './ownership.js';
 import { PodCache, podId } from './pod-cache.js';
 import { PodCreation } from './pod-creation.js';
@@ -59,6 +60,7 @@ export class DockerRuntime implements Runtime {
   private readonly volumeStates: VolumeStates;
   private onChange: (key: ServiceKey) => void = () => {};
   private hostCpus = 1;
+  private sandboxImageWarned = false;
 
   constructor(private readonly docker: Docker, private readonly options: DockerRuntimeOptions, private readonly log: Logger) {
     this.description = `docker: pods are containers of the Docker engine at ${options.address}`;
@@ -204,6 +206,17 @@ export class DockerRuntime implements Runtime {
     return { region, instanceId, sandboxImage, publishPorts, publishAddress, security, stopGraceSeconds, hostCpus: this.hostCpus };
   }
 
+  /** Once: offline, a missing sandbox image is why every pod waits, and nothing in a service names it. */
+  private async checkSandboxImage(): Promise<void> {
+    const image = this.options.sandboxImage;
+    if (this.sandboxImageWarned || (await hasImage(this.docker, image))) return;
+    this.sandboxImageWarned = true;
+    this.log.warn(
+      { image },
+      'the sandbox image every pod needs is not on the Docker engine: the first pod pulls it; offline, set WHARF_SANDBOX_IMAGE or the region\'s docker.sandboxImage to an image the engine has',
+    );
+  }
+
   /**
    * A (re)connected engine may be another daemon: networks may be gone, the CPU count changed,
    * another Wharf may have claimed the region meanwhile. The claim comes before anything is
@@ -215,7 +228,8 @@ export class DockerRuntime implements Runtime {
     this.hostCpus = info.NCPU ?? 1;
     this.log.info({ version: info.ServerVersion, cpus: this.hostCpus }, 'connected to the Docker engine');
     const { address, sandboxImage } = this.options;
-    await claimRegion(this.docker, { ...this.owner, sandboxImage, address });
+    await claimRegion(this.docker, { ...this.owner, address });
+    await this.checkSandboxImage();
     await migrateLegacyLayout({
       docker: this.docker,
       owner: this.owner,

@@ -55,3 +55,14 @@ export async function createPulling(docker: Docker, options: Docker.ContainerCre
     return docker.createContainer(options);
   }
 }
+
+/** Whether the engine has the image (no pull). */
+export async function hasImage(docker: Docker, image: string): Promise<boolean> {
+  try {
+    await docker.getImage(image).inspect();
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}

@@ -138,7 +138,11 @@ export class PodCreation {
       const violation = runAsNonRootViolation(options.User ?? (await imageUser(docker, image)));
       if (violation) throw new StepError('CreateContainerConfigError', `container has runAsNonRoot and ${violation} (container "${role}", image "${image}")`);
     }
-    return createPulling(docker, options);
+    return createPulling(docker, options).catch((error: unknown) => {
+      if (role !== 'sandbox' || !(error instanceof ImagePullError)) throw error;
+      // Every pod needs the sandbox image, and nothing in a service names it: say which setting does.
+      throw new StepError('ErrImagePull', `the pod's sandbox image: ${error.message}; set WHARF_SANDBOX_IMAGE or the region's docker.sandboxImage to an image this engine has or can pull`);
+    });
   }
 }
 
