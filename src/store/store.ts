@@ -399,8 +399,8 @@ function compileReads(db: Kysely<Database>) {
     anyAppOfProject: reusableQuery<Selectable<AppsTable>, 'region' | 'project'>(
       apps().where('region', '=', region!).where('project', '=', project!).limit(1),
     ),
-    appsOfProject: reusableQuery<Selectable<AppsTable>, 'region' | 'project'>(
     // V1's apps: the V2 app is the project's own, never listed.
+    appsOfProject: reusableQuery<Selectable<AppsTable>, 'region' | 'project'>(
       apps().where('region', '=', region!).where('project', '=', project!).where('name', '!=', V2_APP).orderBy('name'),
     ),
   };
@@ -410,8 +410,8 @@ type ServiceRow = Omit<Selectable<ServicesTable>, 'app_id'> & { region: string; 
 
 async function insertService(trx: Transaction<Database>, appId: number, change: ServiceChange): Promise<void> {
   const { state, newRevision } = change;
-  let serviceId: number;
   await refuseWorkloadNameClash(trx, state.key);
+  let serviceId: number;
   try {
     const row = await trx
       .insertInto('services')
@@ -435,7 +435,6 @@ async function insertService(trx: Transaction<Database>, appId: number, change: 
   if (newRevision) await trx.insertInto('revisions').values(revisionRow(serviceId, newRevision)).execute();
 }
 
-/** The columns a change to a service may write: all but its identity and creation time. */
 /**
  * A V1 service `<app>-<service>` and a V2 service `<service>` may take the same engine name (see
  * workloadBaseName): the second to be created is refused. Inside the write transaction, which
@@ -459,6 +458,7 @@ async function refuseWorkloadNameClash(trx: Transaction<Database>, key: ServiceK
   );
 }
 
+/** The columns a change to a service may write: all but its identity and creation time. */
 function changeableColumns(state: ServiceState) {
   return {
     resource_spec: state.resourceSpec,
