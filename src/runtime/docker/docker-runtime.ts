@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
@@ -106,8 +106,9 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /** Only while connected: before, the region may be another Wharf's; the connect makes it (VolumeStates.sync). */
   createVolume(volume: VolumeSpec): void {
-    this.volumeStates.create(volume);
+    if (this.watch.connected) this.volumeStates.create(volume);
   }
 
   volumeStatus(project: string, volume: string): VolumeState {
@@ -138,6 +139,10 @@ export class DockerRuntime implements Runtime {
   /** Removes the files of every content the ConfigMap had. */
   async deleteConfigMap(project: string, name: string): Promise<void> {
     await rm(this.configMapDir(project, name), { recursive: true, force: true });
+    // The project's directory goes with its last ConfigMap; ENOTEMPTY: another one is there.
+    await rmdir(join(this.options.configMapRoot, project)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'ENOENT') throw error;
+    });
   }
 
   private configMapDir(project: string, name: string): string {
@@ -189,6 +194,13 @@ export class DockerRuntime implements Runtime {
     await Promise.all(containers.filter((container) => isSandbox(container.labels)).map((container) => this.stopAndRemove(container.id)));
     this.cache.remove(key, name);
     this.onChange(key);
+    await this.pruneNetworks();
+  }
+
+  /** Projects with a pod keep their network (the cache shows a pod being created too); the others' go. */
+  private async pruneNetworks(): Promise<void> {
+    const inUse = new Set(this.cache.keys().filter((key) => this.cache.views(key).length > 0).map((key) => key.project));
+    await this.networks.prune(inUse).catch((error: unknown) => this.log.warn({ err: engineMessage(error) }, 'removing unused project networks failed; trying again later'));
   }
 
   private async stopAndRemove(id: string): Promise<void> {
@@ -240,5 +252,6 @@ export class DockerRuntime implements Runtime {
     });
     // After the migration: a legacy volume is moved to its name before one would be made empty there.
     await this.volumeStates.sync();
+    await this.pruneNetworks();
   }
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { statusOf } from './client.js';
-import { networkName, projectLabels, type Owner } from './labels.js';
+import { LABEL, networkName, projectLabels, type Owner } from './labels.js';
 
 /**
  * The user-defined bridge network of each project (Docker's DNS answers pods' aliases on it),
@@ -28,6 +28,29 @@ export class ProjectNetworks {
   forget(project?: string): void {
     if (project === undefined) this.ensured.clear();
     else this.ensured.delete(networkName(this.owner.region, project));
+  }
+
+  /**
+   * Removes this Wharf's project networks of the region that no pod needs any more, so a project
+   * emptied of services leaves nothing on the engine. Called after a pod's removal and at every
+   * connect, which retries one that failed. A pod being created keeps its project's network (it is
+   * in `projectsInUse`); one removed under a creation all the same is made again by its retry.
+   */
+  async prune(projectsInUse: ReadonlySet<string>): Promise<void> {
+    const { region, instanceId } = this.owner;
+    const networks = await this.docker.listNetworks({ filters: { label: [`${LABEL.region}=${region}`, `${LABEL.instance}=${instanceId}`] } });
+    for (const network of networks) {
+      const project = network.Labels?.[LABEL.project];
+      if (project === undefined || projectsInUse.has(project) || network.Name !== networkName(region, project)) continue;
+      // The engine's word too, stopped containers included: one that restarts needs its network.
+      const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.region}=${region}`, `${LABEL.project}=${project}`] } });
+      if (containers.length > 0) continue;
+      this.forget(project);
+      // 403: containers still use it; 404: already gone; 409: a removal is under way.
+      await this.docker.getNetwork(network.Id).remove().catch((error: unknown) => {
+        if (![403, 404, 409].includes(statusOf(error) ?? 0)) throw error;
+      });
+    }
   }
 
   private async create(project: string, name: string): Promise<string> {
