@@ -106,9 +106,8 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Only while connected: before, the region may be another Wharf's; the connect makes it (VolumeStates.sync). */
   createVolume(volume: VolumeSpec): void {
-    if (this.watch.connected) this.volumeStates.create(volume);
+    this.volumeStates.create(volume);
   }
 
   volumeStatus(project: string, volume: string): VolumeState {

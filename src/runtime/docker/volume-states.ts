@@ -18,6 +18,8 @@ const SUCCESS: VolumeState = { status: 'success', message: '' };
  */
 export class VolumeStates {
   private readonly states = new Map<string, VolumeState>();
+  /** Whether a sync has begun: only then is the region this Wharf's to make volumes in. */
+  private synced = false;
 
   constructor(
     private readonly docker: Docker,
@@ -57,6 +59,8 @@ export class VolumeStates {
    * say another's), and every volume of the store the engine lacks is made, one at a time.
    */
   async sync(): Promise<void> {
+    // Before the store is read: a volume created from now on is made by `create`, any before by this sync.
+    this.synced = true;
     const { region, instanceId } = this.owner;
     const { Volumes } = await this.docker.listVolumes({ filters: { label: regionFilter(region) } });
     const onEngine = new Map((Volumes ?? []).filter((volume) => isOwnedBy(volume.Labels ?? {}, instanceId)).map((volume) => [volume.Name, volume.Labels ?? {}]));
@@ -71,10 +75,13 @@ export class VolumeStates {
     }
   }
 
-  /** In the background: `volumeStatus` follows, and a connection error waits for the next connect. */
+  /**
+   * In the background: `volumeStatus` follows, and a connection error waits for the next connect.
+   * Before the first sync the region's claim is not yet checked (ownership.ts): the sync makes it.
+   */
   create(volume: VolumeSpec): void {
     this.states.set(idOf(volume.project, volume.name), CREATING);
-    void this.ensureSpec(volume).catch(() => {});
+    if (this.synced) void this.ensureSpec(volume).catch(() => {});
   }
 
   forget(project: string, volume: string): void {

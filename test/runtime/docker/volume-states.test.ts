@@ -60,6 +60,7 @@ describe('Docker volume states', () => {
   test('a created volume is `creating` at once and `success` once the engine has it, made with its type\'s driver and labels', async () => {
     const { docker, volumes } = fakeEngine();
     const states = statesOf(docker);
+    await states.sync();
     states.create(spec('shared', 'nfs'));
     assert.equal(states.state('p', 'shared').status, 'creating', 'the API answers before the engine');
     assert.equal(await settled(states, 'p', 'shared'), 'success');
@@ -74,6 +75,7 @@ describe('Docker volume states', () => {
   test('a volume the engine refuses is `error` with the engine\'s sentence; one of another owner names whose it is', async () => {
     const { docker, volumes } = fakeEngine();
     const states = statesOf(docker);
+    await states.sync();
     states.create(spec('bad', 'broken'));
     assert.equal(await settled(states, 'p', 'bad'), 'error');
     assert.equal(states.state('p', 'bad').message, 'plugin "no-such-driver" not found');
@@ -86,11 +88,13 @@ describe('Docker volume states', () => {
 
   test('while the engine is down a volume stays `creating`; a (re)connect makes every stored volume the engine lacks', async () => {
     const { docker, engine, volumes } = fakeEngine();
-    const stored = [spec('late', 'local'), spec('kept', 'nfs')];
+    const stored = [spec('kept', 'nfs')];
     volumes.set('wharf_eu_p_kept', { Name: 'wharf_eu_p_kept', Labels: volumeLabels(owner, 'p', 'kept') });
     const states = statesOf(docker, stored);
+    await states.sync();
     engine.down = true;
-    states.create(stored[0]!);
+    stored.push(spec('late', 'local'));
+    states.create(stored[1]!);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(states.state('p', 'late').status, 'creating');
     await assert.rejects(states.sync(), /ECONNREFUSED/, 'a connect that fails is retried by the watch');
@@ -101,6 +105,17 @@ describe('Docker volume states', () => {
     assert.deepEqual([states.state('p', 'late').status, states.state('p', 'kept').status], ['success', 'success']);
     assert.equal(engine.creates, 1, 'only the missing volume is made');
     assert.ok(volumes.has('wharf_eu_p_late'), 'made on the engine');
+  });
+
+  test('before the first connect has checked the region\'s claim, a create touches nothing; that connect makes the volume', async () => {
+    const { docker, engine } = fakeEngine();
+    const stored = [spec('early', 'local')];
+    const states = statesOf(docker, stored);
+    states.create(stored[0]!);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual([engine.creates, states.state('p', 'early').status], [0, 'creating']);
+    await states.sync();
+    assert.deepEqual([engine.creates, states.state('p', 'early').status], [1, 'success']);
   });
 
   test('a volume first mounted by a pod is made with its stored type; a deleted one is forgotten', async () => {
