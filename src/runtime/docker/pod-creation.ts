@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
-import { engineMessage, isConnectionError } from './client.js';
+import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { createPulling, ImagePullError, imageUser } from './images.js';
 import { LABEL } from './labels.js';
 import { readConfigMaps } from '../configmaps.js';
@@ -29,6 +29,9 @@ export interface CreationContext {
   settle: (spec: PodSpec, containers: ContainerFacts[]) => void;
 }
 
+/** Failed starts of one container after which it is removed and made anew. */
+const STARTS_BEFORE_RECREATE = 2;
+
 // Like kubelet's image back-off, shorter: a fixed tag often appears within seconds of a push.
 const BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 
@@ -49,6 +52,8 @@ export class PodCreation {
   readonly done: Promise<void>;
   private cancelled = false;
   private readonly wake = new AbortController();
+  /** Starts the engine refused, by role (`sandbox` or a container's name), since the container was made. */
+  private readonly failedStarts = new Map<string, number>();
 
   constructor(private readonly spec: PodSpec, private readonly context: CreationContext) {
     this.done = this.run();
@@ -90,7 +95,13 @@ export class PodCreation {
     const volumes = new Set(this.spec.containers.flatMap((container) => container.volumeMounts.map((mount) => mount.volumeName)));
     for (const volume of volumes) await step('CreateContainerError', () => this.context.ensureVolume(key.project, volume));
 
+    const earlierSandbox = existing.find((facts) => facts.labels[LABEL.role] === 'sandbox')?.id;
     const sandboxId = await this.ensureRunning(existing, 'sandbox', sandboxOptions(this.spec, network, settings));
+    if (earlierSandbox !== undefined && earlierSandbox !== sandboxId) {
+      // A new sandbox: containers made for the old one share a network namespace that is gone.
+      for (const stale of existing.filter((facts) => facts.labels[LABEL.role] !== 'sandbox')) await this.removeContainer(stale.id);
+      existing = [];
+    }
     for (const container of this.spec.containers) {
       await this.ensureRunning(existing, container.name, containerOptions(this.spec, container, sandboxId, settings, configMaps));
     }
@@ -118,16 +129,29 @@ export class PodCreation {
     if (this.cancelled) throw new StepError('Cancelled', 'the pod is being removed');
     const { docker } = this.context;
     let found = existing.find((facts) => (facts.labels[LABEL.role] === 'sandbox' ? 'sandbox' : facts.labels[LABEL.container]) === role);
-    if (found && found.labels[LABEL.templateHash] !== this.spec.templateHash) {
-      // Left by an earlier pod of the same name: never adopt a container of another template.
-      await docker.getContainer(found.id).remove({ force: true });
+    const failedStarts = this.failedStarts.get(role) ?? 0;
+    // Left by an earlier pod of the same name: never adopt a container of another template. Or one
+    // the engine keeps refusing to start: a dockerd killed mid-start can leave its task behind in
+    // containerd ("task … already exists"), and only a new container gets past it.
+    if (found && (found.labels[LABEL.templateHash] !== this.spec.templateHash || failedStarts >= STARTS_BEFORE_RECREATE)) {
+      await this.removeContainer(found.id);
+      this.failedStarts.delete(role);
       found = undefined;
     }
     const id = found?.id ?? (await step('CreateContainerError', () => this.create(role, options))).id;
     if (found?.state !== 'running' && found?.state !== 'restarting') {
-      await step('RunContainerError', () => docker.getContainer(id).start());
+      await step('RunContainerError', () => docker.getContainer(id).start()).catch((error: unknown) => {
+        if (!isConnectionError(error)) this.failedStarts.set(role, (this.failedStarts.get(role) ?? 0) + 1);
+        throw error;
+      });
     }
     return id;
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    await this.context.docker.getContainer(id).remove({ force: true }).catch((error: unknown) => {
+      if (statusOf(error) !== 404) throw error;
+    });
   }
 
   private async create(role: string, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
