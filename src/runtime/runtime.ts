@@ -1,3 +1,4 @@
+import { WharfError } from '../domain/errors.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
 import type { RuntimeKind } from '../api/schemas/region.js';
 import type { ServiceKey } from '../domain/keys.js';
@@ -81,10 +82,14 @@ export interface RuntimeContext {
   dataDir: string;
 }
 
-/** The engine did not answer; the controller retries with backoff and the API reports phase `unknown`. */
-export class RuntimeUnavailableError extends Error {
+/**
+ * The engine did not answer: the one error of every runtime for an outage. The controller retries
+ * with backoff and the API reports phase `unknown`; a request that needed the engine gets 503
+ * RuntimeUnavailable.
+ */
+export class RuntimeUnavailableError extends WharfError {
   constructor(message: string) {
-    super(message);
+    super('RuntimeUnavailable', message);
     this.name = 'RuntimeUnavailableError';
   }
 }

@@ -14,19 +14,7 @@ export function connect(address: string): Docker {
   return new Docker({ socketPath: address.replace(/^unix:\/\//, '') });
 }
 
-/** The HTTP status of an engine error (404 no such object, 409 conflict, …), if it is one. */
-export function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNABORTED']);
-
-/** True when the engine did not answer at all, as opposed to answering with an error. */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CONNECTION_ERRORS.has(code);
-}
+export { isConnectionError, statusOf } from '../engine-errors.js';
 
 /** The engine's own sentence for an error (dockerode prefixes it with the HTTP code). */
 export function engineMessage(error: unknown): string {

@@ -120,7 +120,7 @@ export class DockerRuntime implements Runtime {
    * the region is connected: before, a legacy volume may not have been moved to the name yet.
    */
   async deleteVolume(project: string, volume: string): Promise<void> {
-    if (!this.watch.connected) throw new WharfError('RuntimeUnavailable', `the Docker engine at ${this.options.address} is not connected`);
+    if (!this.watch.connected) throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} is not connected`);
     try {
       await checkVolumeOwner(this.docker, this.owner, project, volume);
       await this.docker.getVolume(volumeName(this.owner.region, project, volume)).remove();
@@ -130,7 +130,7 @@ export class DockerRuntime implements Runtime {
       const status = statusOf(error);
       if (status === 404) return this.volumeStates.forget(project, volume);
       if (status === 409) throw new WharfError('VolumeInUse', `volume "${volume}" is still held by a container being removed; try again shortly`);
-      if (isConnectionError(error)) throw new WharfError('RuntimeUnavailable', `the Docker engine at ${this.options.address} does not answer`);
+      if (isConnectionError(error)) throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} does not answer`);
       throw error;
     }
   }

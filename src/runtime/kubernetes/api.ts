@@ -1,5 +1,4 @@
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
@@ -17,6 +16,7 @@ import {
   type V1Service,
   type V1StatefulSet,
 } from '@kubernetes/client-node';
+import { statusOf } from '../engine-errors.js';
 import type { ServiceType } from '../../api/schemas/microservice.js';
 import { FIELD_MANAGER } from './labels.js';
 import type { KubernetesSettings } from './settings.js';
@@ -189,12 +189,7 @@ export class KubernetesApi {
   }
 }
 
-/** The HTTP status of a failed request (an API answer or a watch that did not start); undefined when none came. */
-export function statusOf(error: unknown): number | undefined {
-  if (error instanceof ApiException) return error.code;
-  const code = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
+export { statusOf };
 
 function hasStatus(error: unknown, status: number): boolean {
   return statusOf(error) === status;

@@ -14,6 +14,7 @@ import {
   type Runtime,
   type VolumeSource,
 } from '../runtime.js';
+import { isConnectionError } from '../engine-errors.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
 import { ServiceIndexedCache, type CacheEntry } from './cache.js';
@@ -108,20 +109,24 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async execute(operation: Operation): Promise<void> {
+    switch (operation.action) {
+      case 'apply':
+        return this.answered(this.apply(operation.workload));
+      case 'scale':
+        return this.answered(this.scale(operation.key, operation.replicas));
+      case 'delete':
+        return this.answered(this.delete(operation.key));
+      default:
+        throw new Error(`Kubernetes rolls pods out itself; Wharf does not ${describe(operation)}`);
+    }
+  }
+
+  /** No HTTP answer at all is an outage (503 to the API, a retry to the controller); an answer, 409 or 500, stays as it is. */
+  private async answered<T>(call: Promise<T>): Promise<T> {
     try {
-      switch (operation.action) {
-        case 'apply':
-          return await this.apply(operation.workload);
-        case 'scale':
-          return await this.scale(operation.key, operation.replicas);
-        case 'delete':
-          return await this.delete(operation.key);
-        default:
-          throw new Error(`Kubernetes rolls pods out itself; Wharf does not ${describe(operation)}`);
-      }
+      return await call;
     } catch (error) {
-      // No HTTP answer at all: the API server is unreachable (an answer, 409 or 500, is retried as is).
-      if (statusOf(error) === undefined && isNetworkError(error)) {
+      if (statusOf(error) === undefined && isConnectionError(error)) {
         throw new RuntimeUnavailableError(`the Kubernetes API server ${this.options.api.server} did not answer: ${(error as Error).message}`);
       }
       throw error;
@@ -130,11 +135,11 @@ export class KubernetesRuntime implements Runtime {
 
   /** Deletes the volume's claim, and so (by the storage class's reclaim policy) its data. */
   async deleteVolume(project: string, volume: string): Promise<void> {
-    await this.options.api.deleteVolumeClaim(this.namespaceOf(project), volume);
+    await this.answered(this.options.api.deleteVolumeClaim(this.namespaceOf(project), volume));
   }
 
   async deleteConfigMap(project: string, name: string): Promise<void> {
-    await this.options.api.deleteConfigMap(this.namespaceOf(project), name);
+    await this.answered(this.options.api.deleteConfigMap(this.namespaceOf(project), name));
   }
 
   private namespaceOf(project: string): string {
@@ -296,7 +301,3 @@ function objectId(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
-function isNetworkError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code);
-}

@@ -60,6 +60,18 @@ describe('Wharf on the test API server: failures', () => {
     await running(3);
   });
 
+  it('a volume deleted while the API server is away gets 503 RuntimeUnavailable and stays', async () => {
+    assert.equal((await wharf.request('POST', paths.volumes, { name: 'keep', size: 1 })).status, 201);
+    await server.stop();
+    const refused = await wharf.request('DELETE', paths.volume('keep'));
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, 'RuntimeUnavailable');
+    assert.match(refused.body.message, /did not answer/);
+    await server.restart();
+    assert.equal((await wharf.request('GET', paths.volume('keep'))).status, 200, 'the volume is still there');
+    assert.equal((await wharf.request('DELETE', paths.volume('keep'))).status, 204);
+  });
+
   it('a service deleted while the API server was away is deleted once it is back', async () => {
     await server.stop();
     assert.equal((await wharf.request('DELETE', paths.service('shop', 'web'))).status, 204, 'the API does not wait on the engine');
