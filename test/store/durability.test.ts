@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, eventually, isRunning, isStopped } from '../support/api.js';
 import { postInTwoParts, startServerProcess, type Answer, type ServerProcess } from '../support/server-process.js';
-import { statefulService, statelessService } from '../support/wharf.js';
+import { createSeedConfigMap, statefulService, statelessService } from '../support/wharf.js';
 
 const paths = apiPaths();
 
@@ -27,6 +27,8 @@ describe('durability of acknowledged writes', () => {
   it('keeps every acknowledged write through a SIGKILL, and a restart reconciles every service', async () => {
     const first = await startServerProcess(dataDir);
     try {
+      // The second test's service reads it too: it finds it in the same data directory.
+      await createSeedConfigMap(first);
       expectStatus(await first.request('POST', paths.apps, {
         name: 'shop',
         microservices: [statelessService('web', { instanceNumber: 2 }), statefulService('db'), statelessService('cache')],

@@ -83,7 +83,10 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
  * Creates the ConfigMap `cm` that the seed's examples (statelessService, statefulService) mount and
  * read `key1` from: without it their pods wait, as they would on a real engine.
  */
-export async function createSeedConfigMap(wharf: TestWharf, paths: ApiPaths = apiPaths()): Promise<void> {
+export async function createSeedConfigMap(
+  wharf: { request(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> },
+  paths: ApiPaths = apiPaths(),
+): Promise<void> {
   const answer = await wharf.request('POST', paths.configMaps, { name: 'cm', data: { key1: 'value1' } });
   if (answer.status !== 201) throw new Error(`creating the seed's ConfigMap: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
