@@ -5,7 +5,7 @@ export interface ObservedPod {
   name: string;
   serviceUid: string;
   revision: number;
-  templateHash: string;
+  podTemplateHash: string;
   status: { phase: PodPhase; reason: string; message: string };
   containerStatuses: ContainerStatus[];
   /** Every container running: the pod counts as available. */
@@ -25,7 +25,7 @@ export interface HostPort {
 export interface ObservedWorkload {
   serviceUid: string;
   revision: number;
-  templateHash: string;
+  podTemplateHash: string;
   /** The pods asked for (0 while stopped); the pods that exist are `ObservedService.pods`. */
   replicas: number;
   ports: Port[];

@@ -11,7 +11,7 @@ export interface PodSpec {
   serviceUid: string;
   type: ServiceType;
   revision: number;
-  templateHash: string;
+  podTemplateHash: string;
   containers: Container[];
   resources: PodResources;
   ports: Port[];
@@ -93,9 +93,9 @@ export function plan(
 /** Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts. */
 function planRecreate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const operations: PodOperation[] = [];
-  const current = pods.filter((pod) => pod.templateHash === desired.podTemplateHash);
+  const current = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
   for (const pod of pods) {
-    if (pod.templateHash !== desired.podTemplateHash) {
+    if (pod.podTemplateHash !== desired.podTemplateHash) {
       operations.push(remove(pod, `revision ${pod.revision} is replaced by ${desired.revision}: stateful pods are recreated, one writer per volume`));
     }
   }
@@ -109,8 +109,8 @@ function planRecreate(desired: DesiredService, pods: ObservedPod[], context: Pla
 /** Stateless: at most instanceNumber + 1 pods, never fewer than instanceNumber available while old pods serve. */
 function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const want = desired.instanceNumber;
-  const updated = pods.filter((pod) => pod.templateHash === desired.podTemplateHash);
-  const old = pods.filter((pod) => pod.templateHash !== desired.podTemplateHash);
+  const updated = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
+  const old = pods.filter((pod) => pod.podTemplateHash !== desired.podTemplateHash);
   const operations: PodOperation[] = [];
 
   // An old pod that is not available serves nobody: removing it costs no availability.
@@ -161,7 +161,7 @@ export function podTemplateOf(desired: DesiredService, resources: PlanContext['r
     serviceUid: desired.uid,
     type: desired.type,
     revision: desired.revision,
-    templateHash: desired.podTemplateHash,
+    podTemplateHash: desired.podTemplateHash,
     containers: desired.containers,
     resources,
     ports: desired.ports,

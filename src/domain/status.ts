@@ -6,7 +6,7 @@ import type { DesiredService } from './service.js';
 export function serviceStatus(desired: DesiredService, observed: ObservedService): ServiceStatus {
   const pods = observed.pods.filter((pod) => pod.serviceUid === desired.uid);
   const desire = desired.stopped ? 0 : desired.instanceNumber;
-  const updated = pods.filter((pod) => pod.templateHash === desired.podTemplateHash);
+  const updated = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
   const available = pods.filter((pod) => pod.ready).length;
   const counts = {
     desire,

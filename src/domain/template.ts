@@ -55,10 +55,6 @@ export function templateHash(template: Template): string {
   return safeEncode(digest, 10);
 }
 
-export function sameTemplate(a: Template, b: Template): boolean {
-  return templateHash(a) === templateHash(b);
-}
-
 // JSON with sorted object keys, so key order in a request never changes the hash.
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);

@@ -34,7 +34,7 @@ export function planWorkload(
   }
 
   const changes: string[] = [];
-  if (observed.templateHash !== desired.podTemplateHash) {
+  if (observed.podTemplateHash !== desired.podTemplateHash) {
     changes.push(`roll out revision ${desired.revision} over revision ${observed.revision}`);
   }
   if (portsText(observed.ports) !== portsText(desired.ports)) {

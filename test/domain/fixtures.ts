@@ -45,7 +45,7 @@ export function pod(name: string, shape: PodShape = {}): ObservedPod {
     name,
     serviceUid: shape.uid ?? 'uid-1',
     revision,
-    templateHash: revision === 1 ? OLD_HASH : NEW_HASH,
+    podTemplateHash: revision === 1 ? OLD_HASH : NEW_HASH,
     status: { phase, reason: '', message: '' },
     containerStatuses: [],
     ready,

@@ -176,7 +176,7 @@ describe('plan: what it creates', () => {
         serviceUid: 'uid-1',
         type: 'stateless',
         revision: 2,
-        templateHash: NEW_HASH,
+        podTemplateHash: NEW_HASH,
         containers: desired.containers,
         resources: { cpu: 1, memoryMb: 1024 },
         ports: [{ port: 80, protocol: 'TCP' }],
@@ -217,13 +217,13 @@ describe('plan: a ConfigMap the service reads changed', () => {
   it('rolls the pods as an upgrade would, at the same revision', () => {
     const before = withContent('d1');
     const after = withContent('d2');
-    const running = { ...pod('p1'), templateHash: before.podTemplateHash };
+    const running = { ...pod('p1'), podTemplateHash: before.podTemplateHash };
     assert.deepEqual(planLines(before, [running]), [], 'nothing to do while the content is unchanged');
     const [create] = plan(KEY, after, [running], planContext());
     assert.equal(create?.action, 'create');
     assert.equal(create?.action === 'create' && create.pod.revision, 2, 'the revision stays');
-    assert.equal(create?.action === 'create' && create.pod.templateHash, after.podTemplateHash);
-    const surged = { ...pod('p2', { minute: 1 }), templateHash: after.podTemplateHash };
+    assert.equal(create?.action === 'create' && create.pod.podTemplateHash, after.podTemplateHash);
+    const surged = { ...pod('p2', { minute: 1 }), podTemplateHash: after.podTemplateHash };
     assert.deepEqual(planLines(after, [running, surged]), ['remove p1: revision 2 is replaced: 1 new pod(s) available']);
   });
 });

@@ -28,7 +28,7 @@ function desired(overrides: Partial<DesiredService> = {}): DesiredService {
 }
 
 function observed(overrides: Partial<ObservedWorkload> = {}): ObservedWorkload {
-  return { serviceUid: 'uid-1', revision: 2, templateHash: 'hash2', replicas: 3, ports: [{ port: 80, protocol: 'TCP' }], ...overrides };
+  return { serviceUid: 'uid-1', revision: 2, podTemplateHash: 'hash2', replicas: 3, ports: [{ port: 80, protocol: 'TCP' }], ...overrides };
 }
 
 const lines = (state: DesiredService | undefined, workload: ObservedWorkload | undefined): string[] =>
@@ -52,7 +52,7 @@ describe('planWorkload', () => {
       serviceUid: 'uid-1',
       type: 'stateless',
       revision: 2,
-      templateHash: 'hash2',
+      podTemplateHash: 'hash2',
       containers: [],
       resources: RESOURCES,
       ports: [{ port: 80, protocol: 'TCP' }],
@@ -61,7 +61,7 @@ describe('planWorkload', () => {
   });
 
   test('a new template is applied: the engine rolls it out', () => {
-    assert.deepEqual(lines(desired(), observed({ revision: 1, templateHash: 'hash1' })), [
+    assert.deepEqual(lines(desired(), observed({ revision: 1, podTemplateHash: 'hash1' })), [
       'apply revision 2 with 3 replica(s): roll out revision 2 over revision 1',
     ]);
   });
@@ -69,7 +69,7 @@ describe('planWorkload', () => {
   test('changed ports are applied; with a new template, in the same apply', () => {
     const ports = [{ port: 53, protocol: 'UDP' as const }];
     assert.deepEqual(lines(desired({ ports }), observed()), ['apply revision 2 with 3 replica(s): ports change from [80/TCP] to [53/UDP]']);
-    assert.deepEqual(lines(desired({ ports: [] }), observed({ templateHash: 'hash1', revision: 1 })), [
+    assert.deepEqual(lines(desired({ ports: [] }), observed({ podTemplateHash: 'hash1', revision: 1 })), [
       'apply revision 2 with 3 replica(s): roll out revision 2 over revision 1; ports change from [80/TCP] to []',
     ]);
   });

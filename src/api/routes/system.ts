@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Api, ApiContext } from '../context.js';
-import { Region } from '../schemas/region.js';
+import { RegionListing } from '../schemas/region.js';
 
 export function systemRoutes(api: Api, context: ApiContext): void {
   api.get(
@@ -13,7 +13,7 @@ export function systemRoutes(api: Api, context: ApiContext): void {
 
   api.get(
     '/v1/regions',
-    { schema: { tags: ['regions'], summary: 'List regions and the runtime each one drives', response: { 200: Type.Array(Region) } } },
+    { schema: { tags: ['regions'], summary: 'List regions and the runtime each one drives', response: { 200: Type.Array(RegionListing) } } },
     async () =>
       [...context.regions.values()].map((region) => ({
         name: region.name,

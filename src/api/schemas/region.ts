@@ -4,7 +4,8 @@ import { StringEnum } from './common.js';
 export const RuntimeKind = StringEnum(['docker', 'kubernetes', 'simulated']);
 export type RuntimeKind = Static<typeof RuntimeKind>;
 
-export const Region = Type.Object(
+/** A region as `GET /v1/regions` lists it (the running region is `Region` in src/regions.ts). */
+export const RegionListing = Type.Object(
   {
     name: Type.String(),
     runtime: RuntimeKind,
@@ -12,4 +13,4 @@ export const Region = Type.Object(
     description: Type.String(),
   },
 );
-export type Region = Static<typeof Region>;
+export type RegionListing = Static<typeof RegionListing>;

@@ -53,7 +53,7 @@ export function podLabels(owner: Owner, spec: PodSpec): Labels {
     [LABEL.serviceUid]: spec.serviceUid,
     [LABEL.revision]: String(spec.revision),
     [LABEL.pod]: spec.name,
-    [LABEL.templateHash]: spec.templateHash,
+    [LABEL.templateHash]: spec.podTemplateHash,
   };
 }
 

@@ -133,7 +133,7 @@ export class PodCreation {
     // Left by an earlier pod of the same name: never adopt a container of another template. Or one
     // the engine keeps refusing to start: a dockerd killed mid-start can leave its task behind in
     // containerd ("task … already exists"), and only a new container gets past it.
-    if (found && (found.labels[LABEL.templateHash] !== this.spec.templateHash || failedStarts >= STARTS_BEFORE_RECREATE)) {
+    if (found && (found.labels[LABEL.templateHash] !== this.spec.podTemplateHash || failedStarts >= STARTS_BEFORE_RECREATE)) {
       await this.removeContainer(found.id);
       this.failedStarts.delete(role);
       found = undefined;

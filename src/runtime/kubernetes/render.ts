@@ -63,7 +63,7 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
   const ofProject = projectLabels(spec.key.project);
   const selector = { [LABELS.app]: spec.key.app, [LABELS.service]: spec.key.service };
   const labels = { ...ofProject, ...selector, [LABELS.serviceUid]: spec.serviceUid };
-  const revision = { [ANNOTATIONS.revision]: String(spec.revision), [ANNOTATIONS.templateHash]: spec.templateHash };
+  const revision = { [ANNOTATIONS.revision]: String(spec.revision), [ANNOTATIONS.templateHash]: spec.podTemplateHash };
   const metadata = (name: string) => ({ name, namespace, labels });
 
   const template = podTemplate(spec, settings, labels, revision);

@@ -29,7 +29,7 @@ export function toObservedPod(pod: V1Pod): ObservedPod {
     name: pod.metadata?.name ?? '',
     serviceUid: pod.metadata?.labels?.[LABELS.serviceUid] ?? '',
     revision: Number(pod.metadata?.annotations?.[ANNOTATIONS.revision] ?? 0),
-    templateHash: pod.metadata?.annotations?.[ANNOTATIONS.templateHash] ?? '',
+    podTemplateHash: pod.metadata?.annotations?.[ANNOTATIONS.templateHash] ?? '',
     status: {
       phase: PHASES[pod.status?.phase ?? 'Pending'] ?? 'unknown',
       // A terminating pod keeps its phase until it is gone; kubectl shows it as Terminating too.
@@ -48,7 +48,7 @@ export function toObservedWorkload(workload: Workload): ObservedWorkload {
   return {
     serviceUid: workload.metadata?.labels?.[LABELS.serviceUid] ?? '',
     revision: Number(annotations[ANNOTATIONS.revision] ?? 0),
-    templateHash: annotations[ANNOTATIONS.templateHash] ?? '',
+    podTemplateHash: annotations[ANNOTATIONS.templateHash] ?? '',
     replicas: workload.spec?.replicas ?? 1,
     ports: parsePorts(annotations[ANNOTATIONS.ports] ?? ''),
   };

@@ -85,7 +85,7 @@ export class SimulatedRuntime implements Runtime {
       name: spec.name,
       serviceUid: spec.serviceUid,
       revision: spec.revision,
-      templateHash: spec.templateHash,
+      podTemplateHash: spec.podTemplateHash,
       status: missing ? { phase: 'pending', reason: 'ConfigMapNotFound', message: missing } : { phase: 'pending', reason: '', message: '' },
       containerStatuses: spec.containers.map((container) => waiting(container.name)),
       ready: false,

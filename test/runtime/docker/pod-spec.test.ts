@@ -23,7 +23,7 @@ function podSpec(containers: Container[] = [container()]): PodSpec {
     serviceUid: 'uid-1',
     type: 'stateless',
     revision: 1,
-    templateHash: 'hash000000',
+    podTemplateHash: 'hash000000',
     containers,
     resources: { cpu: 1, memoryMb: 512 },
     ports: [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }],

@@ -390,7 +390,7 @@ describe('observing', () => {
     assert.equal(byName['a-backoff']!.ready, false);
     assert.equal(byName['b-running']!.ready, true);
     assert.equal(byName['b-running']!.status.phase, 'running');
-    assert.equal(byName['b-running']!.templateHash, desired.templateHash);
+    assert.equal(byName['b-running']!.podTemplateHash, desired.templateHash);
     assert.equal(byName['b-running']!.serviceUid, desired.uid);
     assert.equal(byName['b-running']!.revision, 1);
     assert.deepEqual(byName['c-crashed']!.containerStatuses, [
