@@ -114,7 +114,8 @@ const RegionConfig = Type.Object(
           context: Type.Optional(Type.String({ minLength: 1 })),
           namespacePrefix: Type.Optional(Type.String({ pattern: '^[a-z0-9-]*$', maxLength: 32 })),
           storageClass: Type.Optional(Type.String({ minLength: 1 })),
-          defaultVolumeSize: Type.Optional(Type.String({ pattern: '^[0-9]+(Ki|Mi|Gi|Ti)$' })),
+          /** Gone: the region's defaultVolumeSizeGi is the one default size. Kept here to say so at start. */
+          defaultVolumeSize: Type.Optional(Type.String()),
           imagePullSecrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
         },
         { additionalProperties: false },
@@ -242,6 +243,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
     throw new Error(`WHARF_RUNTIME must be one of ${RUNTIME_CHOICES.join(', ')}, got "${runtimeFromEnv}"`);
   }
   const defaultRegion: RegionFileSettings = { name: 'local', runtime: (runtimeFromEnv ?? 'auto') as RuntimeChoice };
+  const outdated = file.regions?.find((region) => region.kubernetes?.defaultVolumeSize !== undefined);
+  if (outdated) {
+    throw new Error(`config: region "${outdated.name}": kubernetes.defaultVolumeSize is gone; set the region's defaultVolumeSizeGi (GiB) instead`);
+  }
   const regions = (file.regions ?? [defaultRegion]).map(
     (region): RegionSettings => ({
       name: region.name,

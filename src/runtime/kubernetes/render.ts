@@ -50,7 +50,7 @@ export interface StoredResources {
   quota?: ProjectQuota;
 }
 
-export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'storageTypes' | 'defaultVolumeSize' | 'imagePullSecrets' | 'security'>;
+export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'storageClass' | 'storageTypes' | 'defaultVolumeSizeGi' | 'imagePullSecrets' | 'security'>;
 
 /**
  * DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload, the region's
@@ -115,7 +115,7 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
         metadata: { name, namespace, labels: ofProject },
         spec: {
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: claimSize(volume?.sizeGi, settings.defaultVolumeSize) } },
+          resources: { requests: { storage: `${volume?.sizeGi ?? settings.defaultVolumeSizeGi}Gi` } },
           ...(storageClass === undefined ? {} : { storageClassName: storageClass }),
         },
       };
@@ -252,10 +252,6 @@ function containerResources(resources: WorkloadSpec['resources']): V1ResourceReq
 function storageClassOf(settings: RenderSettings, storageType: string | undefined): string | undefined {
   const type = storageType === undefined ? settings.storageTypes[0] : settings.storageTypes.find((candidate) => candidate.type === storageType);
   return type ? type.storageClass : settings.storageClass;
-}
-
-function claimSize(sizeGi: number | undefined, regionDefault: string): string {
-  return sizeGi === undefined ? regionDefault : `${sizeGi}Gi`;
 }
 
 function unique(names: string[]): string[] {

@@ -12,15 +12,15 @@ export interface KubernetesSettings {
   storageClass?: string;
   /** The region's storage types (the first is the default), each with the StorageClass its claims name; absent: the cluster's default. */
   storageTypes: Array<{ type: string; storageClass?: string }>;
-  /** The size of a PersistentVolumeClaim created for a volume on its first use. */
-  defaultVolumeSize: string;
+  /** The region's `defaultVolumeSizeGi`: a claim's size for a volume the store has no size for. */
+  defaultVolumeSizeGi: number;
   imagePullSecrets: string[];
   /** The same on every runtime; `pidsLimit` is the kubelet's (podPidsLimit), not a pod's. */
   security: ContainerSecurity;
 }
 
 export function kubernetesSettings(
-  region: Pick<RegionSettings, 'kubernetes' | 'security'> & { storageTypes: ReadonlyArray<Pick<StorageTypeSettings, 'type' | 'kubernetes'>> },
+  region: Pick<RegionSettings, 'kubernetes' | 'security' | 'defaultVolumeSizeGi'> & { storageTypes: ReadonlyArray<Pick<StorageTypeSettings, 'type' | 'kubernetes'>> },
 ): KubernetesSettings {
   const fromFile = region.kubernetes;
   return {
@@ -30,7 +30,7 @@ export function kubernetesSettings(
       return storageClass === undefined ? { type } : { type, storageClass };
     }),
     namespacePrefix: fromFile.namespacePrefix ?? 'wharf-',
-    defaultVolumeSize: fromFile.defaultVolumeSize ?? '10Gi',
+    defaultVolumeSizeGi: region.defaultVolumeSizeGi,
     imagePullSecrets: fromFile.imagePullSecrets ?? [],
     security: region.security,
   };

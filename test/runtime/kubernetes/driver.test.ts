@@ -38,6 +38,7 @@ before(async () => {
     settings: kubernetesSettings({
       kubernetes: { storageClass: 'fast' },
       security: REGION.security,
+      defaultVolumeSizeGi: 10,
       storageTypes: [{ type: 'fast' }, { type: 'slow', kubernetes: { storageClass: 'slow-hdd' } }],
     }),
     api: new KubernetesApi(server.kubeConfig()),

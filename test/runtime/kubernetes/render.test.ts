@@ -50,6 +50,7 @@ function renderService(
     storageTypes?: RegionSettings['storageTypes'];
     quota?: ProjectQuota;
     policy?: RegionPolicy;
+    defaultVolumeSizeGi?: number;
   } = {},
 ): Manifests {
   const key = { region: 'r1', project: options.project ?? 'project', app: options.app ?? 'app0', service: input.name };
@@ -57,7 +58,7 @@ function renderService(
   const { state } = createService(key, input, policy, { uid: '3f1c2a4e-8d1b-4c55-9a57-0f6f2b1de001', now: '2026-01-01T00:00:00Z' });
   const kubernetes = options.settings ?? {};
   const storageTypes = options.storageTypes ?? defaultStorageTypes({ runtime: 'kubernetes', kubernetes });
-  const settings = kubernetesSettings({ kubernetes, security: { ...REGION.security, ...options.security }, storageTypes });
+  const settings = kubernetesSettings({ kubernetes, security: { ...REGION.security, ...options.security }, storageTypes, defaultVolumeSizeGi: options.defaultVolumeSizeGi ?? 10 });
   const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), podResources(policy, state));
   return render(workload, settings, { configMaps: options.configMaps, volumes: options.volumes, quota: options.quota });
 }
@@ -295,7 +296,8 @@ describe('edge cases', () => {
 
   test('region settings: storage class, volume size, image pull secrets, namespace prefix', () => {
     const manifests = renderService(fixture('stateful.json'), {
-      settings: { namespacePrefix: 'team-', storageClass: 'ssd', defaultVolumeSize: '50Gi', imagePullSecrets: ['registry'] },
+      settings: { namespacePrefix: 'team-', storageClass: 'ssd', imagePullSecrets: ['registry'] },
+      defaultVolumeSizeGi: 50,
     });
     validateAll(manifests);
     assert.equal(manifests.namespace.metadata?.name, 'team-project');
