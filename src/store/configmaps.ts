@@ -16,6 +16,13 @@ export interface ConfigMapChange {
  * their next read carries the new pod template hash (see podTemplateHash).
  */
 export class ConfigMapStore {
+  /**
+   * The content runtimes last read, by ConfigMap. Every pod creation reads the ConfigMaps of its pod,
+   * and reading and parsing up to 1 MiB per pod would hold the event loop for each pod of a rollout;
+   * a hit costs a digest lookup in an index (configmaps_digests), a changed digest reads the data again.
+   */
+  private readonly contents = new Map<string, ConfigMapContent>();
+
   constructor(private readonly access: StoreAccess) {}
 
   async create(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapChange> {
@@ -57,6 +64,7 @@ export class ConfigMapStore {
       }
       await trx.deleteFrom('configmaps').where('id', '=', row.id).execute();
     });
+    this.contents.delete(contentKey(ref));
   }
 
   async list(region: string, project: string): Promise<ConfigMapRecord[]> {
@@ -68,15 +76,24 @@ export class ConfigMapStore {
     return toRecord(await this.findRow(this.access.db, ref));
   }
 
-  /** The ConfigMap, or undefined when it does not exist: what a runtime resolves references with. */
-  async find(ref: ProjectResourceRef): Promise<ConfigMapRecord | undefined> {
-    const row = await this.query(this.access.db, ref).executeTakeFirst();
-    return row && toRecord(row);
+  /** The ConfigMap's data, or undefined when it does not exist: what a runtime resolves references with. */
+  async find(ref: ProjectResourceRef): Promise<ConfigMapContent | undefined> {
+    const key = contentKey(ref);
+    const current = await digestsQuery(this.access.db, ref.region, ref.project).where('name', '=', ref.name).executeTakeFirst();
+    const cached = this.contents.get(key);
+    if (current && cached?.digest === current.digest) return cached;
+    this.contents.delete(key);
+    const row = current && (await this.query(this.access.db, ref).executeTakeFirst());
+    if (!row) return undefined;
+    // Frozen: every pod of the ConfigMap shares this object.
+    const content = { data: Object.freeze(JSON.parse(row.data) as Record<string, string>), digest: row.digest };
+    this.contents.set(key, content);
+    return content;
   }
 
   /** The digest of every ConfigMap of a project, by name. */
   async digests(db: Executor, region: string, project: string): Promise<Map<string, string>> {
-    const rows = await db.selectFrom('configmaps').select(['name', 'digest']).where('region', '=', region).where('project', '=', project).execute();
+    const rows = await digestsQuery(db, region, project).execute();
     return new Map(rows.map((row) => [row.name, row.digest]));
   }
 
@@ -95,6 +112,18 @@ export class ConfigMapStore {
   private query(db: Executor, ref: ProjectResourceRef) {
     return db.selectFrom('configmaps').selectAll().where('region', '=', ref.region).where('project', '=', ref.project).where('name', '=', ref.name);
   }
+}
+
+/** A ConfigMap's content as runtimes read it. */
+export type ConfigMapContent = Pick<ConfigMapRecord, 'data' | 'digest'>;
+
+function contentKey(ref: ProjectResourceRef): string {
+  return JSON.stringify([ref.region, ref.project, ref.name]);
+}
+
+/** On the read path of every service that reads a ConfigMap: the index configmaps_digests answers it without the data. */
+export function digestsQuery(db: Executor, region: string, project: string) {
+  return db.selectFrom('configmaps').select(['name', 'digest']).where('region', '=', region).where('project', '=', project);
 }
 
 function toRecord(row: Omit<Selectable<ConfigMapsTable>, 'id'>): ConfigMapRecord {

@@ -123,6 +123,15 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('revisions').addColumn('gpu_spec', 'text').execute();
     },
   },
+  '0007-configmap-digests': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // Every read of a service needs the digests of its project's ConfigMaps (podTemplateHash). In a
+      // row they stand after the data, up to 1 MiB, and SQLite walks a value's overflow pages to reach
+      // the columns after it; this index holds the digests, so that read never touches the data.
+      await db.schema.createIndex('configmaps_digests').on('configmaps').columns(['region', 'project', 'name', 'digest']).execute();
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists
