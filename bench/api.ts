@@ -1,11 +1,8 @@
 // API read throughput with the simulated runtime: 1,000 services of 3 pods, then GET a service
 // and GET apps under load, each beside a bare Fastify route answering a body of the same size.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePort, rssMegabytes, startProcess, stopProcess, waitUntilHealthy } from './processes.js';
+import { rssMegabytes, startProcess, stopProcess } from './processes.js';
+import { AUTH, call, startBenchWharf, waitUntilRunning } from './wharf-server.js';
 
 const PROJECTS = 10;
 const APPS_PER_PROJECT = 10;
@@ -13,9 +10,6 @@ const SERVICES_PER_APP = 10;
 const PODS_PER_SERVICE = 3;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 16;
-/** Every call carries the admin token, as a real client's would: its check is part of the cost measured. */
-const ADMIN_TOKEN = 'wharf-bench-admin-token';
-const AUTH = { 'x-auth-token': ADMIN_TOKEN };
 
 export interface LoadResult {
   name: string;
@@ -26,24 +20,9 @@ export interface LoadResult {
 }
 
 export async function benchApi(): Promise<{ results: LoadResult[]; rssMb: number; services: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
-  const configPath = join(dataDir, 'wharf.yaml');
-  writeFileSync(configPath, 'regions:\n  - name: local\n    runtime: simulated\n    simulated: { startDelayMs: 50 }\n');
-  const port = await freePort();
-  const wharf = spawn(process.execPath, ['bin/wharf.js', 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      WHARF_DATA_DIR: dataDir,
-      WHARF_CONFIG: configPath,
-      WHARF_LOG_LEVEL: 'warn',
-      WHARF_ADMIN_TOKEN: ADMIN_TOKEN,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}/regions/local/v1`;
+  const wharf = await startBenchWharf();
+  const { base } = wharf;
   try {
-    await waitUntilHealthy(wharf, `http://127.0.0.1:${port}/healthz`);
     await createFleet(base);
     const servicePath = `${base}/projects/p0/apps/a0/microservices/s0`;
     const appsPath = `${base}/projects/p0/apps`;
@@ -61,10 +40,9 @@ export async function benchApi(): Promise<{ results: LoadResult[]; rssMb: number
         await stopProcess(bare.child);
       }
     }
-    return { results, rssMb: rssMegabytes(wharf.pid!), services: PROJECTS * APPS_PER_PROJECT * SERVICES_PER_APP };
+    return { results, rssMb: rssMegabytes(wharf.pid), services: PROJECTS * APPS_PER_PROJECT * SERVICES_PER_APP };
   } finally {
-    await stopProcess(wharf);
-    rmSync(dataDir, { recursive: true, force: true });
+    await wharf.stop();
   }
 }
 
@@ -79,26 +57,11 @@ async function createFleet(base: string): Promise<void> {
         ports: [{ port: 80, protocol: 'TCP' }],
         containers: [{ name: 'web', image: 'registry.example/web:1', envs: [{ name: 'MODE', value: 'bench' }] }],
       }));
-      const response = await fetch(`${base}/projects/p${p}/apps`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...AUTH },
-        body: JSON.stringify({ name: `a${a}`, microservices }),
-      });
-      if (response.status !== 201) throw new Error(`creating app a${a}: ${response.status} ${await response.text()}`);
+      await call('POST', `${base}/projects/p${p}/apps`, 201, { name: `a${a}`, microservices });
     }
   }
   // Every service must be running before the reads are measured.
-  const deadline = Date.now() + 120_000;
-  for (let p = 0; p < PROJECTS; p++) {
-    for (;;) {
-      const apps = (await (await fetch(`${base}/projects/p${p}/apps`, { headers: AUTH })).json()) as Array<{
-        microservices: Array<{ status: { phase: string } }>;
-      }>;
-      if (apps.every((app) => app.microservices.every((service) => service.status.phase === 'running'))) break;
-      if (Date.now() > deadline) throw new Error(`project p${p} did not converge within 120 s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  for (let p = 0; p < PROJECTS; p++) await waitUntilRunning(base, `p${p}`);
 }
 
 async function load(name: string, url: string): Promise<LoadResult> {

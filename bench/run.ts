@@ -1,6 +1,7 @@
 // `npm run bench`: prints numbers, asserts nothing (behaviour is the tests' job).
 import { engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
 import { benchApi, type LoadResult } from './api.js';
+import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
 import { benchDocker, formatDockerBench } from './docker.js';
 
 function table(results: LoadResult[]): string {
@@ -23,6 +24,8 @@ const api = await benchApi();
 process.stdout.write(`\nAPI reads, simulated runtime, ${api.services} services x 3 pods:\n`);
 process.stdout.write(`${table(api.results)}\n`);
 process.stdout.write(`Wharf RSS after the load: ${api.rssMb.toFixed(0)} MB\n`);
+
+process.stdout.write(`\n${formatConfigMapUpdate(await benchConfigMapUpdate())}\n`);
 
 const dockerAddress = engineAddress(undefined, process.env);
 if (await engineAnswers(dockerAddress)) {
