@@ -44,6 +44,22 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002-tokens': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('tokens')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('secret_hash', 'text', (col) => col.notNull())
+        .addColumn('projects', 'text', (col) => col.notNull())
+        .addColumn('admin', 'integer', (col) => col.notNull().defaultTo(0))
+        .addColumn('expires_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('created_at', 'text', (col) => col.notNull())
+        .execute();
+    },
+  },
   '0003-configmaps-volumes': {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
     async up(db: Kysely<any>) {
@@ -72,22 +88,6 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0002-tokens': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
-    async up(db: Kysely<any>) {
-      await db.schema
-        .createTable('tokens')
-        .addColumn('id', 'text', (col) => col.primaryKey())
-        .addColumn('name', 'text', (col) => col.notNull())
-        .addColumn('secret_hash', 'text', (col) => col.notNull())
-        .addColumn('projects', 'text', (col) => col.notNull())
-        .addColumn('admin', 'integer', (col) => col.notNull().defaultTo(0))
-        .addColumn('expires_at', 'text')
-        .addColumn('revoked_at', 'text')
-        .addColumn('created_at', 'text', (col) => col.notNull())
-        .execute();
-    },
-  },
   '0004-instance-quotas': {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
     async up(db: Kysely<any>) {
@@ -106,6 +106,14 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005-gpu-spec': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // JSON `{type, number}`; null: no GPU, as every service and revision written before had.
+      await db.schema.alterTable('services').addColumn('gpu_spec', 'text').execute();
+      await db.schema.alterTable('revisions').addColumn('gpu_spec', 'text').execute();
+    },
+  },
   '0006-volume-storage': {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
     async up(db: Kysely<any>) {
@@ -113,14 +121,6 @@ export const migrations: Record<string, Migration> = {
       // a migration does not read; VolumeStore.typeUntyped gives it to them when Wharf starts.
       await db.schema.alterTable('volumes').addColumn('storage_type', 'text', (col) => col.notNull().defaultTo('')).execute();
       await db.schema.alterTable('volumes').addColumn('fs_type', 'text', (col) => col.notNull().defaultTo('')).execute();
-    },
-  },
-  '0005-gpu-spec': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
-    async up(db: Kysely<any>) {
-      // JSON `{type, number}`; null: no GPU, as every service and revision written before had.
-      await db.schema.alterTable('services').addColumn('gpu_spec', 'text').execute();
-      await db.schema.alterTable('revisions').addColumn('gpu_spec', 'text').execute();
     },
   },
   '0007-configmap-digests': {
