@@ -189,6 +189,6 @@ function failureOf(error: unknown): { reason: string; message: string } {
 }
 
 /** Waits `ms`, or less when `signal` aborts. The abort listener goes with the timer: one pod's retries never pile listeners onto its signal. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return delay(ms, undefined, { signal }).catch(() => undefined);
 }
