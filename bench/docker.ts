@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { connect, engineAddress } from '../src/runtime/docker/client.js';
+import { claimMarkerName } from '../src/runtime/docker/labels.js';
 import { createWharf } from '../src/wharf.js';
 
 export interface DockerBenchResult {
@@ -108,6 +109,8 @@ async function throughWharf(docker: Docker, replicas: number): Promise<number> {
   } finally {
     await wharf.close();
     await removeAll(docker, { label: [`io.wharf.region=${REGION}`] });
+    // Each round is a new Wharf (a new store): release the region's claim for the next one.
+    await docker.getVolume(claimMarkerName(REGION)).remove().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
