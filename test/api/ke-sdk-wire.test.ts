@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths } from '../support/api.js';
-import { GO_ZERO_TIME, goContainer, goService, sdkCall } from '../support/ke-sdk.js';
+import { GO_ZERO_TIME, goContainer, goService, useSdkWharf } from '../support/ke-sdk.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths('local', 'team');
 
 describe('the KE Go SDK\'s wire shapes', () => {
-  let wharf: TestWharf;
-  let token: string;
-
-  const call = (method: string, url: string, json?: unknown) => sdkCall(wharf, token, method, url, json);
-
-  before(async () => {
-    wharf = await startWharf();
-    token = (await wharf.request('POST', '/v1/tokens', { name: 'sdk', projects: ['team'] })).body.token;
-  });
-  after(async () => wharf.stop());
+  const sdk = useSdkWharf('team');
+  const { call } = sdk;
 
   it('PostApp, ListApp, GetApp', async () => {
     const created = await call('POST', paths.apps, { name: 'shop', projectName: '', creationTime: GO_ZERO_TIME, microservices: null });
@@ -133,7 +125,7 @@ describe('the KE Go SDK\'s wire shapes', () => {
   });
 
   it('answers X-Reqid on every call, the SDK\'s own id when it sends one', async () => {
-    const answer = await wharf.api.inject({ method: 'GET', url: paths.apps, headers: { 'x-auth-token': token, 'x-reqid': 'sdk-req-1' } });
+    const answer = await sdk.wharf().api.inject({ method: 'GET', url: paths.apps, headers: { 'x-auth-sdk.token()': sdk.token(), 'x-reqid': 'sdk-req-1' } });
     assert.equal(answer.headers['x-reqid'], 'sdk-req-1');
     const error = await call('GET', paths.app('nope'));
     assert.equal(typeof error.headers['x-reqid'], 'string');

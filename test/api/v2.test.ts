@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, apiV2Paths, assertError, isRunning } from '../support/api.js';
-import { GO_ZERO_TIME, goContainer, goService, sdkCall } from '../support/ke-sdk.js';
+import { GO_ZERO_TIME, goContainer, goService, sdkCall, useSdkWharf } from '../support/ke-sdk.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
 
 // The KE SDK's V2 API (microservices directly under a project), called as the Go SDK sends it.
@@ -10,15 +10,8 @@ const v1 = apiPaths('local', 'team');
 const v2 = apiV2Paths('local', 'team');
 
 describe('the V2 API in the KE Go SDK\'s wire shapes', () => {
-  let wharf: TestWharf;
-  let token: string;
-  const call = (method: string, url: string, json?: unknown) => sdkCall(wharf, token, method, url, json);
-
-  before(async () => {
-    wharf = await startWharf();
-    token = (await wharf.request('POST', '/v1/tokens', { name: 'sdk', projects: ['team'] })).body.token;
-  });
-  after(async () => wharf.stop());
+  const sdk = useSdkWharf('team');
+  const { call } = sdk;
 
   it('a project with nothing in the region: listing is SpaceNotFound, as in V1', async () => {
     assertError(await call('GET', v2.services), 404, 'SpaceNotFound', 'project "team"');
@@ -52,7 +45,7 @@ describe('the V2 API in the KE Go SDK\'s wire shapes', () => {
     const one = await call('GET', v2.service('web'));
     assert.equal(one.status, 200);
     assert.equal(one.body.instanceNumber, 2);
-    assert.ok(isRunning(await wharf.waitForService(v2.service('web'), isRunning)), 'its pods run');
+    assert.ok(isRunning(await sdk.wharf().waitForService(v2.service('web'), isRunning)), 'its pods run');
   });
 
   it('a service a V2 path does not name is ServiceNotFound, naming the project, on every route', async () => {
@@ -114,7 +107,7 @@ describe('the V2 API in the KE Go SDK\'s wire shapes', () => {
     assert.deepEqual((await call('GET', v1.apps)).body.map((app: any) => app.name), ['shop']);
     const projects = await call('GET', '/regions/local/v1/projects');
     assert.deepEqual(projects.body, [{ name: 'team', description: '', appCount: 1 }]);
-    const admin = await wharf.request('GET', '/regions/local/v1/projects');
+    const admin = await sdk.wharf().request('GET', '/regions/local/v1/projects');
     assert.ok(admin.body.some((project: any) => project.name === 'team' && project.appCount === 1), JSON.stringify(admin.body));
     assert.deepEqual((await call('GET', v1.services('shop'))).body, [], 'the V1 app holds none of the V2 services');
   });

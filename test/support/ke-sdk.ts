@@ -1,4 +1,5 @@
-import type { TestWharf } from './wharf.js';
+import { after, before } from 'node:test';
+import { startWharf, type TestWharf } from './wharf.js';
 
 // Requests exactly as the public KE Go SDK (ke-sdk-go 0.1.0: sdk/microservice, sdk/configmap,
 // sdk/volume over sdk/rpc) sends them: its rpc.Call sends every bodiless call as an empty form
@@ -49,4 +50,20 @@ export async function sdkCall(wharf: TestWharf, token: string, method: string, u
     ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
   });
   return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, headers: response.headers };
+}
+
+/** The hooks of an SDK test: a Wharf, and a token for `project` that `call` sends as the SDK does. */
+export function useSdkWharf(project: string): { wharf: () => TestWharf; token: () => string; call: (method: string, url: string, json?: unknown) => Promise<SdkAnswer> } {
+  let wharf: TestWharf | undefined;
+  let token = '';
+  before(async () => {
+    wharf = await startWharf();
+    token = (await wharf.request('POST', '/v1/tokens', { name: 'sdk', projects: [project] })).body.token;
+  });
+  after(async () => wharf?.stop());
+  const started = (): TestWharf => {
+    if (!wharf) throw new Error('the SDK test Wharf is not started');
+    return wharf;
+  };
+  return { wharf: started, token: () => token, call: (method, url, json) => sdkCall(started(), token, method, url, json) };
 }
