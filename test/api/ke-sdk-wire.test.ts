@@ -125,7 +125,8 @@ describe('the KE Go SDK\'s wire shapes', () => {
   });
 
   it('answers X-Reqid on every call, the SDK\'s own id when it sends one', async () => {
-    const answer = await sdk.wharf().api.inject({ method: 'GET', url: paths.apps, headers: { 'x-auth-sdk.token()': sdk.token(), 'x-reqid': 'sdk-req-1' } });
+    const answer = await sdk.wharf().api.inject({ method: 'GET', url: paths.apps, headers: { 'x-auth-token': sdk.token(), 'x-reqid': 'sdk-req-1' } });
+    assert.equal(answer.statusCode, 200);
     assert.equal(answer.headers['x-reqid'], 'sdk-req-1');
     const error = await call('GET', paths.app('nope'));
     assert.equal(typeof error.headers['x-reqid'], 'string');
