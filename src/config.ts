@@ -70,6 +70,8 @@ const RegionConfig = Type.Object(
     runtime: Type.Union([Type.Literal('auto'), Type.Literal('simulated'), Type.Literal('docker'), Type.Literal('kubernetes')]),
     maxInstances: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999 })),
     revisionHistoryLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** The minReadySeconds of a service created without one; absent: 10. */
+    minReadySeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
     defaultVolumeSizeGi: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
     /** What volumes may be made of; the first is the default. Absent: one type for the runtime (defaultStorageTypes). */
     storageTypes: Type.Optional(Type.Array(StorageTypeConfig, { minItems: 1 })),
@@ -150,6 +152,8 @@ export interface RegionSettings {
   runtime: RuntimeChoice;
   maxInstances: number;
   revisionHistoryLimit: number;
+  /** The minReadySeconds of a service created without one (default 10). */
+  minReadySeconds?: number;
   /** The size of a volume a service mounts before it was created through the API. */
   defaultVolumeSizeGi: number;
   /** At least one; the first is the default of a volume that names none. */
@@ -253,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       runtime: region.runtime,
       maxInstances: region.maxInstances ?? 50,
       revisionHistoryLimit: region.revisionHistoryLimit ?? 10,
+      minReadySeconds: region.minReadySeconds ?? 10,
       defaultVolumeSizeGi: region.defaultVolumeSizeGi ?? 10,
       storageTypes: (region.storageTypes ?? defaultStorageTypes(region)).map((type) => ({ desc: '', iops: '', fsType: DEFAULT_FS_TYPE, ...type })),
       resourceSpecs: (region.resourceSpecs ?? DEFAULT_RESOURCE_SPECS).map((spec) => ({ desc: '', ...spec })),

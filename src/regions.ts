@@ -28,6 +28,7 @@ export function regionPolicy(settings: RegionSettings, runtime: RuntimeKind): Re
     gpus: settings.gpus,
     maxInstances: settings.maxInstances,
     revisionHistoryLimit: settings.revisionHistoryLimit,
+    defaultMinReadySeconds: settings.minReadySeconds ?? 10,
     allowedRegistries: settings.allowedRegistries,
     // Docker's DNS aliases lead to the pods themselves: no address could answer on another port.
     mapsServicePorts: runtime !== 'docker',

@@ -24,6 +24,9 @@ export function serviceView(state: DesiredService, observed: ObservedService): S
     containers: state.containers,
     // The KE SDK marks it omitempty: a service without GPUs has none to show.
     ...(state.gpuSpec ? { gpuSpec: state.gpuSpec } : {}),
+    minReadySeconds: state.rollout.minReadySeconds,
+    progressDeadlineSeconds: state.rollout.progressDeadlineSeconds,
+    autoRollback: state.rollout.autoRollback,
     status: serviceStatus(state, observed),
     pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
     creationTime: state.creationTime,

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
+import { WharfError } from '../domain/errors.js';
+import type { ObservedPod } from '../domain/observed.js';
 import { describe, plan } from '../domain/plan.js';
+import { assessRollout, availableInMs, type RolloutAssessment } from '../domain/rollout.js';
+import { rollbackService, type DesiredService } from '../domain/service.js';
 import { podResources } from '../domain/resources.js';
 import { safeEncode } from '../domain/template.js';
 import { planWorkload } from '../domain/workload-plan.js';
@@ -82,15 +86,72 @@ export class Controller {
     const observed = region.runtime.observe(key);
     if (!observed.known) throw new Error(`region ${region.name}: the engine has not been observed yet`);
 
+    const now = Date.now();
+    if (desired && !desired.stopped) {
+      const own = observed.pods.filter((pod) => pod.serviceUid === desired.uid && pod.status.phase !== 'failed' && pod.status.phase !== 'succeeded');
+      const assessment = assessRollout(desired, own, now);
+      if (await this.recordRollout(key, desired, assessment, region.policy.revisionHistoryLimit)) {
+        // A new revision: the next reconcile plans it.
+        this.enqueue(key);
+        return;
+      }
+      this.wakeUp(key, desired, own, assessment, now);
+    }
+
     const resources = desired ? podResources(region.policy, desired) : { cpu: 0, memoryMb: 0 };
     // An engine with its own rollout (Kubernetes) is given whole workloads; otherwise Wharf rolls pods out.
     const operations = region.runtime.rollouts === 'engine'
       ? planWorkload(key, desired, observed.workload, resources)
-      : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5) });
+      : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5), now });
     for (const operation of operations) {
       this.log.info({ service: keyString(key) }, describe(operation));
       await region.runtime.execute(operation);
     }
+  }
+
+  /**
+   * Stores where the rollout stands when that changed; with autoRollback, rolls a failed rollout
+   * back (a new revision, as a rollback through the API opens). True when it did.
+   */
+  private async recordRollout(key: ServiceKey, desired: DesiredService, assessment: RolloutAssessment, historyLimit: number): Promise<boolean> {
+    const { record, rollbackTo } = assessment;
+    if (!record) return false;
+    if (!(await this.store.recordRollout(key, desired.uid, record))) return false;
+    if (record.state !== desired.rolloutRecord?.state) {
+      this.log.info({ service: keyString(key), revision: record.revision, reason: record.reason }, `rollout ${record.state}: ${record.message}`);
+    }
+    if (rollbackTo === undefined) return false;
+    const now = new Date().toISOString();
+    try {
+      const after = await this.store.updateService(key, historyLimit, async (current, revisions) => {
+        // Changed since (an upgrade, a rollback): that change stands.
+        if (current.uid !== desired.uid || current.revision !== record.revision) return { state: current };
+        const target = await revisions(rollbackTo);
+        if (!target) {
+          const message = `${record.message.replace(/; rolling back to revision \d+$/, '')}; revision ${rollbackTo} is no longer kept: no automatic rollback`;
+          return { state: { ...current, rolloutRecord: { ...record, message } } };
+        }
+        const why = record.message.replace(/; rolling back to revision \d+$/, '');
+        return rollbackService(current, target, now, { message: `${why}; rolled back to the template of revision ${rollbackTo}` });
+      });
+      if (after.revision === record.revision) return false;
+      this.log.warn({ service: keyString(key), from: record.revision, to: after.revision }, `rolled back to the template of revision ${rollbackTo}`);
+      return true;
+    } catch (error) {
+      if (!(error instanceof WharfError)) throw error;
+      // Refused (a quota, say): the rollout stays failed, saying why.
+      await this.store.recordRollout(key, desired.uid, { ...record, message: `${record.message}: refused: ${error.message}` });
+      return false;
+    }
+  }
+
+  /** Looks again when time alone changes something: a pod becoming available, the progress deadline. */
+  private wakeUp(key: ServiceKey, desired: DesiredService, pods: ObservedPod[], assessment: RolloutAssessment, now: number): void {
+    const waits = pods
+      .map((pod) => availableInMs(pod, desired.rollout.minReadySeconds, now))
+      .filter((wait): wait is number => wait !== undefined && wait > 0);
+    if (assessment.recheckInMs !== undefined) waits.push(assessment.recheckInMs);
+    if (waits.length > 0) this.queue.addAfter(keyString(key), Math.min(...waits) + 5);
   }
 
   private async work(): Promise<void> {

@@ -14,6 +14,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private readonly wakeUps = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private waiters: Array<(key: string | undefined) => void> = [];
   private shuttingDown = false;
 
@@ -41,6 +42,24 @@ export class WorkQueue {
       this.delayed.set(key, timer);
     }
     return delay;
+  }
+
+  /**
+   * Queues the key once `delayMs` has passed (a pod becomes available, a deadline passes, by time
+   * alone). An earlier wake-up already set for the key holds.
+   */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    const at = Date.now() + delayMs;
+    const set = this.wakeUps.get(key);
+    if (set && set.at <= at) return;
+    if (set) clearTimeout(set.timer);
+    const timer = setTimeout(() => {
+      this.wakeUps.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.wakeUps.set(key, { at, timer });
   }
 
   /** The key succeeded: its next failure starts the backoff again from the base delay. */
@@ -73,6 +92,8 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const timer of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
+    for (const { timer } of this.wakeUps.values()) clearTimeout(timer);
+    this.wakeUps.clear();
     for (const waiter of this.waiters) waiter(undefined);
     this.waiters = [];
   }

@@ -8,8 +8,13 @@ export interface ObservedPod {
   podTemplateHash: string;
   status: { phase: PodPhase; reason: string; message: string };
   containerStatuses: ContainerStatus[];
-  /** Every container running: the pod counts as available. */
+  /** Every container running (Kubernetes: the pod's Ready condition). Not yet available: see readySince. */
   ready: boolean;
+  /**
+   * When every container last became running with no restart since; absent while one is not
+   * running. A pod is available once this is minReadySeconds old (domain/rollout.ts isAvailable).
+   */
+  readySince?: string;
   creationTime: string;
   /** Ports published on the engine's host (Docker), so a developer can reach the pod from there. */
   hostPorts?: HostPort[];
@@ -29,6 +34,9 @@ export interface ObservedWorkload {
   /** The pods asked for (0 while stopped); the pods that exist are `ObservedService.pods`. */
   replicas: number;
   ports: Port[];
+  /** As applied; absent on a workload that has no such field (a StatefulSet's progress deadline). */
+  minReadySeconds?: number;
+  progressDeadlineSeconds?: number;
 }
 
 /** What the runtime's cache knows of one service. */

@@ -2,6 +2,7 @@ import type { Container, Port, ServiceType } from '../api/schemas/microservice.j
 import { workloadBaseName, type ServiceKey } from './keys.js';
 import type { ObservedPod } from './observed.js';
 import type { PodResources } from './resources.js';
+import { isAvailable } from './rollout.js';
 import type { DesiredService } from './service.js';
 
 /** Everything a runtime needs to start one pod. */
@@ -21,6 +22,9 @@ export interface PodSpec {
 export interface WorkloadSpec extends Omit<PodSpec, 'name'> {
   /** The pods the engine keeps: instanceNumber, or 0 while the service is stopped. */
   replicas: number;
+  /** The service's rollout settings the engine can honour itself (a Deployment's fields of the same names). */
+  minReadySeconds: number;
+  progressDeadlineSeconds: number;
 }
 
 /**
@@ -43,6 +47,8 @@ export interface PlanContext {
   resources: PodResources;
   /** Five random characters for a stateless pod name; injected so tests can plan deterministically. */
   podSuffix: () => string;
+  /** Milliseconds since the epoch: a pod is available once it has run minReadySeconds by then. */
+  now: number;
 }
 
 type Remove = (pod: ObservedPod, cause: string) => PodOperation;
@@ -106,41 +112,50 @@ function planRecreate(desired: DesiredService, pods: ObservedPod[], context: Pla
   return operations;
 }
 
-/** Stateless: at most instanceNumber + 1 pods, never fewer than instanceNumber available while old pods serve. */
+/**
+ * Stateless: at most instanceNumber + 1 pods, never fewer than instanceNumber available while old
+ * pods serve. Available: every container running minReadySeconds without a restart (isAvailable);
+ * a running pod that has not been up so long does not count yet, so no old pod goes for it.
+ */
 function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const want = desired.instanceNumber;
+  const available = (pod: ObservedPod): boolean => isAvailable(pod, desired.rollout.minReadySeconds, context.now);
   const updated = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
   const old = pods.filter((pod) => pod.podTemplateHash !== desired.podTemplateHash);
   const operations: PodOperation[] = [];
 
-  // An old pod that is not available serves nobody: removing it costs no availability.
-  const oldAvailable = oldestFirst(old.filter((pod) => pod.ready));
+  // An old pod that is not running serves nobody: removing it costs no availability. One that runs
+  // but is not available yet (restarted within minReadySeconds) still serves: it stays, uncounted.
   for (const pod of old.filter((pod) => !pod.ready)) {
     operations.push(remove(pod, `revision ${pod.revision} is outdated and not available`));
   }
+  const oldServing = old.filter((pod) => pod.ready);
+  const oldAvailable = oldestFirst(oldServing.filter(available));
 
   // Scale down: unavailable pods go first, then the newest.
   const excess = updated.length - want;
   if (excess > 0) {
-    const byPreference = [...updated].sort((a, b) => Number(a.ready) - Number(b.ready) || b.creationTime.localeCompare(a.creationTime));
+    const byPreference = [...updated].sort((a, b) => Number(available(a)) - Number(available(b)) || b.creationTime.localeCompare(a.creationTime));
     for (const pod of byPreference.slice(0, excess)) operations.push(remove(pod, `scale down to ${want}`));
   }
   const updatedKept = Math.min(updated.length, want);
-  const updatedAvailable = Math.min(updated.filter((pod) => pod.ready).length, want);
+  const updatedAvailable = Math.min(updated.filter(available).length, want);
 
   // Scale up, or surge one pod over instanceNumber while old pods still serve.
-  const room = want + (oldAvailable.length > 0 ? 1 : 0) - (updatedKept + oldAvailable.length);
+  const room = want + (oldServing.length > 0 ? 1 : 0) - (updatedKept + oldServing.length);
   const toCreate = Math.min(want - updatedKept, Math.max(room, 0));
   for (let i = 0; i < toCreate; i++) {
-    const cause = oldAvailable.length > 0
-      ? `roll out revision ${desired.revision}: surge one pod while ${oldAvailable.length} old pod(s) serve`
+    const cause = oldServing.length > 0
+      ? `roll out revision ${desired.revision}: surge one pod while ${oldServing.length} old pod(s) serve`
       : `scale up to ${want}: ${updatedKept + i} of ${want} present`;
     operations.push(create(desired, context, statelessPodName(desired, context), cause));
   }
 
-  // Old pods go only while the service keeps instanceNumber pods available without them.
-  const removable = Math.min(oldAvailable.length, updatedAvailable + oldAvailable.length - want);
-  for (const pod of oldAvailable.slice(0, Math.max(removable, 0))) {
+  // Old pods go only while the service keeps instanceNumber pods available without them: those not
+  // available yet cost nothing then, of the available ones the oldest go first.
+  const surplus = updatedAvailable + oldAvailable.length - want;
+  const byRemoval = surplus < 0 ? [] : [...oldestFirst(oldServing.filter((pod) => !available(pod))), ...oldAvailable.slice(0, surplus)];
+  for (const pod of byRemoval) {
     operations.push(remove(pod, `revision ${pod.revision} is replaced: ${updatedAvailable} new pod(s) available`));
   }
   return operations;

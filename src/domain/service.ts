@@ -11,6 +11,7 @@ import type {
 } from '../api/schemas/microservice.js';
 import { invalidArgs, WharfError } from './errors.js';
 import { V2_APP, type ServiceKey } from './keys.js';
+import { DEFAULT_ROLLOUT_SETTINGS, startRollout, type RolloutRecord, type RolloutSettings } from './rollout.js';
 import { normalizeContainers, templateHash, type Template } from './template.js';
 import {
   checkContainers,
@@ -36,6 +37,10 @@ export interface ServiceState {
   ports: Port[];
   revision: number;
   templateHash: string;
+  /** How rollouts judge pods and progress (not part of the template). */
+  rollout: RolloutSettings;
+  /** Where the current revision's rollout stands; undefined until the controller first looked. */
+  rolloutRecord?: RolloutRecord;
   creationTime: string;
   updateTime: string;
 }
@@ -88,6 +93,11 @@ export function createService(
   checkTemplate(input.type, template, policy, at);
   const ports = normalizePorts(input.ports ?? []);
   checkPorts(ports, policy, at);
+  const rollout = rolloutSettings(
+    { ...DEFAULT_ROLLOUT_SETTINGS, minReadySeconds: policy.defaultMinReadySeconds ?? DEFAULT_ROLLOUT_SETTINGS.minReadySeconds },
+    input,
+    at,
+  );
 
   const first = revisionOf(template, 1, ids.now);
   return {
@@ -101,6 +111,8 @@ export function createService(
       ports,
       revision: 1,
       templateHash: first.templateHash,
+      rollout,
+      rolloutRecord: startRollout(undefined, 1, ids.now),
       creationTime: ids.now,
       updateTime: ids.now,
     },
@@ -132,15 +144,54 @@ function normalizePorts(ports: Port[]): Port[] {
   return ports.map(({ servicePort, ...port }) => (servicePort === undefined || servicePort === port.port ? port : { ...port, servicePort }));
 }
 
-/** Moves a service to a template; a new revision only when the template differs from the current one. */
-function applyTemplate(current: ServiceState, template: Template, now: string): ServiceChange {
+/**
+ * The rollout settings after a request: each field given replaces the current one. The deadline
+ * must leave a pod time to become available: more than minReadySeconds.
+ */
+export function rolloutSettings(current: RolloutSettings, input: Partial<RolloutSettings>, at = ''): RolloutSettings {
+  const settings: RolloutSettings = {
+    minReadySeconds: input.minReadySeconds ?? current.minReadySeconds,
+    progressDeadlineSeconds: input.progressDeadlineSeconds ?? current.progressDeadlineSeconds,
+    autoRollback: input.autoRollback ?? current.autoRollback,
+  };
+  if (settings.progressDeadlineSeconds <= settings.minReadySeconds) {
+    throw invalidArgs(
+      `${at}progressDeadlineSeconds (${settings.progressDeadlineSeconds}) must be more than minReadySeconds (${settings.minReadySeconds}): ` +
+        'a pod needs minReadySeconds to become available',
+      `${at}progressDeadlineSeconds`,
+    );
+  }
+  return settings;
+}
+
+function sameSettings(a: RolloutSettings, b: RolloutSettings): boolean {
+  return a.minReadySeconds === b.minReadySeconds && a.progressDeadlineSeconds === b.progressDeadlineSeconds && a.autoRollback === b.autoRollback;
+}
+
+/**
+ * Moves a service to a template; a new revision only when the template differs from the current
+ * one, and then a new rollout (`rollout` says why: an upgrade, or an automatic rollback).
+ */
+function applyTemplate(
+  current: ServiceState,
+  template: Template,
+  now: string,
+  rollout: { reason?: string; message?: string } = {},
+): ServiceChange {
   const hash = templateHash(template);
   if (hash === current.templateHash) return { state: current };
   const newRevision = revisionOf(template, current.revision + 1, now);
   // The current GPUs go first: a template without any removes them.
   const { gpuSpec: _replaced, ...rest } = current;
   return {
-    state: { ...rest, ...template, revision: newRevision.revision, templateHash: hash, updateTime: now },
+    state: {
+      ...rest,
+      ...template,
+      revision: newRevision.revision,
+      templateHash: hash,
+      rolloutRecord: startRollout(current.rolloutRecord, newRevision.revision, now, rollout.reason, rollout.message),
+      updateTime: now,
+    },
     newRevision,
   };
 }
@@ -151,16 +202,20 @@ export function upgradeService(
   policy: RegionPolicy,
   now: string,
 ): ServiceChange {
-  if (input.resourceSpec === undefined && input.containers === undefined && input.gpuSpec === undefined) {
-    throw invalidArgs('the body must set resourceSpec, containers or gpuSpec');
+  const settingsGiven = input.minReadySeconds !== undefined || input.progressDeadlineSeconds !== undefined || input.autoRollback !== undefined;
+  if (input.resourceSpec === undefined && input.containers === undefined && input.gpuSpec === undefined && !settingsGiven) {
+    throw invalidArgs('the body must set resourceSpec, containers, gpuSpec or a rollout setting (minReadySeconds, progressDeadlineSeconds, autoRollback)');
   }
+  const rollout = rolloutSettings(current.rollout, input);
+  // The settings are not part of the template: a change of them alone opens no revision.
+  const withSettings = sameSettings(rollout, current.rollout) ? current : { ...current, rollout, updateTime: now };
   const template = templateOf(
     input.resourceSpec ?? current.resourceSpec,
     input.containers ? mergeContainers(current, input.containers) : current.containers,
     input.gpuSpec === undefined ? current.gpuSpec : gpusOf(input.gpuSpec),
   );
   checkTemplate(current.type, template, policy);
-  return applyTemplate(current, template, now);
+  return applyTemplate(withSettings, template, now);
 }
 
 /**
@@ -188,8 +243,14 @@ export function mergeContainers(current: Pick<ServiceState, 'key' | 'containers'
 }
 
 /** Rolling back to the current revision changes nothing; otherwise it opens revision max+1 with the old template. */
-export function rollbackService(current: ServiceState, target: RevisionRecord, now: string): ServiceChange {
-  return applyTemplate(current, templateOf(target.resourceSpec, target.containers, target.gpuSpec), now);
+export function rollbackService(
+  current: ServiceState,
+  target: RevisionRecord,
+  now: string,
+  automatic?: { message: string },
+): ServiceChange {
+  const template = templateOf(target.resourceSpec, target.containers, target.gpuSpec);
+  return applyTemplate(current, template, now, automatic ? { reason: 'RolledBack', message: automatic.message } : {});
 }
 
 export function scaleService(current: ServiceState, count: number, policy: RegionPolicy, now: string): ServiceChange {
@@ -203,7 +264,12 @@ export function scaleService(current: ServiceState, count: number, policy: Regio
 
 export function setStopped(current: ServiceState, stopped: boolean, now: string): ServiceChange {
   if (current.stopped === stopped) return { state: current };
-  return { state: { ...current, stopped, updateTime: now } };
+  // A stopped service makes no progress, and is not judged for it: a start gives a rollout under way its whole deadline again.
+  const record = current.rolloutRecord;
+  const restarted = !stopped && record && (record.state === 'progressing' || record.state === 'rolledBack')
+    ? { rolloutRecord: { ...record, progressTime: now, availableAtProgress: 0 } }
+    : {};
+  return { state: { ...current, stopped, updateTime: now, ...restarted } };
 }
 
 export function setPorts(current: ServiceState, input: Port[], policy: RegionPolicy, now: string): ServiceChange {

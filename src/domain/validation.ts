@@ -17,6 +17,8 @@ export interface RegionPolicy {
    * targetPort). Docker's DNS aliases lead straight to the pods, so there a servicePort must equal the port.
    */
   mapsServicePorts: boolean;
+  /** The minReadySeconds of a service created without one (config `minReadySeconds`); undefined: 10. */
+  defaultMinReadySeconds?: number;
 }
 
 /** A GPU type of a region's catalogue, and how each engine asks for it. */

@@ -40,6 +40,10 @@ export function planWorkload(
   if (portsText(observed.ports) !== portsText(desired.ports)) {
     changes.push(`ports change from [${portsText(observed.ports)}] to [${portsText(desired.ports)}]`);
   }
+  const rolloutText = (minReady: number | undefined, deadline: number | undefined) => `minReadySeconds ${minReady}, progressDeadlineSeconds ${deadline}`;
+  const settingsWanted = rolloutText(workload.minReadySeconds, desired.type === 'stateless' ? workload.progressDeadlineSeconds : undefined);
+  const settingsApplied = rolloutText(observed.minReadySeconds, observed.progressDeadlineSeconds);
+  if (observed.minReadySeconds !== undefined && settingsApplied !== settingsWanted) changes.push(`rollout settings change from ${settingsApplied} to ${settingsWanted}`);
   if (changes.length > 0) return [apply(changes.join('; '))];
 
   if (observed.replicas !== workload.replicas) {
@@ -64,5 +68,10 @@ export function portsText(ports: Port[]): string {
 
 /** The workload of a service's desired state: instanceNumber pods, none while stopped. */
 export function workloadOf(desired: DesiredService, resources: PodResources): WorkloadSpec {
-  return { ...podTemplateOf(desired, resources), replicas: desired.stopped ? 0 : desired.instanceNumber };
+  return {
+    ...podTemplateOf(desired, resources),
+    replicas: desired.stopped ? 0 : desired.instanceNumber,
+    minReadySeconds: desired.rollout.minReadySeconds,
+    progressDeadlineSeconds: desired.rollout.progressDeadlineSeconds,
+  };
 }

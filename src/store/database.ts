@@ -30,6 +30,11 @@ export interface ServicesTable {
   updated_at: string;
   /** JSON: the current revision's GpuSpec; null: no GPU */
   gpu_spec: string | null;
+  min_ready_seconds: number;
+  progress_deadline_seconds: number;
+  auto_rollback: number;
+  /** JSON: the current revision's RolloutRecord, written by the controller; null: not looked at yet */
+  rollout: string | null;
 }
 
 export interface RevisionsTable {

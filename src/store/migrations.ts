@@ -132,6 +132,17 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('configmaps_digests').on('configmaps').columns(['region', 'project', 'name', 'digest']).execute();
     },
   },
+  '0008-rollout-settings': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // Services from before get the contract's defaults. `rollout`: JSON RolloutRecord, written by
+      // the controller; null until it first looks (the service then reads as progressing).
+      await db.schema.alterTable('services').addColumn('min_ready_seconds', 'integer', (col) => col.notNull().defaultTo(10)).execute();
+      await db.schema.alterTable('services').addColumn('progress_deadline_seconds', 'integer', (col) => col.notNull().defaultTo(600)).execute();
+      await db.schema.alterTable('services').addColumn('auto_rollback', 'integer', (col) => col.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('services').addColumn('rollout', 'text').execute();
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists

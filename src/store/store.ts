@@ -5,6 +5,7 @@ import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
 import { serviceLabel, V2_APP, workloadBaseName, type ServiceKey } from '../domain/keys.js';
+import type { RolloutRecord } from '../domain/rollout.js';
 import { revisionsToPrune, type DesiredService, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
 import { configMapNames } from '../domain/template.js';
 import { ConfigMapStore } from './configmaps.js';
@@ -63,6 +64,10 @@ const SERVICE_COLUMNS = [
   'services.revision',
   'services.template_hash',
   'services.gpu_spec',
+  'services.min_ready_seconds',
+  'services.progress_deadline_seconds',
+  'services.auto_rollback',
+  'services.rollout',
   'services.created_at',
   'services.updated_at',
   'apps.region',
@@ -240,6 +245,23 @@ export class Store {
       }
       await this.enforceQuotas(trx, key, [current], [state]);
       return this.desiredOne(trx, state);
+    });
+  }
+
+  /**
+   * The controller's record of where a rollout stands. Written only while the service is still the
+   * one (uid) at the record's revision, so it never overwrites the rollout of a change made since;
+   * false when it was not written. Not a change of the service: updateTime stays.
+   */
+  async recordRollout(key: ServiceKey, uid: string, record: RolloutRecord): Promise<boolean> {
+    return this.write([key], async (trx) => {
+      const result = await trx
+        .updateTable('services')
+        .set({ rollout: JSON.stringify(record) })
+        .where('uid', '=', uid)
+        .where('revision', '=', record.revision)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     });
   }
 
@@ -469,6 +491,10 @@ function changeableColumns(state: ServiceState) {
     ports: JSON.stringify(state.ports),
     revision: state.revision,
     template_hash: state.templateHash,
+    min_ready_seconds: state.rollout.minReadySeconds,
+    progress_deadline_seconds: state.rollout.progressDeadlineSeconds,
+    auto_rollback: state.rollout.autoRollback ? 1 : 0,
+    rollout: state.rolloutRecord ? JSON.stringify(state.rolloutRecord) : null,
     updated_at: state.updateTime,
   };
 }
@@ -507,6 +533,8 @@ function toState(row: ServiceRow): ServiceState {
     ports: JSON.parse(row.ports) as Port[],
     revision: row.revision,
     templateHash: row.template_hash,
+    rollout: { minReadySeconds: row.min_ready_seconds, progressDeadlineSeconds: row.progress_deadline_seconds, autoRollback: row.auto_rollback === 1 },
+    ...(row.rollout === null ? {} : { rolloutRecord: JSON.parse(row.rollout) as RolloutRecord }),
     creationTime: row.created_at,
     updateTime: row.updated_at,
   };

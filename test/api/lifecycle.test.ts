@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, assertError, assertInvalid, createApp, createService, isRunning, isStopped } from '../support/api.js';
+import { apiPaths, assertError, assertInvalid, createApp, createService, isRunning, isStopped, countsOf } from '../support/api.js';
 import { createSeedConfigMap, startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
@@ -28,7 +28,7 @@ describe('stop, start and scale', () => {
     await waitRunning('stopper');
     assertNoContent(await put('stopper', 'stop'));
     const stopped = await waitStopped('stopper');
-    assert.deepEqual(stopped.status, { phase: 'stopped', desire: 0, current: 0, updated: 0, available: 0, unavailable: 0 });
+    assert.deepEqual(countsOf(stopped.status), { phase: 'stopped', desire: 0, current: 0, updated: 0, available: 0, unavailable: 0 });
     assert.equal(stopped.instanceNumber, 3);
     assert.deepEqual(stopped.pods, []);
   });
@@ -52,7 +52,7 @@ describe('stop, start and scale', () => {
     assertNoContent(await put('restart', 'start'));
     const running = await waitRunning('restart');
     assert.equal(running.pods.length, 2);
-    assert.deepEqual(running.status, { phase: 'running', desire: 2, current: 2, updated: 2, available: 2, unavailable: 0 });
+    assert.deepEqual(countsOf(running.status), { phase: 'running', desire: 2, current: 2, updated: 2, available: 2, unavailable: 0 });
   });
 
   it('starts a running service as a no-op', async () => {
@@ -89,7 +89,7 @@ describe('stop, start and scale', () => {
     assertNoContent(await put('scaler', 'scale/4'));
     const up = await waitRunning('scaler');
     assert.equal(up.instanceNumber, 4);
-    assert.deepEqual(up.status, { phase: 'running', desire: 4, current: 4, updated: 4, available: 4, unavailable: 0 });
+    assert.deepEqual(countsOf(up.status), { phase: 'running', desire: 4, current: 4, updated: 4, available: 4, unavailable: 0 });
     assert.equal(up.revision, 1);
 
     assertNoContent(await put('scaler', 'scale/2'));

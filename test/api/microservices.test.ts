@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, assertError, createApp, createService, eventually, isRunning } from '../support/api.js';
+import { apiPaths, assertError, createApp, createService, eventually, isRunning, countsOf } from '../support/api.js';
 import { createSeedConfigMap, startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
@@ -13,8 +13,8 @@ function withPlainEnvTyped(containers: any[]): any[] {
 }
 
 const SERVICE_FIELDS = [
-  'appName', 'containers', 'creationTime', 'instanceNumber', 'name', 'pods', 'ports', 'projectName',
-  'resourceSpec', 'revision', 'status', 'type', 'updateTime',
+  'appName', 'autoRollback', 'containers', 'creationTime', 'instanceNumber', 'minReadySeconds', 'name', 'pods', 'ports',
+  'progressDeadlineSeconds', 'projectName', 'resourceSpec', 'revision', 'status', 'type', 'updateTime',
 ];
 
 describe('microservices', () => {
@@ -40,7 +40,7 @@ describe('microservices', () => {
     assert.equal(answer.body.projectName, 'proj');
     assert.equal(answer.body.revision, 1);
     assert.equal(answer.body.creationTime, answer.body.updateTime);
-    assert.deepEqual(Object.keys(answer.body.status).sort(), ['available', 'current', 'desire', 'phase', 'unavailable', 'updated']);
+    assert.deepEqual(Object.keys(answer.body.status).sort(), ['available', 'current', 'desire', 'phase', 'rollout', 'unavailable', 'updated']);
     assert.equal(answer.body.status.desire, 1);
   });
 
@@ -49,11 +49,12 @@ describe('microservices', () => {
     const created = await createService(wharf, 'app0', sent);
     assert.deepEqual(created.containers, withPlainEnvTyped(sent.containers as any[]));
     const running = await wharf.waitForService(paths.service('app0', 'web'), isRunning);
-    assert.deepEqual(running.status, { phase: 'running', desire: 3, current: 3, updated: 3, available: 3, unavailable: 0 });
+    assert.deepEqual(countsOf(running.status), { phase: 'running', desire: 3, current: 3, updated: 3, available: 3, unavailable: 0 });
     for (const pod of running.pods) {
-      assert.deepEqual(Object.keys(pod).sort(), ['containerStatuses', 'creationTime', 'name', 'revision', 'status']);
-      assert.deepEqual(pod.status, { phase: 'running', reason: '', message: '' });
-      assert.deepEqual(pod.containerStatuses, [{ name: 'container-0', state: 'running', reason: '', message: '' }]);
+      assert.deepEqual(Object.keys(pod).sort(), ['containerStatuses', 'creationTime', 'name', 'ready', 'revision', 'status']);
+      assert.deepEqual(countsOf(pod.status), { phase: 'running', reason: '', message: '' });
+      assert.deepEqual(pod.containerStatuses, [{ name: 'container-0', state: 'running', reason: '', message: '', ready: true, restartCount: 0 }]);
+      assert.equal(pod.ready, true);
       assert.equal(pod.revision, 1);
     }
   });

@@ -42,7 +42,7 @@ describe('status and rollouts (pods start after 150 ms)', () => {
     const starting = seen.find((service) => service.pods.some((pod: any) => pod.status.phase === 'pending'));
     assert.equal(starting.status.phase, 'pending');
     const waiting = starting.pods.find((pod: any) => pod.status.phase === 'pending');
-    assert.deepEqual(waiting.containerStatuses, [{ name: 'container-0', state: 'waiting', reason: 'ContainerCreating', message: '' }]);
+    assert.deepEqual(waiting.containerStatuses, [{ name: 'container-0', state: 'waiting', reason: 'ContainerCreating', message: '', ready: false, restartCount: 0 }]);
   });
 
   it('rolls a stateless service one pod at a time: never below instanceNumber available, never above instanceNumber+1 pods', async () => {

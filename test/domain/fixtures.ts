@@ -21,6 +21,7 @@ export function desiredState(overrides: Partial<DesiredService> = {}): DesiredSe
     revision: 2,
     templateHash: NEW_HASH,
     podTemplateHash: NEW_HASH,
+    rollout: { minReadySeconds: 10, progressDeadlineSeconds: 600, autoRollback: false },
     creationTime: '2026-01-01T00:00:00.000Z',
     updateTime: '2026-01-01T00:00:00.000Z',
     ...overrides,
@@ -34,13 +35,20 @@ export interface PodShape {
   uid?: string;
   /** Minutes after a fixed instant; orders pods by age. */
   minute?: number;
+  /** Seconds before NOW (planContext's) since every container runs; default: since its creation. */
+  readyFor?: number;
 }
+
+/** The planner's clock in these tests: an hour after the fixed instant, after every pod's creation. */
+export const NOW = Date.parse('2026-01-01T01:00:00.000Z');
 
 /** An observed pod; revision 1 pods carry OLD_HASH, revision 2 pods NEW_HASH. */
 export function pod(name: string, shape: PodShape = {}): ObservedPod {
   const revision = shape.revision ?? 2;
   const ready = shape.ready ?? true;
   const phase = shape.phase ?? (ready ? 'running' : 'pending');
+  const creationTime = `2026-01-01T00:${String(shape.minute ?? 0).padStart(2, '0')}:00.000Z`;
+  const readySince = shape.readyFor === undefined ? creationTime : new Date(NOW - shape.readyFor * 1000).toISOString();
   return {
     name,
     serviceUid: shape.uid ?? 'uid-1',
@@ -49,12 +57,13 @@ export function pod(name: string, shape: PodShape = {}): ObservedPod {
     status: { phase, reason: '', message: '' },
     containerStatuses: [],
     ready,
-    creationTime: `2026-01-01T00:${String(shape.minute ?? 0).padStart(2, '0')}:00.000Z`,
+    ...(ready ? { readySince } : {}),
+    creationTime,
   };
 }
 
 /** Pod suffixes s0001, s0002, … so plans compare line by line. */
 export function planContext(): PlanContext {
   let next = 0;
-  return { resources: { cpu: 1, memoryMb: 1024 }, podSuffix: () => `s${String(++next).padStart(4, '0')}` };
+  return { resources: { cpu: 1, memoryMb: 1024 }, podSuffix: () => `s${String(++next).padStart(4, '0')}`, now: NOW };
 }

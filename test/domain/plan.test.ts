@@ -101,6 +101,47 @@ describe('plan: rolling update (maxSurge 1, maxUnavailable 0)', () => {
   });
 });
 
+describe('plan: availability is every container running minReadySeconds without a restart', () => {
+  const desired = desiredState({ instanceNumber: 2 });
+  const o1 = pod('o1', { revision: 1, minute: 1 });
+  const o2 = pod('o2', { revision: 1, minute: 2 });
+
+  it('keeps every old pod while the surged pod runs but has not run minReadySeconds', () => {
+    assert.deepEqual(planLines(desired, [o1, o2, pod('n1', { minute: 3, readyFor: 9 })]), []);
+    assert.deepEqual(planLines(desired, [o1, o2, pod('n1', { minute: 3, readyFor: 10 })]), ['remove o1: revision 1 is replaced: 1 new pod(s) available']);
+  });
+
+  it('counts a pod from minReadySeconds 0 as soon as it runs', () => {
+    const now = desiredState({ instanceNumber: 2, rollout: { minReadySeconds: 0, progressDeadlineSeconds: 600, autoRollback: false } });
+    assert.deepEqual(planLines(now, [o1, o2, pod('n1', { minute: 3, readyFor: 0 })]), ['remove o1: revision 1 is replaced: 1 new pod(s) available']);
+  });
+
+  it('keeps every old pod, and surges no more, while the new pod crash-loops (not running, or restarted within minReadySeconds)', () => {
+    assert.deepEqual(planLines(desired, [o1, o2, pod('n1', { minute: 3, ready: false, phase: 'running' })]), []);
+    assert.deepEqual(planLines(desired, [o1, o2, pod('n1', { minute: 3, readyFor: 2 })]), []);
+  });
+
+  it('keeps an old pod that restarted within minReadySeconds, uncounted, and removes it first once new pods are available', () => {
+    const restarted = pod('o1', { revision: 1, minute: 1, readyFor: 3 });
+    // Not available yet, o1 is not counted: while only o2 and the new pod are, only o1 may go (it costs no availability).
+    assert.deepEqual(planLines(desired, [restarted, o2, pod('n1', { minute: 3, readyFor: 5 })]), []);
+    assert.deepEqual(planLines(desired, [restarted, o2, pod('n1', { minute: 3 })]), ['remove o1: revision 1 is replaced: 1 new pod(s) available']);
+    assert.deepEqual(planLines(desired, [restarted, o2, pod('n1', { minute: 3 }), pod('n2', { minute: 4 })]), [
+      'remove o1: revision 1 is replaced: 2 new pod(s) available',
+      'remove o2: revision 1 is replaced: 2 new pod(s) available',
+    ]);
+    assert.deepEqual(planLines(desiredState({ instanceNumber: 1 }), [restarted, o2, pod('n1', { minute: 3 })]), [
+      'remove o1: revision 1 is replaced: 1 new pod(s) available',
+      'remove o2: revision 1 is replaced: 1 new pod(s) available',
+    ]);
+  });
+
+  it('scales down the pods not yet available first', () => {
+    const pods = [pod('a', { minute: 1 }), pod('b', { minute: 2, readyFor: 1 }), pod('c', { minute: 3 })];
+    assert.deepEqual(planLines(desiredState({ instanceNumber: 2 }), pods), ['remove b: scale down to 2']);
+  });
+});
+
 describe('plan: stateful recreate', () => {
   const stateful = desiredState({ type: 'stateful', instanceNumber: 1 });
 

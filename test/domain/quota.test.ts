@@ -11,7 +11,7 @@ function state(overrides: Partial<ServiceState>): ServiceState {
   const container = { name: 'c', image: 'nginx', workingDir: '', command: [], args: [], volumeMounts: [], configs: [], envs: [] };
   return {
     key: KEY, uid: 'u', type: 'stateless', resourceSpec: '1U1G', containers: [container, { ...container, name: 'd' }], instanceNumber: 3,
-    stopped: false, ports: [], revision: 1, templateHash: 'h', creationTime: '', updateTime: '', ...overrides,
+    stopped: false, ports: [], revision: 1, templateHash: 'h', rollout: { minReadySeconds: 10, progressDeadlineSeconds: 600, autoRollback: false }, creationTime: '', updateTime: '', ...overrides,
   };
 }
 

@@ -20,6 +20,7 @@ function desired(overrides: Partial<DesiredService> = {}): DesiredService {
     ports: [{ port: 80, protocol: 'TCP' }],
     revision: 2,
     templateHash: 'hash2',
+    rollout: { minReadySeconds: 10, progressDeadlineSeconds: 600, autoRollback: false },
     podTemplateHash: 'hash2',
     creationTime: '2026-01-01T00:00:00Z',
     updateTime: '2026-01-01T00:00:00Z',
@@ -57,7 +58,17 @@ describe('planWorkload', () => {
       resources: RESOURCES,
       ports: [{ port: 80, protocol: 'TCP' }],
       replicas: 3,
+      minReadySeconds: 10,
+      progressDeadlineSeconds: 600,
     });
+  });
+
+  test('changed rollout settings are applied; a workload from before them is left alone', () => {
+    assert.deepEqual(lines(desired({ rollout: { minReadySeconds: 5, progressDeadlineSeconds: 60, autoRollback: false } }), observed({ minReadySeconds: 10, progressDeadlineSeconds: 600 })), [
+      'apply revision 2 with 3 replica(s): rollout settings change from minReadySeconds 10, progressDeadlineSeconds 600 to minReadySeconds 5, progressDeadlineSeconds 60',
+    ]);
+    assert.deepEqual(lines(desired(), observed({ minReadySeconds: 10, progressDeadlineSeconds: 600 })), []);
+    assert.deepEqual(lines(desired(), observed()), []);
   });
 
   test('a new template is applied: the engine rolls it out', () => {

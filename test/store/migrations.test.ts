@@ -1,11 +1,44 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrations } from '../../src/store/migrations.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Migrator, type Kysely } from 'kysely';
+import { openSqlite } from '../../src/store/database.js';
+import { migrateToLatest, migrations } from '../../src/store/migrations.js';
+import { Store } from '../../src/store/store.js';
 
 describe('store migrations', () => {
   it('are written in the order they run (Kysely runs them by name)', () => {
     const names = Object.keys(migrations);
     assert.deepEqual(names, [...names].sort());
     assert.deepEqual(names.map((name) => name.slice(0, 4)), names.map((_, index) => String(index + 1).padStart(4, '0')), 'numbered 0001, 0002, … without a gap');
+  });
+});
+
+describe('migration 0008-rollout-settings', () => {
+  it("gives a service from before it the contract's defaults, which it reads back with, and no rollout record", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
+    const db = openSqlite(dataDir);
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const { error } = await migrator.migrateTo('0007-configmap-digests');
+      assert.equal(error, undefined);
+      const now = '2026-01-01T00:00:00.000Z';
+      const old = db as unknown as Kysely<any>;
+      const app = await old.insertInto('apps').values({ region: 'local', project: 'proj', name: 'shop', created_at: now }).returning('id').executeTakeFirstOrThrow();
+      await old.insertInto('services').values({
+        app_id: app.id, uid: 'uid-1', name: 'web', type: 'stateless', resource_spec: '1U1G', containers: '[]', instance_number: 2,
+        stopped: 0, ports: '[]', revision: 1, template_hash: 'h', created_at: now, updated_at: now,
+      }).execute();
+      await migrateToLatest(db);
+      const store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
+      const service = await store.findDesired({ region: 'local', project: 'proj', app: 'shop', service: 'web' });
+      assert.deepEqual(service?.rollout, { minReadySeconds: 10, progressDeadlineSeconds: 600, autoRollback: false });
+      assert.equal(service?.rolloutRecord, undefined);
+    } finally {
+      await db.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -143,6 +143,12 @@ export async function watchService(
 }
 
 /** The pods of a service whose containers run. */
+/** A service's status without its rollout: the counts and phase tests compare whole. */
+export function countsOf(status: any): Record<string, unknown> {
+  const { rollout: _rollout, ...counts } = status;
+  return counts;
+}
+
 export function runningPods(service: any): any[] {
   return service.pods.filter((pod: any) => pod.status.phase === 'running');
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type RegionSettings } from '../../src/config.js';
-import { apiPaths } from './api.js';
+import { apiPaths, countsOf } from './api.js';
 import { startWharf, type TestWharf } from './wharf.js';
 
 /** What a scenario reads from the cluster besides Wharf's API; `undefined` when the object does not exist. */
@@ -88,10 +88,10 @@ export function kubernetesLifecycleScenarios(name: string, target: () => Promise
       assert.equal(created.status, 201, JSON.stringify(created.body));
 
       const web = await service('shop', 'web', runningWith(2, 1));
-      assert.deepEqual(web.status, { phase: 'running', desire: 2, current: 2, updated: 2, available: 2, unavailable: 0 });
+      assert.deepEqual(countsOf(web.status), { phase: 'running', desire: 2, current: 2, updated: 2, available: 2, unavailable: 0 });
       for (const pod of web.pods) {
         assert.match(pod.name, /^shop-web-[a-z0-9]+-[a-z0-9]{5}$/);
-        assert.deepEqual(pod.containerStatuses, [{ name: 'main', state: 'running', reason: '', message: '' }]);
+        assert.deepEqual(pod.containerStatuses, [{ name: 'main', state: 'running', reason: '', message: '', ready: true, restartCount: 0 }]);
       }
       const db = await service('shop', 'db', runningWith(1, 1));
       assert.equal(db.pods[0].name, 'shop-db-0');

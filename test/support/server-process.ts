@@ -33,10 +33,10 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A config for region `local` on the simulated runtime with fast pod starts. */
+/** A config for region `local` on the simulated runtime with fast pod starts, available as soon as they run (minReadySeconds 0). */
 export function writeConfig(dataDir: string): string {
   const path = join(dataDir, 'wharf.yaml');
-  writeFileSync(path, 'regions:\n  - name: local\n    runtime: simulated\n    simulated:\n      startDelayMs: 20\n');
+  writeFileSync(path, 'regions:\n  - name: local\n    runtime: simulated\n    minReadySeconds: 0\n    simulated:\n      startDelayMs: 20\n');
   return path;
 }
 

@@ -25,7 +25,7 @@ export interface TestWharf extends Wharf {
 }
 
 /** An in-process Wharf on a fresh data dir with the simulated runtime (fast pod starts). */
-export async function startWharf(overrides: Partial<Config> & { startDelayMs?: number } = {}): Promise<TestWharf> {
+export async function startWharf(overrides: Partial<Config> & { startDelayMs?: number; minReadySeconds?: number } = {}): Promise<TestWharf> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   const base = loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'simulated' });
   const adminToken = overrides.adminToken ?? TEST_ADMIN_TOKEN;
@@ -33,8 +33,11 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
     ...base,
     ...overrides,
     adminToken,
+    // Pods count as available as soon as they run (the contract's default is 10 s), so tests that wait
+    // for `running` stay fast; a test of minReadySeconds sets it on its service or passes minReadySeconds.
     regions: (overrides.regions ?? base.regions).map((region) => ({
       ...region,
+      minReadySeconds: overrides.minReadySeconds ?? 0,
       simulated: { startDelayMs: overrides.startDelayMs ?? 20 },
     })),
   };

@@ -109,6 +109,30 @@ export const GpuSpec = Type.Object({ type: Type.String(), number: Type.Integer()
 export type GpuSpec = Static<typeof GpuSpec>;
 
 export const ServiceType = StringEnum(['stateful', 'stateless']);
+
+// Rollout settings: not part of the template, so a change opens no revision. The KE SDK has none of
+// them, so a 0 comes only from a client that means it: minReadySeconds 0 is 0. progressDeadlineSeconds
+// cannot be 0, so there a 0 (a Go client's unset number) is read as absent.
+const rolloutSettingFields = (defaults: boolean) => ({
+  minReadySeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 3600,
+      description: `seconds every container of a pod must run without a restart before the pod counts as available${defaults ? "; default: the region's (10)" : '; absent: kept'}`,
+    }),
+  ),
+  progressDeadlineSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 10,
+      maximum: 86400,
+      [ZERO_IS_ABSENT]: true,
+      description: `a rollout with no new pod available for this long fails; more than minReadySeconds${defaults ? '; default 600' : '; absent or 0: kept'}`,
+    }),
+  ),
+  autoRollback: Type.Optional(
+    Type.Boolean({ description: `on a failed rollout, roll back to the last revision whose rollout completed${defaults ? '; default false' : '; absent: kept'}` }),
+  ),
+});
 export type ServiceType = Static<typeof ServiceType>;
 
 export const ServiceCreate = Type.Object(
@@ -120,6 +144,7 @@ export const ServiceCreate = Type.Object(
     ports: Type.Optional(Ports),
     containers: ContainerInputs,
     gpuSpec: Type.Optional(GpuSpecInput),
+    ...rolloutSettingFields(true),
     // The seed's output carries these; a client may send an object back as it got it.
     appName: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true, description: 'if given, the app of the path' })),
     projectName: Type.Optional(Type.String({ [ZERO_IS_ABSENT]: true, description: 'if given, the project of the path' })),
@@ -158,6 +183,7 @@ export const ServiceUpgrade = Type.Object(
       ...GpuSpecInput,
       description: 'replaces the GPUs as a whole; number 0 removes them; absent or null: kept',
     }),
+    ...rolloutSettingFields(false),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -170,6 +196,8 @@ export const ContainerStatus = Type.Object({
   state: StringEnum(['running', 'waiting', 'terminated', 'unknown']),
   reason: Type.String(),
   message: Type.String(),
+  ready: Type.Boolean({ description: 'the container is running' }),
+  restartCount: Type.Integer({ minimum: 0, description: 'how often the engine restarted the container (Docker: 0 until known, see the README)' }),
 });
 export type ContainerStatus = Static<typeof ContainerStatus>;
 
@@ -182,6 +210,7 @@ export const Pod = Type.Object(
     status: Type.Object({ phase: PodPhase, reason: Type.String(), message: Type.String() }),
     containerStatuses: Type.Array(ContainerStatus),
     revision: Type.Integer({ description: 'the service revision this pod runs' }),
+    ready: Type.Boolean({ description: 'every container running; the pod counts as available once they have run minReadySeconds without a restart' }),
     creationTime: Type.String(),
     hostPorts: Type.Optional(
       Type.Array(
@@ -196,13 +225,26 @@ export type Pod = Static<typeof Pod>;
 export const ServicePhase = StringEnum(['running', 'pending', 'stopped', 'unknown']);
 export type ServicePhase = Static<typeof ServicePhase>;
 
+export const RolloutStatus = Type.Object(
+  {
+    revision: Type.Integer({ description: 'the revision being (or last) rolled out' }),
+    state: StringEnum(['progressing', 'complete', 'failed', 'rolledBack']),
+    reason: Type.String({ description: 'NewRevision, RolloutComplete, ProgressDeadlineExceeded or RolledBack' }),
+    message: Type.String({ description: 'for a failed rollout: the pod that is not available and its last reason' }),
+    updateTime: Type.String({ format: 'date-time' }),
+  },
+  { description: "the current revision's rollout; rolledBack: an automatic rollback opened this revision and it is rolling out" },
+);
+export type RolloutStatus = Static<typeof RolloutStatus>;
+
 export const ServiceStatus = Type.Object({
   phase: ServicePhase,
   desire: Type.Integer(),
   current: Type.Integer(),
   updated: Type.Integer(),
-  available: Type.Integer(),
+  available: Type.Integer({ description: 'pods whose containers have all run minReadySeconds without a restart' }),
   unavailable: Type.Integer(),
+  rollout: RolloutStatus,
 });
 export type ServiceStatus = Static<typeof ServiceStatus>;
 
@@ -217,6 +259,9 @@ export const Service = Type.Object(
     ports: Type.Array(Port),
     containers: Type.Array(Container),
     gpuSpec: Type.Optional({ ...GpuSpec, description: 'absent: no GPU' }),
+    minReadySeconds: Type.Integer(),
+    progressDeadlineSeconds: Type.Integer(),
+    autoRollback: Type.Boolean(),
     status: ServiceStatus,
     pods: Type.Array(Pod),
     creationTime: Type.String({ format: 'date-time' }),

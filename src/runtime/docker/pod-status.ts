@@ -15,10 +15,28 @@ export interface ContainerFacts {
   status: string;
   /** Unix seconds. */
   created: number;
+  /**
+   * Unix milliseconds the running container started, estimated when it was listed from Docker's
+   * "Up 5 seconds" (to the second under a minute, coarser after); absent when it is not running.
+   */
+  startedAt?: number;
   hostPorts: HostPort[];
 }
 
-export function factsOf(info: Docker.ContainerInfo): ContainerFacts {
+const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86_400, week: 604_800, month: 2_592_000, year: 31_536_000 };
+
+/**
+ * When a container came up, from the humanised duration of Docker's list ("Up Less than a second",
+ * "Up 12 seconds", "Up About a minute", "Up 3 hours (healthy)"), seen at `now`.
+ */
+export function upSince(status: string, now: number): number | undefined {
+  const match = /^Up (Less than a second|About an? (minute|hour)|(\d+) (second|minute|hour|day|week|month|year)s?)/.exec(status);
+  if (!match) return undefined;
+  const seconds = match[1] === 'Less than a second' ? 0 : match[2] ? UNIT_SECONDS[match[2]]! : Number(match[3]) * UNIT_SECONDS[match[4]!]!;
+  return now - seconds * 1000;
+}
+
+export function factsOf(info: Docker.ContainerInfo, now = Date.now()): ContainerFacts {
   const hostPorts = new Map<string, HostPort>();
   for (const port of info.Ports ?? []) {
     if (!port.PublicPort) continue;
@@ -35,6 +53,7 @@ export function factsOf(info: Docker.ContainerInfo): ContainerFacts {
     state: info.State,
     status: info.Status,
     created: info.Created,
+    ...(info.State === 'running' ? { startedAt: upSince(info.Status, now) ?? info.Created * 1000 } : {}),
     hostPorts: [...hostPorts.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)),
   };
 }
@@ -57,7 +76,7 @@ export function progressView(progress: PodProgress): ObservedPod {
     revision: spec.revision,
     podTemplateHash: spec.podTemplateHash,
     status: { phase: 'pending', reason, message },
-    containerStatuses: spec.containers.map((container) => ({ name: container.name, state: 'waiting', reason, message })),
+    containerStatuses: spec.containers.map((container) => ({ name: container.name, state: 'waiting', reason, message, ready: false, restartCount: 0 })),
     ready: false,
     creationTime: progress.creationTime,
   };
@@ -85,6 +104,7 @@ export function podView(name: string, containers: ContainerFacts[]): ObservedPod
     creationTime: new Date((sandbox ?? containers[0]!).created * 1000).toISOString(),
     status,
     ready: status.phase === 'running',
+    ...readySince(status.phase, [...byName.values()]),
     ...(sandbox && sandbox.hostPorts.length > 0 ? { hostPorts: sandbox.hostPorts } : {}),
   };
 }
@@ -116,7 +136,23 @@ function podStatus(
   return { phase: 'running', reason: '', message: '' };
 }
 
+/**
+ * A running pod is ready since its last container came up: a container Docker restarted shows a
+ * new "Up …", so a restart moves it. Docker's list has no restart count; see containerStatus.
+ */
+function readySince(phase: ObservedPod['status']['phase'], containers: ContainerFacts[]): { readySince?: string } {
+  if (phase !== 'running' || containers.length === 0) return {};
+  const since = Math.max(...containers.map((container) => container.startedAt ?? container.created * 1000));
+  return { readySince: new Date(since).toISOString() };
+}
+
+/** Docker's container list carries no restart count: restartCount is 0 (a restart shows as a fresh start, see readySince). */
 function containerStatus(name: string, facts: ContainerFacts | undefined): ContainerStatus {
+  const status = baseStatus(name, facts);
+  return { ...status, ready: status.state === 'running', restartCount: 0 };
+}
+
+function baseStatus(name: string, facts: ContainerFacts | undefined): Omit<ContainerStatus, 'ready' | 'restartCount'> {
   if (!facts) return { name, state: 'unknown', reason: 'ContainerMissing', message: 'the container was removed outside Wharf' };
   const message = facts.status;
   switch (facts.state) {

@@ -77,6 +77,9 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
           replicas: spec.replicas,
           selector: { matchLabels: selector },
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          // A pod is available once Ready this long; a rollout without progress this long is marked failed (ProgressDeadlineExceeded).
+          minReadySeconds: spec.minReadySeconds,
+          progressDeadlineSeconds: spec.progressDeadlineSeconds,
           // Revisions are Wharf's (its store), not ReplicaSet history: no old ReplicaSet is kept.
           revisionHistoryLimit: 0,
           template,
@@ -88,6 +91,7 @@ export function render(spec: WorkloadSpec, settings: RenderSettings, stored: Sto
         metadata: workloadMetadata,
         spec: {
           replicas: spec.replicas,
+          minReadySeconds: spec.minReadySeconds,
           serviceName: serviceName(spec.key),
           selector: { matchLabels: selector },
           // With one replica a rolling update stops the old pod before the new one starts: one writer per volume.

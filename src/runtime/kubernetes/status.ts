@@ -19,7 +19,10 @@ const PHASES: Record<string, PodPhase> = {
 /** A Kubernetes pod in the seed's vocabulary; Wharf's labels and annotations tell its service and revision. */
 export function toObservedPod(pod: V1Pod): ObservedPod {
   const terminating = pod.metadata?.deletionTimestamp !== undefined;
-  const ready = !terminating && (pod.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
+  const readyCondition = (pod.status?.conditions ?? []).find((condition) => condition.type === 'Ready' && condition.status === 'True');
+  const ready = !terminating && readyCondition !== undefined;
+  // As Kubernetes counts availability: from the Ready condition's last transition (minReadySeconds later).
+  const readySince = ready ? timestamp(readyCondition.lastTransitionTime ?? pod.status?.startTime ?? pod.metadata?.creationTimestamp) : undefined;
   const statuses = new Map((pod.status?.containerStatuses ?? []).map((status) => [status.name, status]));
   // In the order of the pod's spec, so a container that has no status yet is still listed.
   const containerStatuses = (pod.spec?.containers ?? []).map((container) => containerStatus(container.name, statuses.get(container.name)));
@@ -38,6 +41,7 @@ export function toObservedPod(pod: V1Pod): ObservedPod {
     },
     containerStatuses,
     ready,
+    ...(readySince ? { readySince } : {}),
     creationTime: timestamp(pod.metadata?.creationTimestamp),
   };
 }
@@ -51,10 +55,18 @@ export function toObservedWorkload(workload: Workload): ObservedWorkload {
     podTemplateHash: annotations[ANNOTATIONS.templateHash] ?? '',
     replicas: workload.spec?.replicas ?? 1,
     ports: parsePorts(annotations[ANNOTATIONS.ports] ?? ''),
+    ...(workload.spec?.minReadySeconds === undefined ? {} : { minReadySeconds: workload.spec.minReadySeconds }),
+    ...(workload.spec && 'progressDeadlineSeconds' in workload.spec && workload.spec.progressDeadlineSeconds !== undefined
+      ? { progressDeadlineSeconds: workload.spec.progressDeadlineSeconds }
+      : {}),
   };
 }
 
 function containerStatus(name: string, status: V1ContainerStatus | undefined): ContainerStatus {
+  return { ...baseStatus(name, status), ready: status?.ready ?? false, restartCount: status?.restartCount ?? 0 };
+}
+
+function baseStatus(name: string, status: V1ContainerStatus | undefined): Omit<ContainerStatus, 'ready' | 'restartCount'> {
   const state = status?.state;
   if (state?.running) return { name, state: 'running', reason: '', message: '' };
   if (state?.terminated) {

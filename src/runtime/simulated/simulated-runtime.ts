@@ -24,6 +24,7 @@ export class SimulatedRuntime implements Runtime {
   private readonly timers = new Set<NodeJS.Timeout>();
   private onChange: (key: ServiceKey) => void = () => {};
   private reachable = true;
+  private readonly crashingImages = new Set<string>();
 
   constructor(private readonly options: SimulatedOptions, private readonly configMaps: ConfigMapSource) {}
 
@@ -62,9 +63,21 @@ export class SimulatedRuntime implements Runtime {
     const pod = this.services.get(keyString(key))?.get(podName);
     if (!pod) throw new Error(`no simulated pod ${podName}`);
     pod.status = { phase: 'failed', reason, message: 'the simulated process exited' };
-    pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'terminated', reason, message: 'exit code 1' }));
+    pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'terminated', reason, message: 'exit code 1', ready: false }));
     pod.ready = false;
+    delete pod.readySince;
     this.onChange(key);
+  }
+
+  /**
+   * Chaos for tests and demos, only through this method (no image name does it by itself): the
+   * containers of pods created from now on with `image` crash as soon as they start, and the
+   * engine restarts them, again and again: each runs `startDelayMs`, then waits
+   * (CrashLoopBackOff) `startDelayMs`, its restartCount growing. The pod stays `running`, as on
+   * Kubernetes; it never becomes available, whatever its minReadySeconds, unless that is 0.
+   */
+  crashLoop(image: string): void {
+    this.crashingImages.add(image);
   }
 
   /** Chaos for tests and demos: the engine stops (or starts again) answering. */
@@ -80,8 +93,10 @@ export class SimulatedRuntime implements Runtime {
     if (pods.has(spec.name)) throw new Error(`simulated pod ${spec.name} already exists`);
     const missing = 'missing' in read ? read.missing : undefined;
     const waiting = (name: string): ContainerStatus =>
-      missing ? { name, state: 'waiting', reason: 'ConfigMapNotFound', message: missing } : { name, state: 'waiting', reason: 'ContainerCreating', message: '' };
-    pods.set(spec.name, {
+      missing
+        ? { name, state: 'waiting', reason: 'ConfigMapNotFound', message: missing, ready: false, restartCount: 0 }
+        : { name, state: 'waiting', reason: 'ContainerCreating', message: '', ready: false, restartCount: 0 };
+    const created: ObservedPod = {
       name: spec.name,
       serviceUid: spec.serviceUid,
       revision: spec.revision,
@@ -90,23 +105,46 @@ export class SimulatedRuntime implements Runtime {
       containerStatuses: spec.containers.map((container) => waiting(container.name)),
       ready: false,
       creationTime: new Date().toISOString(),
-    });
+    };
+    pods.set(spec.name, created);
     this.services.set(id, pods);
     this.onChange(spec.key);
     // No retry: creating the ConfigMap or key changes the pod template hash (podTemplateHash), so
     // the controller replaces this pod with one that finds it.
     if (missing) return;
 
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      const pod = pods.get(spec.name);
-      if (!pod || pod.status.phase !== 'pending') return;
+    const crashing = new Set(spec.containers.filter((container) => this.crashingImages.has(container.image)).map((container) => container.name));
+    const later = (step: () => void): void => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        // A pod removed (or failed by failPod) in the meantime changes no more.
+        if (pods.get(spec.name) !== created || created.status.phase === 'failed') return;
+        step();
+        this.onChange(spec.key);
+      }, this.options.startDelayMs);
+      this.timers.add(timer);
+    };
+    const pod = created;
+    const start = (): void => {
+      const now = new Date().toISOString();
       pod.status = { phase: 'running', reason: '', message: '' };
-      pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'running', reason: '', message: '' }));
+      pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'running', reason: '', message: '', ready: true }));
       pod.ready = true;
-      this.onChange(spec.key);
-    }, this.options.startDelayMs);
-    this.timers.add(timer);
+      pod.readySince = now;
+      if (crashing.size > 0) later(crash);
+    };
+    // The crashing containers exit; the engine restarts them after a back-off.
+    const crash = (): void => {
+      pod.containerStatuses = pod.containerStatuses.map((status) =>
+        crashing.has(status.name)
+          ? { ...status, state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off restarting failed container: exit code 1', ready: false, restartCount: status.restartCount + 1 }
+          : status,
+      );
+      pod.ready = false;
+      delete pod.readySince;
+      later(start);
+    };
+    later(start);
   }
 
   private removePod(key: ServiceKey, name: string): void {

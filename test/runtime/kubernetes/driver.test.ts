@@ -350,15 +350,15 @@ describe('observing', () => {
       conditions: [{ type: 'Ready', status: 'False' }],
       containerStatuses: [
         { name: 'web', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:nope"' } } },
-        { name: 'sidecar', state: { running: { startedAt: '2026-01-01T00:00:00Z' } } },
+        { name: 'sidecar', state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, ready: true, restartCount: 1 },
       ],
     });
     pod('b-running', containers, {
       phase: 'Running',
-      conditions: [{ type: 'Ready', status: 'True' }],
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:01:00Z' }],
       containerStatuses: [
-        { name: 'web', state: { running: {} } },
-        { name: 'sidecar', state: { running: {} } },
+        { name: 'web', state: { running: {} }, ready: true, restartCount: 0 },
+        { name: 'sidecar', state: { running: {} }, ready: true, restartCount: 3 },
       ],
     });
     pod('c-crashed', containers, {
@@ -385,18 +385,22 @@ describe('observing', () => {
     const byName = Object.fromEntries(runtime.observe(at).pods.map((observed) => [observed.name, observed]));
     assert.deepEqual(byName['a-backoff']!.status, { phase: 'pending', reason: '', message: '' });
     assert.deepEqual(byName['a-backoff']!.containerStatuses, [
-      { name: 'web', state: 'waiting', reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:nope"' },
-      { name: 'sidecar', state: 'running', reason: '', message: '' },
+      { name: 'web', state: 'waiting', reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:nope"', ready: false, restartCount: 0 },
+      { name: 'sidecar', state: 'running', reason: '', message: '', ready: true, restartCount: 1 },
     ]);
     assert.equal(byName['a-backoff']!.ready, false);
+    assert.equal(byName['a-backoff']!.readySince, undefined);
     assert.equal(byName['b-running']!.ready, true);
+    // Available minReadySeconds after the Ready condition turned true, as Kubernetes counts it.
+    assert.equal(byName['b-running']!.readySince, '2026-01-01T00:01:00.000Z');
+    assert.deepEqual(byName['b-running']!.containerStatuses.map((status) => [status.ready, status.restartCount]), [[true, 0], [true, 3]]);
     assert.equal(byName['b-running']!.status.phase, 'running');
     assert.equal(byName['b-running']!.podTemplateHash, desired.templateHash);
     assert.equal(byName['b-running']!.serviceUid, desired.uid);
     assert.equal(byName['b-running']!.revision, 1);
     assert.deepEqual(byName['c-crashed']!.containerStatuses, [
-      { name: 'web', state: 'terminated', reason: 'Error', message: 'exit code 2' },
-      { name: 'sidecar', state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' },
+      { name: 'web', state: 'terminated', reason: 'Error', message: 'exit code 2', ready: false, restartCount: 0 },
+      { name: 'sidecar', state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container', ready: false, restartCount: 0 },
     ]);
     assert.deepEqual(byName['d-unschedulable']!.status, { phase: 'pending', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' });
     assert.deepEqual(byName['d-unschedulable']!.containerStatuses.map((status) => status.state), ['waiting', 'waiting']);
@@ -416,7 +420,7 @@ describe('observing', () => {
       status: { phase: 'Pending', containerStatuses: [{ name: 'container-0', state: { waiting: { reason: 'CreateContainerConfigError', message } } }] },
     });
     await eventually(() => assert.equal(runtime.observe(at).pods.length, 1));
-    assert.deepEqual(runtime.observe(at).pods[0]!.containerStatuses, [{ name: 'container-0', state: 'waiting', reason: 'CreateContainerConfigError', message }]);
+    assert.deepEqual(runtime.observe(at).pods[0]!.containerStatuses, [{ name: 'container-0', state: 'waiting', reason: 'CreateContainerConfigError', message, ready: false, restartCount: 0 }]);
   });
 
   test('a dropped watch is resumed from the last resourceVersion, without a relist', async () => {

@@ -200,6 +200,8 @@ describe("the seed's examples", () => {
     assert.equal(deployment.kind, 'Deployment');
     assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
     assert.deepEqual(deployment.spec.selector, { matchLabels: { 'wharf.io/app': 'app0', 'wharf.io/service': 'service0' } });
+    // The service's rollout settings (the contract's defaults here), which the engine honours itself.
+    assert.deepEqual([deployment.spec.minReadySeconds, deployment.spec.progressDeadlineSeconds], [10, 600]);
   });
 
   test('labels, revision annotations and safe defaults on the workload and its pods', () => {

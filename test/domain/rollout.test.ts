@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assessRollout, availableInMs, isAvailable, startRollout, type RolloutRecord, type RolloutSettings } from '../../src/domain/rollout.js';
+import { NEW_HASH, NOW, pod } from './fixtures.js';
+
+const at = (secondsFromNow: number): string => new Date(NOW + secondsFromNow * 1000).toISOString();
+const SETTINGS: RolloutSettings = { minReadySeconds: 10, progressDeadlineSeconds: 60, autoRollback: false };
+
+function desired(record: RolloutRecord | undefined, rollout: Partial<RolloutSettings> = {}) {
+  return { revision: 2, podTemplateHash: NEW_HASH, instanceNumber: 2, rollout: { ...SETTINGS, ...rollout }, rolloutRecord: record };
+}
+
+/** Revision 2's rollout, started `secondsAgo`, revision 1 complete before it. */
+function progressing(secondsAgo: number, availableAtProgress = 0): RolloutRecord {
+  return { ...startRollout({ ...startRollout(undefined, 1, at(-1000)), lastCompleteRevision: 1 }, 2, at(-secondsAgo)), availableAtProgress };
+}
+
+const o1 = pod('o1', { revision: 1, minute: 1 });
+const o2 = pod('o2', { revision: 1, minute: 2 });
+const crashing = { ...pod('n1', { minute: 3, ready: false, phase: 'running' }), containerStatuses: [{ name: 'main', state: 'waiting' as const, reason: 'CrashLoopBackOff', message: '', ready: false, restartCount: 7 }] };
+
+describe('availability', () => {
+  it('is minReadySeconds after readySince; never while not running', () => {
+    assert.equal(availableInMs(pod('a', { readyFor: 4 }), 10, NOW), 6000);
+    assert.equal(isAvailable(pod('a', { readyFor: 10 }), 10, NOW), true);
+    assert.equal(isAvailable(pod('a', { readyFor: 0 }), 0, NOW), true);
+    assert.equal(availableInMs(pod('a', { ready: false }), 0, NOW), undefined);
+  });
+});
+
+describe('assessRollout', () => {
+  it('starts a rollout for a revision it has no record of, remembering the last that completed', () => {
+    const { record } = assessRollout(desired({ ...startRollout(undefined, 1, at(-100)), state: 'complete', lastCompleteRevision: 1 }), [o1, o2], NOW);
+    assert.deepEqual(record, { revision: 2, state: 'progressing', reason: 'NewRevision', message: 'rolling out revision 2', updateTime: at(0), progressTime: at(0), availableAtProgress: 0, lastCompleteRevision: 1 });
+  });
+
+  it('completes once instanceNumber new pods are available and no old pod is left', () => {
+    assert.deepEqual(assessRollout(desired(progressing(30, 2)), [o1, pod('n1'), pod('n2')], NOW), { recheckInMs: 30_000 });
+    const { record } = assessRollout(desired(progressing(30)), [pod('n1'), pod('n2')], NOW);
+    assert.deepEqual([record?.state, record?.reason, record?.message, record?.lastCompleteRevision], ['complete', 'RolloutComplete', 'revision 2: 2 pod(s) available', 2]);
+  });
+
+  it('counts a new pod available as progress: the deadline starts again', () => {
+    const { record, recheckInMs } = assessRollout(desired(progressing(50)), [o1, o2, pod('n1')], NOW);
+    assert.deepEqual([record?.progressTime, record?.availableAtProgress, recheckInMs], [at(0), 1, 60_000]);
+    assert.deepEqual(assessRollout(desired(progressing(50, 1)), [o1, o2, pod('n1')], NOW), { recheckInMs: 10_000 });
+  });
+
+  it('fails at the deadline where it stands, naming the pod and its last reason', () => {
+    const { record, rollbackTo } = assessRollout(desired(progressing(60)), [o1, o2, crashing], NOW);
+    assert.equal(rollbackTo, undefined);
+    assert.deepEqual([record?.state, record?.reason, record?.message], [
+      'failed',
+      'ProgressDeadlineExceeded',
+      'revision 2 made no progress for 60 s: pod n1 is not available (container main: CrashLoopBackOff, 7 restart(s)); the old pods keep serving',
+    ]);
+    // Failed stays failed: nothing more to store.
+    assert.deepEqual(assessRollout(desired(record), [o1, o2, crashing], NOW + 60_000), {});
+  });
+
+  it('with autoRollback, asks for the last revision that completed; without one, says there is none', () => {
+    const { record, rollbackTo } = assessRollout(desired(progressing(61), { autoRollback: true }), [o1, o2, crashing], NOW);
+    assert.equal(rollbackTo, 1);
+    assert.match(record?.message ?? '', /; rolling back to revision 1$/);
+    const first = { ...startRollout(undefined, 2, at(-61)) };
+    const alone = assessRollout(desired(first, { autoRollback: true }), [crashing], NOW);
+    assert.equal(alone.rollbackTo, undefined);
+    assert.match(alone.record?.message ?? '', /no earlier revision completed its rollout/);
+  });
+
+  it('an automatic rollback rolls out as rolledBack, and completes with reason RolledBack', () => {
+    const back = startRollout(progressing(61), 3, at(-5), 'RolledBack', 'why; rolled back to the template of revision 1');
+    assert.equal(back.state, 'rolledBack');
+    const { record } = assessRollout({ ...desired(back), revision: 3 }, [pod('n1'), pod('n2')], NOW);
+    assert.deepEqual([record?.state, record?.reason, record?.message, record?.lastCompleteRevision], ['complete', 'RolledBack', back.message, 3]);
+  });
+});
