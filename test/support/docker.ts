@@ -200,7 +200,8 @@ export async function serveUntilExit(region: string, dataDir: string, timeoutMs 
 
 function spawnServe(region: string, dataDir: string, port: number, stderr: 'inherit' | 'pipe'): ChildProcess {
   const config = join(dataDir, 'wharf.yaml');
-  writeFileSync(config, `regions:\n  - name: ${region}\n    runtime: docker\n    docker:\n      sandboxImage: ${IMAGES.sandbox}\n`);
+  // minReadySeconds 0, as every test Wharf (see startWharf): a test of it sets it on its service.
+  writeFileSync(config, `regions:\n  - name: ${region}\n    runtime: docker\n    minReadySeconds: 0\n    docker:\n      sandboxImage: ${IMAGES.sandbox}\n`);
   return spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), 'serve', '--config', config], {
     env: {
       ...process.env,
