@@ -37,11 +37,11 @@ export async function pullImage(docker: Docker, image: string): Promise<void> {
 
 /** The user an image runs its process as (`Config.User`, empty for root), pulling the image if it is missing. */
 export async function imageUser(docker: Docker, image: string): Promise<string> {
-  const inspected = await docker.getImage(image).inspect().catch(async (error: unknown) => {
-    if (statusOf(error) !== 404) throw error;
+  let inspected = await inspectImage(docker, image);
+  if (!inspected) {
     await pullImage(docker, image);
-    return docker.getImage(image).inspect();
-  });
+    inspected = await docker.getImage(image).inspect();
+  }
   return inspected.Config.User ?? '';
 }
 
@@ -58,11 +58,15 @@ export async function createPulling(docker: Docker, options: Docker.ContainerCre
 
 /** Whether the engine has the image (no pull). */
 export async function hasImage(docker: Docker, image: string): Promise<boolean> {
+  return (await inspectImage(docker, image)) !== undefined;
+}
+
+/** The engine's description of an image, or undefined when it does not have it. */
+async function inspectImage(docker: Docker, image: string): Promise<Docker.ImageInspectInfo | undefined> {
   try {
-    await docker.getImage(image).inspect();
-    return true;
+    return await docker.getImage(image).inspect();
   } catch (error) {
-    if (statusOf(error) === 404) return false;
+    if (statusOf(error) === 404) return undefined;
     throw error;
   }
 }
