@@ -80,11 +80,13 @@ export function plan(
   context: PlanContext,
 ): PodOperation[] {
   const remove = (pod: ObservedPod, cause: string): PodOperation => ({ action: 'remove', key, pod: pod.name, cause });
-  if (desired === undefined) return pods.map((pod) => remove(pod, 'the service was deleted'));
+  if (desired === undefined) return pods.filter((pod) => pod.status.phase !== 'terminating').map((pod) => remove(pod, 'the service was deleted'));
 
   const operations: PodOperation[] = [];
   const own: ObservedPod[] = [];
   for (const pod of pods) {
+    // Being removed already: neither removed again nor counted as serving.
+    if (pod.status.phase === 'terminating') continue;
     if (pod.serviceUid !== desired.uid) operations.push(remove(pod, 'left by an earlier service of the same name'));
     else if (desired.stopped) operations.push(remove(pod, 'the service is stopped'));
     else if (pod.status.phase === 'failed' || pod.status.phase === 'succeeded') {

@@ -9,6 +9,7 @@ import type {
   ServiceType,
   ServiceUpgrade,
 } from '../api/schemas/microservice.js';
+import { PROBE_KINDS } from '../api/schemas/microservice.js';
 import { invalidArgs, WharfError } from './errors.js';
 import { V2_APP, type ServiceKey } from './keys.js';
 import { DEFAULT_ROLLOUT_SETTINGS, startRollout, type RolloutRecord, type RolloutSettings } from './rollout.js';
@@ -229,8 +230,10 @@ export function mergeContainers(current: Pick<ServiceState, 'key' | 'containers'
     const name = patch.name ?? `container-${index}`;
     const existing = current.containers.find((container) => container.name === name);
     const given = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    // A probe given as {} is removed: null already means "kept" for Go clients.
+    const removed = PROBE_KINDS.filter((kind) => patch[kind] !== undefined && Object.keys(patch[kind]).length === 0);
     // A stored container passed validation when it was written: it reads back as an input.
-    if (existing) return normalizeContainers([{ ...(existing as ContainerInput), ...given, name }])[0]!;
+    if (existing) return withoutKeys(normalizeContainers([{ ...(existing as ContainerInput), ...given, name }])[0]!, removed);
     if (patch.image === undefined) {
       const names = current.containers.map((container) => container.name).join(', ');
       throw invalidArgs(
@@ -238,8 +241,13 @@ export function mergeContainers(current: Pick<ServiceState, 'key' | 'containers'
         `containers[${index}].image`,
       );
     }
-    return normalizeContainers([{ ...patch, image: patch.image, name }])[0]!;
+    return withoutKeys(normalizeContainers([{ ...patch, image: patch.image, name }])[0]!, removed);
   });
+}
+
+function withoutKeys<T extends object>(value: T, keys: readonly (keyof T)[]): T {
+  if (keys.length === 0) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key as keyof T))) as T;
 }
 
 /** Rolling back to the current revision changes nothing; otherwise it opens revision max+1 with the old template. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Container, ContainerInput, GpuSpec } from '../api/schemas/microservice.js';
+import { normalizeProbes } from './probes.js';
 import { parseConfigMapRef } from './validation.js';
 
 /** What a revision fixes: the pods' resource spec, GPUs and containers. Ports and replicas are not part of it. */
@@ -28,6 +29,8 @@ export function normalizeContainers(inputs: ContainerInput[]): Container[] {
       mountPath: config.mountPath,
     })),
     envs: (input.envs ?? []).map((env) => ({ type: env.type ?? '', name: env.name, value: env.value })),
+    // Absent unless given: a container without probes hashes as it did before probes existed.
+    ...normalizeProbes(input),
   }));
 }
 

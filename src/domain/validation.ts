@@ -2,6 +2,7 @@ import type { ResourceSpec } from '../api/schemas/resource-spec.js';
 import type { Container, GpuSpec, Port, ServiceType } from '../api/schemas/microservice.js';
 import { invalidArgs } from './errors.js';
 import { checkImage } from './images.js';
+import { checkProbes } from './probes.js';
 
 /** What a region allows; from the region's config. */
 export interface RegionPolicy {
@@ -111,6 +112,7 @@ export function checkContainers(type: ServiceType, containers: Container[], poli
     container.configs.forEach((config, i) => checkMountPath(config.mountPath, `configs[${i}].mountPath`));
     if (container.workingDir.split('/').includes('..')) throw invalidArgs(`${here}.workingDir must not contain ".."`);
 
+    checkProbes(container, here);
     container.envs.forEach((env, i) => {
       if (env.type === 'configMap' && parseConfigMapRef(env.value) === undefined) {
         throw invalidArgs(`${here}.envs[${i}].value must be <configMapName>.<key> when type is configMap`);

@@ -50,6 +50,77 @@ export const Env = Type.Object(
 
 const Strings = Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 256 });
 
+const ProbePort = Type.Integer({ minimum: 1, maximum: 65535, description: "a port of the pod (the container's own network namespace)" });
+const seconds = (minimum: number, kubernetesDefault: number, what: string) =>
+  Type.Optional(Type.Integer({ minimum, maximum: 3600, description: `${what}; default ${kubernetesDefault}` }));
+const times = (kubernetesDefault: number, what: string) =>
+  Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `${what}; default ${kubernetesDefault}` }));
+
+/**
+ * A health check, with Kubernetes' names and defaults so that one vocabulary serves every runtime:
+ * exactly one of httpGet, tcpSocket and exec (domain/probes.ts checks that and the rest).
+ */
+export const ProbeInput = Type.Object(
+  {
+    httpGet: Type.Optional(
+      Type.Object(
+        {
+          path: Type.Optional(Type.String({ maxLength: 1024, pattern: '^/', description: 'default /' })),
+          port: ProbePort,
+          scheme: Type.Optional(StringEnum(['HTTP', 'HTTPS'], { description: 'default HTTP; HTTPS does not verify the certificate, as the kubelet does not' })),
+          httpHeaders: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { name: Type.String({ minLength: 1, maxLength: 256, pattern: "^[-!#$%&'*+.^_`|~0-9A-Za-z]+$" }), value: Type.String({ maxLength: 4096 }) },
+                { additionalProperties: false },
+              ),
+              { maxItems: 20 },
+            ),
+          ),
+        },
+        { additionalProperties: false, description: 'healthy: an answer from 200 to 399' },
+      ),
+    ),
+    tcpSocket: Type.Optional(Type.Object({ port: ProbePort }, { additionalProperties: false, description: 'healthy: the port accepts a connection' })),
+    exec: Type.Optional(
+      Type.Object(
+        { command: Type.Array(Type.String({ maxLength: 4096 }), { minItems: 1, maxItems: 256 }) },
+        { additionalProperties: false, description: 'healthy: the command, run in the container without a shell, exits 0' },
+      ),
+    ),
+    initialDelaySeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, description: 'seconds after the container starts before the first probe; default 0' })),
+    periodSeconds: seconds(1, 10, 'seconds between probes'),
+    timeoutSeconds: seconds(1, 1, 'seconds a probe may take before it counts as failed'),
+    successThreshold: times(1, 'consecutive successes after a failure to count as healthy; must be 1 for liveness and startup probes'),
+    failureThreshold: times(3, 'consecutive failures to count as unhealthy'),
+  },
+  { additionalProperties: false },
+);
+export type ProbeInput = Static<typeof ProbeInput>;
+
+/** A probe as Wharf stores and returns it: every setting present, one handler. */
+export const Probe = Type.Object({
+  httpGet: Type.Optional(
+    Type.Object({
+      path: Type.String(),
+      port: Type.Integer(),
+      scheme: StringEnum(['HTTP', 'HTTPS']),
+      httpHeaders: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+    }),
+  ),
+  tcpSocket: Type.Optional(Type.Object({ port: Type.Integer() })),
+  exec: Type.Optional(Type.Object({ command: Type.Array(Type.String()) })),
+  initialDelaySeconds: Type.Integer(),
+  periodSeconds: Type.Integer(),
+  timeoutSeconds: Type.Integer(),
+  successThreshold: Type.Integer(),
+  failureThreshold: Type.Integer(),
+});
+export type Probe = Static<typeof Probe>;
+
+export const PROBE_KINDS = ['startupProbe', 'livenessProbe', 'readinessProbe'] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
 /** A container as a client sends it: everything but the image may be left out. */
 export const ContainerInput = Type.Object(
   {
@@ -61,6 +132,9 @@ export const ContainerInput = Type.Object(
     volumeMounts: Type.Optional(Type.Array(VolumeMount, { maxItems: 32 })),
     configs: Type.Optional(Type.Array(ConfigMount, { maxItems: 32 })),
     envs: Type.Optional(Type.Array(Env, { maxItems: 100 })),
+    readinessProbe: Type.Optional({ ...ProbeInput, description: 'the pod takes no traffic and does not count as available while it fails' }),
+    livenessProbe: Type.Optional({ ...ProbeInput, description: 'the engine restarts the container when it fails' }),
+    startupProbe: Type.Optional({ ...ProbeInput, description: 'until it succeeds the other probes wait; when it fails the engine restarts the container' }),
   },
   { additionalProperties: false },
 );
@@ -80,6 +154,9 @@ export const Container = Type.Object(
     ),
     configs: Type.Array(Type.Object({ configMapName: Type.String(), mountPath: Type.String() })),
     envs: Type.Array(Type.Object({ type: Type.String(), name: Type.String(), value: Type.String() })),
+    readinessProbe: Type.Optional(Probe),
+    livenessProbe: Type.Optional(Probe),
+    startupProbe: Type.Optional(Probe),
   },
 );
 export type Container = Static<typeof Container>;
@@ -162,6 +239,9 @@ export const ContainerPatch = Type.Object(
     ...ContainerInput.properties,
     image: Type.Optional({ ...ContainerInput.properties.image, [ZERO_IS_ABSENT]: true }),
     workingDir: Type.Optional(Type.Union([Type.Literal(''), AbsolutePath], { [ZERO_IS_ABSENT]: true })),
+    ...Object.fromEntries(
+      PROBE_KINDS.map((kind) => [kind, Type.Optional({ ...ProbeInput, description: `${ContainerInput.properties[kind].description}; absent or null: kept; {}: removed` })]),
+    ) as Pick<typeof ContainerInput.properties, ProbeKind>,
   },
   { additionalProperties: false },
 );
@@ -196,12 +276,25 @@ export const ContainerStatus = Type.Object({
   state: StringEnum(['running', 'waiting', 'terminated', 'unknown']),
   reason: Type.String(),
   message: Type.String(),
-  ready: Type.Boolean({ description: 'the container is running' }),
-  restartCount: Type.Integer({ minimum: 0, description: 'how often the engine restarted the container (Docker: 0 until known, see the README)' }),
+  ready: Type.Boolean({ description: 'the container is running, its startup probe (if any) succeeded and its readiness probe (if any) passes' }),
+  restartCount: Type.Integer({ minimum: 0, description: 'how often the engine restarted the container: after a crash or a failed liveness probe' }),
+  startedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when the container last started; absent while it is not running' })),
+  lastState: Type.Optional(
+    Type.Object(
+      {
+        exitCode: Type.Integer(),
+        reason: Type.String({ description: 'Error, OOMKilled or Completed' }),
+        finishedAt: Type.String({ format: 'date-time' }),
+      },
+      { description: 'how the container last ended, when it has ended since it was created' },
+    ),
+  ),
 });
 export type ContainerStatus = Static<typeof ContainerStatus>;
 
-export const PodPhase = StringEnum(['running', 'pending', 'succeeded', 'failed', 'unknown']);
+export const PodPhase = StringEnum(['running', 'pending', 'terminating', 'succeeded', 'failed', 'unknown'], {
+  description: 'terminating: Wharf is removing the pod (a rollout replaced it, the service stopped or scaled down)',
+});
 export type PodPhase = Static<typeof PodPhase>;
 
 export const Pod = Type.Object(
