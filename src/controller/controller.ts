@@ -88,7 +88,8 @@ export class Controller {
 
     const now = Date.now();
     if (desired && !desired.stopped) {
-      const own = observed.pods.filter((pod) => pod.serviceUid === desired.uid && pod.status.phase !== 'failed' && pod.status.phase !== 'succeeded');
+      // Pods that ended or are being removed take no part in the rollout, as on Kubernetes.
+      const own = observed.pods.filter((pod) => pod.serviceUid === desired.uid && !['failed', 'succeeded', 'terminating'].includes(pod.status.phase));
       const assessment = assessRollout(desired, own, now);
       if (await this.recordRollout(key, desired, assessment, region.policy.revisionHistoryLimit)) {
         // A new revision: the next reconcile plans it.

@@ -34,6 +34,12 @@ export interface RolloutRecord {
   availableAtProgress: number;
   /** The last revision whose rollout completed (this one included once it has); undefined: none yet. */
   lastCompleteRevision?: number;
+  /**
+   * The pod template hash this rollout brings, ConfigMap contents included (configmaps.ts): a
+   * changed ConfigMap rolls the pods again under the same revision, as a new rollout. Undefined
+   * until the controller first looks (a change records the revision before the hash is known).
+   */
+  podTemplateHash?: string;
 }
 
 /** The rollout a change that opens `revision` starts; it remembers the last revision that completed. */
@@ -48,6 +54,22 @@ export function startRollout(previous: RolloutRecord | undefined, revision: numb
     availableAtProgress: 0,
     ...(previous?.lastCompleteRevision === undefined ? {} : { lastCompleteRevision: previous.lastCompleteRevision }),
   };
+}
+
+/**
+ * The rollout of what the service runs now: the stored one while it is of this revision and pod
+ * template; a new one when a ConfigMap the pods read changed since, which rolls them again.
+ */
+export function currentRollout(
+  desired: { revision: number; podTemplateHash: string; rolloutRecord?: RolloutRecord },
+  now: string,
+): RolloutRecord {
+  const stored = desired.rolloutRecord;
+  if (stored?.revision !== desired.revision) return { ...startRollout(stored, desired.revision, now), podTemplateHash: desired.podTemplateHash };
+  if (stored.podTemplateHash === undefined) return { ...stored, podTemplateHash: desired.podTemplateHash };
+  if (stored.podTemplateHash === desired.podTemplateHash) return stored;
+  const again = startRollout(stored, desired.revision, now, 'ConfigMapChanged', `rolling out revision ${desired.revision} again: a ConfigMap its containers read changed`);
+  return { ...again, podTemplateHash: desired.podTemplateHash };
 }
 
 /** Milliseconds until the pod counts as available: 0 when it is, undefined while it is not running. */
@@ -85,9 +107,7 @@ interface RolloutInput {
  */
 export function assessRollout(desired: RolloutInput, pods: ObservedPod[], now: number): RolloutAssessment {
   const nowText = new Date(now).toISOString();
-  const stored = desired.rolloutRecord?.revision === desired.revision
-    ? desired.rolloutRecord
-    : startRollout(desired.rolloutRecord, desired.revision, nowText);
+  const stored = currentRollout(desired, nowText);
   const changed = stored !== desired.rolloutRecord;
   const { minReadySeconds, progressDeadlineSeconds, autoRollback } = desired.rollout;
   const updated = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
@@ -121,7 +141,11 @@ export function assessRollout(desired: RolloutInput, pods: ObservedPod[], now: n
   if (autoRollback && target !== undefined && target !== desired.revision) {
     return { record: { ...stored, state: 'failed', reason: 'ProgressDeadlineExceeded', message: `${why}; rolling back to revision ${target}`, updateTime: nowText }, rollbackTo: target };
   }
-  const rest = autoRollback ? '; no earlier revision completed its rollout, so there is nothing to roll back to' : '; the old pods keep serving';
+  const rest = !autoRollback
+    ? '; the old pods keep serving'
+    : target === desired.revision
+      ? '; this revision completed before with other ConfigMap contents, and Wharf keeps no earlier contents to roll back to: the old pods keep serving'
+      : '; no earlier revision completed its rollout, so there is nothing to roll back to';
   return { record: { ...stored, state: 'failed', reason: 'ProgressDeadlineExceeded', message: why + rest, updateTime: nowText } };
 }
 

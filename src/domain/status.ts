@@ -1,6 +1,6 @@
 import type { RolloutStatus, ServiceStatus } from '../api/schemas/microservice.js';
 import type { ObservedService } from './observed.js';
-import { isAvailable, startRollout } from './rollout.js';
+import { currentRollout, isAvailable } from './rollout.js';
 import type { DesiredService } from './service.js';
 
 /**
@@ -32,9 +32,7 @@ export function serviceStatus(desired: DesiredService, observed: ObservedService
 }
 
 /** The current revision's rollout as the controller last recorded it (progressing until it has looked). */
-export function rolloutStatus(desired: Pick<DesiredService, 'revision' | 'rolloutRecord' | 'updateTime'>): RolloutStatus {
-  const record = desired.rolloutRecord?.revision === desired.revision
-    ? desired.rolloutRecord
-    : startRollout(desired.rolloutRecord, desired.revision, desired.updateTime);
+export function rolloutStatus(desired: Pick<DesiredService, 'revision' | 'podTemplateHash' | 'rolloutRecord' | 'updateTime'>): RolloutStatus {
+  const record = currentRollout(desired, desired.updateTime);
   return { revision: record.revision, state: record.state, reason: record.reason, message: record.message, updateTime: record.updateTime };
 }

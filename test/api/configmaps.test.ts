@@ -78,8 +78,13 @@ describe('ConfigMaps API', () => {
 
     assert.equal((await wharf.request('PUT', paths.configMap('cm'), { data: { key1: 'v2' } })).status, 200);
     const podNames = (service: any): string[] => service.pods.map((pod: any) => pod.name).sort();
-    const web = await wharf.waitForService(paths.service('roll', 'web'), (s) => isRunning(s) && podNames(s).every((name) => !podNames(before.web).includes(name)));
+    const web = await wharf.waitForService(
+      paths.service('roll', 'web'),
+      (s) => isRunning(s) && podNames(s).every((name) => !podNames(before.web).includes(name)) && s.status.rollout.state === 'complete',
+    );
     assert.equal(web.revision, 1);
+    assert.equal(before.web.status.rollout.state, 'complete');
+    assert.ok(web.status.rollout.updateTime > before.web.status.rollout.updateTime, 'the ConfigMap change rolled out as a rollout of its own, which completed');
     assert.equal((await wharf.request('GET', paths.revisions('roll', 'web'))).body.length, 1, 'no new revision');
     const db = await wharf.waitForService(paths.service('roll', 'db'), (s) => isRunning(s) && s.pods[0].creationTime !== before.db.pods[0].creationTime);
     assert.equal(db.revision, 1);

@@ -12,7 +12,7 @@ function desired(record: RolloutRecord | undefined, rollout: Partial<RolloutSett
 
 /** Revision 2's rollout, started `secondsAgo`, revision 1 complete before it. */
 function progressing(secondsAgo: number, availableAtProgress = 0): RolloutRecord {
-  return { ...startRollout({ ...startRollout(undefined, 1, at(-1000)), lastCompleteRevision: 1 }, 2, at(-secondsAgo)), availableAtProgress };
+  return { ...startRollout({ ...startRollout(undefined, 1, at(-1000)), lastCompleteRevision: 1 }, 2, at(-secondsAgo)), availableAtProgress, podTemplateHash: NEW_HASH };
 }
 
 const o1 = pod('o1', { revision: 1, minute: 1 });
@@ -31,7 +31,24 @@ describe('availability', () => {
 describe('assessRollout', () => {
   it('starts a rollout for a revision it has no record of, remembering the last that completed', () => {
     const { record } = assessRollout(desired({ ...startRollout(undefined, 1, at(-100)), state: 'complete', lastCompleteRevision: 1 }), [o1, o2], NOW);
-    assert.deepEqual(record, { revision: 2, state: 'progressing', reason: 'NewRevision', message: 'rolling out revision 2', updateTime: at(0), progressTime: at(0), availableAtProgress: 0, lastCompleteRevision: 1 });
+    assert.deepEqual(record, { revision: 2, state: 'progressing', reason: 'NewRevision', message: 'rolling out revision 2', updateTime: at(0), progressTime: at(0), availableAtProgress: 0, lastCompleteRevision: 1, podTemplateHash: NEW_HASH });
+  });
+
+  it('adopts the pod template hash of a rollout recorded before the hash was known, and rolls again when a ConfigMap changes it', () => {
+    const { podTemplateHash: _, ...unhashed } = progressing(5);
+    assert.equal(assessRollout(desired(unhashed), [o1, o2], NOW).record?.podTemplateHash, NEW_HASH);
+    const complete: RolloutRecord = { ...progressing(50), state: 'complete', reason: 'RolloutComplete', lastCompleteRevision: 2, podTemplateHash: 'oldconfig0' };
+    const { record } = assessRollout(desired(complete), [{ ...pod('o1', { minute: 1 }), podTemplateHash: 'oldconfig0' }], NOW);
+    assert.deepEqual([record?.revision, record?.state, record?.reason, record?.podTemplateHash, record?.progressTime], [2, 'progressing', 'ConfigMapChanged', NEW_HASH, at(0)]);
+    assert.match(record?.message ?? '', /a ConfigMap its containers read changed/);
+  });
+
+  it('a failed ConfigMap roll has nothing to roll back to: the revision is the last that completed', () => {
+    const again: RolloutRecord = { ...progressing(61), reason: 'ConfigMapChanged', lastCompleteRevision: 2 };
+    const { record, rollbackTo } = assessRollout(desired(again, { autoRollback: true }), [o1, o2, crashing], NOW);
+    assert.equal(rollbackTo, undefined);
+    assert.equal(record?.state, 'failed');
+    assert.match(record?.message ?? '', /keeps no earlier contents to roll back to: the old pods keep serving$/);
   });
 
   it('completes once instanceNumber new pods are available and no old pod is left', () => {
