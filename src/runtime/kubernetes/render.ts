@@ -7,13 +7,14 @@ import type {
   V1Namespace,
   V1PersistentVolumeClaim,
   V1PodTemplateSpec,
+  V1Probe,
   V1ResourceQuota,
   V1ResourceRequirements,
   V1Service,
   V1StatefulSet,
   V1Volume,
 } from '@kubernetes/client-node';
-import type { Container } from '../../api/schemas/microservice.js';
+import { PROBE_KINDS, type Container, type Probe } from '../../api/schemas/microservice.js';
 import type { WorkloadSpec } from '../../domain/plan.js';
 import { volumeNames, type VolumeSpec } from '../../domain/volumes.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
@@ -215,6 +216,38 @@ function renderContainer(container: Container, resources: V1ResourceRequirements
     ...(container.envs.length === 0 ? {} : { env: container.envs.map(renderEnv) }),
     ...(volumeMounts.length === 0 ? {} : { volumeMounts }),
     resources,
+    ...Object.fromEntries(PROBE_KINDS.flatMap((kind) => {
+      const probe = container[kind];
+      return probe ? [[kind, renderProbe(probe)]] : [];
+    })),
+  };
+}
+
+/**
+ * Wharf's probes have Kubernetes' names and defaults, so they map field for field. Every timing
+ * is written out: a workload applied with the API server's defaults left implicit would read back
+ * the same, but the rendered manifest would not say what the service asked for.
+ */
+function renderProbe(probe: Probe): V1Probe {
+  const { httpGet, tcpSocket, exec } = probe;
+  return {
+    ...(httpGet
+      ? {
+          httpGet: {
+            path: httpGet.path,
+            port: httpGet.port,
+            scheme: httpGet.scheme,
+            ...(httpGet.httpHeaders.length === 0 ? {} : { httpHeaders: httpGet.httpHeaders.map(({ name, value }) => ({ name, value })) }),
+          },
+        }
+      : {}),
+    ...(tcpSocket ? { tcpSocket: { port: tcpSocket.port } } : {}),
+    ...(exec ? { exec: { command: exec.command } } : {}),
+    initialDelaySeconds: probe.initialDelaySeconds,
+    periodSeconds: probe.periodSeconds,
+    timeoutSeconds: probe.timeoutSeconds,
+    successThreshold: probe.successThreshold,
+    failureThreshold: probe.failureThreshold,
   };
 }
 

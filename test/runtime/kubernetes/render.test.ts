@@ -116,13 +116,32 @@ function validate(object: KubernetesObject): void {
     for (const label of Object.keys(spec.selector.matchLabels)) {
       assert.equal(spec.template.metadata.labels[label], spec.selector.matchLabels[label], `${where}: the selector selects the template`);
     }
-    for (const container of spec.template.spec.containers) checkLabel(container.name, DNS_LABEL, 63, `${where}: container`);
+    for (const container of spec.template.spec.containers) {
+      checkLabel(container.name, DNS_LABEL, 63, `${where}: container`);
+      for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+        if (container[kind]) checkProbe(container[kind], kind, `${where}: container ${container.name}: ${kind}`);
+      }
+    }
     for (const volume of spec.template.spec.volumes ?? []) checkLabel(volume.name, DNS_LABEL, 63, `${where}: volume`);
   }
   if (object.kind === 'Service') {
     for (const port of spec.ports) checkLabel(port.name, PORT_NAME, 15, `${where}: port name`);
     assert.equal(new Set(spec.ports.map((port: { name: string }) => port.name)).size, spec.ports.length, `${where}: unique port names`);
   }
+}
+
+/** apimachinery's probe rules (core/validation ValidateProbe), which the OpenAPI schema does not carry. */
+function checkProbe(probe: any, kind: string, where: string): void {
+  const handlers = ['httpGet', 'tcpSocket', 'exec', 'grpc'].filter((handler) => probe[handler] !== undefined);
+  assert.equal(handlers.length, 1, `${where}: exactly one handler, not [${handlers.join(', ')}]`);
+  const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
+  if (port !== undefined) assert.ok(Number.isInteger(port) && port >= 1 && port <= 65535, `${where}: port ${port}`);
+  if (probe.exec) assert.ok(probe.exec.command.length > 0, `${where}: an exec probe needs a command`);
+  for (const field of ['periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold']) {
+    assert.ok(probe[field] === undefined || probe[field] >= 1, `${where}: ${field} ${probe[field]} must be at least 1`);
+  }
+  assert.ok(!(probe.initialDelaySeconds < 0), `${where}: initialDelaySeconds must not be negative`);
+  if (kind !== 'readinessProbe') assert.ok(probe.successThreshold === undefined || probe.successThreshold === 1, `${where}: successThreshold must be 1`);
 }
 
 function validateAll(manifests: Manifests): void {
@@ -141,6 +160,10 @@ test('the validation fails on what an API server rejects', () => {
   assert.throws(() => validate(broken(workload, (copy) => (copy.metadata.name = 'A_b'))), /"A_b" is not valid/);
   assert.throws(() => validate(broken(service!, (copy) => (copy.spec.ports[0].name = 'a-very-long-port-name'))), /port name/);
   assert.throws(() => validate(broken(workload, (copy) => (copy.spec.template.metadata.labels['wharf.io/app'] = 'other'))), /selects the template/);
+  const probed = renderService({ ...fixture('stateless.json'), containers: [{ image: 'nginx', readinessProbe: { tcpSocket: { port: 80 } }, livenessProbe: { exec: { command: ['true'] } } }] }).workload;
+  assert.throws(() => validate(broken(probed, (copy) => (copy.spec.template.spec.containers[0].readinessProbe.periodSeconds = '10'))), /must be integer/);
+  assert.throws(() => validate(broken(probed, (copy) => (copy.spec.template.spec.containers[0].readinessProbe.httpGet = { port: 80 }))), /exactly one handler/);
+  assert.throws(() => validate(broken(probed, (copy) => (copy.spec.template.spec.containers[0].livenessProbe.successThreshold = 2))), /successThreshold must be 1/);
   const { quota } = renderService(fixture('stateless.json'), { quota: { limits: { memory: 1024 }, surge: [] } });
   assert.throws(() => validate(broken(quota!, (copy) => (copy.spec.hard['limits.memory'] = '1 GB'))), /limits.memory must match format "quantity"/);
 });
@@ -341,6 +364,47 @@ describe('edge cases', () => {
     const manifests = renderService(base, { stopped: true });
     validateAll(manifests);
     assert.equal((manifests.workload as any).spec.replicas, 0);
+  });
+});
+
+describe('probes', () => {
+  const probes = {
+    readinessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTPS' as const, httpHeaders: [{ name: 'X-Probe', value: 'wharf' }] }, periodSeconds: 5, successThreshold: 2 },
+    livenessProbe: { tcpSocket: { port: 80 }, initialDelaySeconds: 15, timeoutSeconds: 3, failureThreshold: 6 },
+    startupProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 2, failureThreshold: 30 },
+  };
+
+  test("each probe is rendered field for field, with Kubernetes' defaults written out, on a Deployment and a StatefulSet; valid", () => {
+    for (const type of ['stateless', 'stateful'] as const) {
+      const input: ServiceCreate = { ...fixture(`${type}.json`), containers: [{ ...fixture(`${type}.json`).containers[0]!, ...probes }, { name: 'sidecar', image: 'busybox' }] };
+      const manifests = renderService(input);
+      validateAll(manifests);
+      const [main, sidecar] = (manifests.workload as any).spec.template.spec.containers;
+      assert.deepEqual(main.readinessProbe, {
+        httpGet: { path: '/healthz', port: 8080, scheme: 'HTTPS', httpHeaders: [{ name: 'X-Probe', value: 'wharf' }] },
+        initialDelaySeconds: 0,
+        periodSeconds: 5,
+        timeoutSeconds: 1,
+        successThreshold: 2,
+        failureThreshold: 3,
+      }, type);
+      assert.deepEqual(main.livenessProbe, { tcpSocket: { port: 80 }, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 3, successThreshold: 1, failureThreshold: 6 }, type);
+      assert.deepEqual(main.startupProbe, { exec: { command: ['cat', '/tmp/started'] }, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 30 }, type);
+      assert.deepEqual(['readinessProbe', 'livenessProbe', 'startupProbe'].filter((kind) => kind in sidecar), [], `${type}: a container without probes gets none`);
+    }
+  });
+
+  test("an httpGet probe's defaults: path /, scheme HTTP, no headers field", () => {
+    const manifests = renderService({ ...fixture('stateless.json'), containers: [{ image: 'nginx', readinessProbe: { httpGet: { port: 80 } } }] });
+    validateAll(manifests);
+    assert.deepEqual((manifests.workload as any).spec.template.spec.containers[0].readinessProbe.httpGet, { path: '/', port: 80, scheme: 'HTTP' });
+  });
+
+  test('a probe changes the template: the workload is rendered with another template hash', () => {
+    const hashOf = (manifests: Manifests) => (manifests.workload as any).spec.template.metadata.annotations['wharf.io/template-hash'];
+    const plain = renderService(fixture('stateless.json'));
+    const probed = renderService({ ...fixture('stateless.json'), containers: [{ ...fixture('stateless.json').containers[0]!, readinessProbe: { tcpSocket: { port: 80 } } }] });
+    assert.notEqual(hashOf(probed), hashOf(plain));
   });
 });
 
