@@ -34,7 +34,8 @@ export function toObservedPod(pod: V1Pod): ObservedPod {
     revision: Number(pod.metadata?.annotations?.[ANNOTATIONS.revision] ?? 0),
     podTemplateHash: pod.metadata?.annotations?.[ANNOTATIONS.templateHash] ?? '',
     status: {
-      phase: PHASES[pod.status?.phase ?? 'Pending'] ?? 'unknown',
+      // Kubernetes keeps a deleted pod's phase until it is gone; Wharf names the removal, which is never a failure.
+      phase: terminating ? 'terminating' : PHASES[pod.status?.phase ?? 'Pending'] ?? 'unknown',
       // A terminating pod keeps its phase until it is gone; kubectl shows it as Terminating too.
       reason: clip(terminating ? 'Terminating' : podReason(pod) || (configWait?.reason ?? ''), POD_TEXT),
       message: clip(terminating ? '' : podMessage(pod) || (configWait?.message ?? ''), POD_TEXT),
@@ -63,7 +64,23 @@ export function toObservedWorkload(workload: Workload): ObservedWorkload {
 }
 
 function containerStatus(name: string, status: V1ContainerStatus | undefined): ContainerStatus {
-  return { ...baseStatus(name, status), ready: status?.ready ?? false, restartCount: status?.restartCount ?? 0 };
+  const startedAt = status?.state?.running?.startedAt;
+  const last = status?.lastState?.terminated;
+  return {
+    ...baseStatus(name, status),
+    ready: status?.ready ?? false,
+    restartCount: status?.restartCount ?? 0,
+    ...(startedAt === undefined ? {} : { startedAt: timestamp(startedAt) }),
+    ...(last?.finishedAt === undefined ? {} : { lastState: { exitCode: last.exitCode, reason: lastReason(last.reason, last.exitCode), finishedAt: timestamp(last.finishedAt) } }),
+  };
+}
+
+const LAST_REASONS = new Set(['Error', 'OOMKilled', 'Completed']);
+
+/** The API's three words for how a container ended; the kubelet's rarer ones (ContainerCannotRun, …) by their exit code. */
+function lastReason(reason: string | undefined, exitCode: number): string {
+  if (reason !== undefined && LAST_REASONS.has(reason)) return reason;
+  return exitCode === 0 ? 'Completed' : 'Error';
 }
 
 function baseStatus(name: string, status: V1ContainerStatus | undefined): Omit<ContainerStatus, 'ready' | 'restartCount'> {

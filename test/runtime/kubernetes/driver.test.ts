@@ -357,16 +357,28 @@ describe('observing', () => {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:01:00Z' }],
       containerStatuses: [
-        { name: 'web', state: { running: {} }, ready: true, restartCount: 0 },
-        { name: 'sidecar', state: { running: {} }, ready: true, restartCount: 3 },
+        { name: 'web', state: { running: { startedAt: '2026-01-01T00:00:30Z' } }, ready: true, restartCount: 0 },
+        {
+          name: 'sidecar',
+          state: { running: { startedAt: '2026-01-01T00:00:50Z' } },
+          lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt: '2026-01-01T00:00:20Z', finishedAt: '2026-01-01T00:00:49Z' } },
+          ready: true,
+          restartCount: 3,
+        },
       ],
     });
     pod('c-crashed', containers, {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'False' }],
       containerStatuses: [
-        { name: 'web', state: { terminated: { reason: 'Error', exitCode: 2 } } },
-        { name: 'sidecar', state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } } },
+        // The kubelet's rarer words for an end are reported as Error (or Completed for exit code 0).
+        { name: 'web', state: { terminated: { reason: 'Error', exitCode: 2 } }, lastState: { terminated: { exitCode: 128, reason: 'ContainerCannotRun', finishedAt: '2026-01-01T00:01:30Z' } } },
+        {
+          name: 'sidecar',
+          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
+          lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-01-01T00:02:00Z' } },
+          restartCount: 4,
+        },
       ],
     });
     pod('d-unschedulable', containers, {
@@ -386,7 +398,7 @@ describe('observing', () => {
     assert.deepEqual(byName['a-backoff']!.status, { phase: 'pending', reason: '', message: '' });
     assert.deepEqual(byName['a-backoff']!.containerStatuses, [
       { name: 'web', state: 'waiting', reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx:nope"', ready: false, restartCount: 0 },
-      { name: 'sidecar', state: 'running', reason: '', message: '', ready: true, restartCount: 1 },
+      { name: 'sidecar', state: 'running', reason: '', message: '', ready: true, restartCount: 1, startedAt: '2026-01-01T00:00:00.000Z' },
     ]);
     assert.equal(byName['a-backoff']!.ready, false);
     assert.equal(byName['a-backoff']!.readySince, undefined);
@@ -394,17 +406,30 @@ describe('observing', () => {
     // Available minReadySeconds after the Ready condition turned true, as Kubernetes counts it.
     assert.equal(byName['b-running']!.readySince, '2026-01-01T00:01:00.000Z');
     assert.deepEqual(byName['b-running']!.containerStatuses.map((status) => [status.ready, status.restartCount]), [[true, 0], [true, 3]]);
+    assert.deepEqual(byName['b-running']!.containerStatuses.map((status) => [status.startedAt, status.lastState]), [
+      ['2026-01-01T00:00:30.000Z', undefined],
+      // A liveness probe's kill, as the kubelet reports it.
+      ['2026-01-01T00:00:50.000Z', { exitCode: 137, reason: 'Error', finishedAt: '2026-01-01T00:00:49.000Z' }],
+    ]);
     assert.equal(byName['b-running']!.status.phase, 'running');
     assert.equal(byName['b-running']!.podTemplateHash, desired.templateHash);
     assert.equal(byName['b-running']!.serviceUid, desired.uid);
     assert.equal(byName['b-running']!.revision, 1);
     assert.deepEqual(byName['c-crashed']!.containerStatuses, [
-      { name: 'web', state: 'terminated', reason: 'Error', message: 'exit code 2', ready: false, restartCount: 0 },
-      { name: 'sidecar', state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container', ready: false, restartCount: 0 },
+      { name: 'web', state: 'terminated', reason: 'Error', message: 'exit code 2', ready: false, restartCount: 0, lastState: { exitCode: 128, reason: 'Error', finishedAt: '2026-01-01T00:01:30.000Z' } },
+      {
+        name: 'sidecar',
+        state: 'waiting',
+        reason: 'CrashLoopBackOff',
+        message: 'back-off 5m0s restarting failed container',
+        ready: false,
+        restartCount: 4,
+        lastState: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-01-01T00:02:00.000Z' },
+      },
     ]);
     assert.deepEqual(byName['d-unschedulable']!.status, { phase: 'pending', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' });
     assert.deepEqual(byName['d-unschedulable']!.containerStatuses.map((status) => status.state), ['waiting', 'waiting']);
-    assert.equal(byName['e-terminating']!.status.reason, 'Terminating');
+    assert.deepEqual(byName['e-terminating']!.status, { phase: 'terminating', reason: 'Terminating', message: '' }, 'a pod being deleted is terminating, never failed');
     assert.equal(byName['e-terminating']!.ready, false, 'a terminating pod serves no traffic');
     assert.ok(changed.includes(keyString(at)), 'watch events call onChange');
   });
