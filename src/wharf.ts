@@ -62,7 +62,7 @@ export async function createWharf(
     ...options.controller,
   });
   const tokens = new TokenStore(db);
-  const api = await buildServer({ store, controller, regions, tokens, auth, fieldValidation: config.fieldValidation }, log);
+  const api = await buildServer({ store, regions, tokens, auth, fieldValidation: config.fieldValidation }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -1,16 +1,14 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Controller } from '../controller/controller.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import type { TokenStore } from '../store/tokens.js';
 import type { AuthSettings } from './auth.js';
 import type { FieldValidation } from './tolerant-reading.js';
 
-/** What the routes work with: the store to commit to and the controller to wake. */
+/** What the routes work with: the store they commit to (its change feed wakes the controller) and the regions' runtimes they read. */
 export interface ApiContext {
   store: Store;
-  controller: Controller;
   regions: Map<string, Region>;
   tokens: TokenStore;
   auth: AuthSettings;

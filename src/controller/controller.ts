@@ -43,8 +43,12 @@ export class Controller {
     this.queue = new WorkQueue(options.backoff);
   }
 
-  /** Starts every runtime, queues every service (a restart reconciles all), then the workers. */
+  /**
+   * Listens to the store's change feed and to every runtime, queues every service (a restart
+   * reconciles all), then starts the workers.
+   */
   async start(): Promise<void> {
+    this.store.onCommit((keys) => keys.forEach((key) => this.enqueue(key)));
     for (const region of this.regions.values()) {
       await region.runtime.start((key) => this.enqueue(key));
     }
@@ -91,11 +95,8 @@ export class Controller {
       // Pods that ended or are being removed take no part in the rollout, as on Kubernetes.
       const own = observed.pods.filter((pod) => pod.serviceUid === desired.uid && !['failed', 'succeeded', 'terminating'].includes(pod.status.phase));
       const assessment = assessRollout(desired, own, now);
-      if (await this.recordRollout(key, desired, assessment, region.policy.revisionHistoryLimit)) {
-        // A new revision: the next reconcile plans it.
-        this.enqueue(key);
-        return;
-      }
+      // A new revision: the change feed queues the service again, and that reconcile plans it.
+      if (await this.recordRollout(key, desired, assessment, region.policy.revisionHistoryLimit)) return;
       this.wakeUp(key, desired, own, assessment, now);
     }
 

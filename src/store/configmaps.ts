@@ -5,15 +5,10 @@ import type { ServiceKey } from '../domain/keys.js';
 import { isUniqueViolation, type ConfigMapsTable, type Database } from './database.js';
 import { serviceList, type Executor, type ProjectResourceRef, type StoreAccess } from './store-access.js';
 
-/** A committed change to a ConfigMap, with the services that read it: their pods must follow. */
-export interface ConfigMapChange {
-  configMap: ConfigMapRecord;
-  readers: ServiceKey[];
-}
-
 /**
  * The ConfigMaps of each project. A write drops the cached services that read the ConfigMap, so
- * their next read carries the new pod template hash (see podTemplateHash).
+ * their next read carries the new pod template hash (see podTemplateHash), and puts them in the
+ * store's change feed: their pods follow.
  */
 export class ConfigMapStore {
   /**
@@ -25,7 +20,7 @@ export class ConfigMapStore {
 
   constructor(private readonly access: StoreAccess) {}
 
-  async create(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapChange> {
+  async create(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapRecord> {
     const readers: ServiceKey[] = [];
     return this.access.write(readers, async (trx) => {
       const row = { region: ref.region, project: ref.project, name: ref.name, data: JSON.stringify(data), version: 1, digest: configMapDigest(data), created_at: now, updated_at: now };
@@ -36,21 +31,21 @@ export class ConfigMapStore {
         throw error;
       }
       readers.push(...(await this.readers(trx, ref)));
-      return { configMap: toRecord(row), readers };
+      return toRecord(row);
     });
   }
 
   /** Replaces the data. The same data again changes nothing, so no pod is rolled. */
-  async update(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapChange> {
+  async update(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapRecord> {
     const readers: ServiceKey[] = [];
     return this.access.write(readers, async (trx) => {
       const current = await this.findRow(trx, ref);
       const digest = configMapDigest(data);
-      if (digest === current.digest) return { configMap: toRecord(current), readers: [] };
+      if (digest === current.digest) return toRecord(current);
       const changed = { data: JSON.stringify(data), version: current.version + 1, digest, updated_at: now };
       await trx.updateTable('configmaps').set(changed).where('id', '=', current.id).execute();
       readers.push(...(await this.readers(trx, ref)));
-      return { configMap: toRecord({ ...current, ...changed }), readers };
+      return toRecord({ ...current, ...changed });
     });
   }
 

@@ -30,6 +30,9 @@ export interface AppRef {
   app: string;
 }
 
+/** Told the services a committed write changed. */
+export type CommitListener = (changed: ServiceKey[]) => void;
+
 /** Reads a revision of the service being changed, inside the change's transaction. */
 export type RevisionLookup = (revision: number) => Promise<RevisionRecord | undefined>;
 
@@ -86,6 +89,7 @@ export class Store {
   readonly volumes: VolumeStore;
   readonly quotas: QuotaStore;
   private readonly quotaPolicy: (region: string) => QuotaPolicy;
+  private readonly commitListeners: CommitListener[] = [];
 
   constructor(private readonly db: Kysely<Database>, options: StoreOptions) {
     this.reads = compileReads(db);
@@ -100,13 +104,24 @@ export class Store {
     this.quotas = new QuotaStore(access, (region) => this.quotaPolicy(region).project);
   }
 
-  /** Runs a write transaction, then drops the cached services it may have changed. */
+  /**
+   * The change feed: after every committed write, the services it changed (created, changed,
+   * deleted, or whose ConfigMaps changed). The controller wakes from it, never from a route.
+   */
+  onCommit(listener: CommitListener): void {
+    this.commitListeners.push(listener);
+  }
+
+  /** Runs a write transaction, drops the cached services it may have changed, then tells the feed. */
   private async write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    let result: T;
     try {
-      return await this.db.transaction().execute(work);
+      result = await this.db.transaction().execute(work);
     } finally {
       this.cache.written(changed);
     }
+    if (changed.length > 0) for (const listener of this.commitListeners) listener([...changed]);
+    return result;
   }
 
   async close(): Promise<void> {
@@ -114,7 +129,7 @@ export class Store {
   }
 
   async createApp(ref: AppRef, now: string, services: ServiceChange[]): Promise<AppRecord> {
-    return this.write([], async (trx) => {
+    return this.write(services.map((change) => change.state.key), async (trx) => {
       let appId: number;
       try {
         const row = await trx
@@ -167,7 +182,7 @@ export class Store {
   }
 
   async createService(ref: AppRef, change: ServiceChange): Promise<DesiredService> {
-    return this.write([], async (trx) => {
+    return this.write([change.state.key], async (trx) => {
       const app = ref.app === V2_APP ? await this.v2App(trx, ref, change.state.creationTime) : await this.findApp(trx, ref);
       await insertService(trx, app.id, change);
       await this.volumes.claim(trx, change.state, change.state.creationTime);

@@ -8,7 +8,7 @@ import { App, AppCreate } from '../schemas/app.js';
 import { appRef } from './refs.js';
 import { AppParams, ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
 
-export function appRoutes(api: Api, { store, controller }: ApiContext): void {
+export function appRoutes(api: Api, { store }: ApiContext): void {
   api.post(
     '/projects/:project/apps',
     {
@@ -36,7 +36,6 @@ export function appRoutes(api: Api, { store, controller }: ApiContext): void {
         return createService(key, input, region.policy, { uid: randomUUID(), now }, at);
       });
       const app = await store.createApp({ region: region.name, project, app: body.name }, now, services);
-      for (const { state } of services) controller.enqueue(state.key);
       return reply.code(201).send(appView(app, (state) => region.runtime.observe(state.key)));
     },
   );
@@ -81,8 +80,7 @@ export function appRoutes(api: Api, { store, controller }: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const deleted = await store.deleteApp(appRef(request));
-      for (const key of deleted) controller.enqueue(key);
+      await store.deleteApp(appRef(request));
       return reply.code(204).send(null);
     },
   );

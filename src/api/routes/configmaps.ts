@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { invalidArgs } from '../../domain/errors.js';
 import { checkConfigMapData } from '../../domain/configmaps.js';
-import type { ServiceKey } from '../../domain/keys.js';
 import type { Api, ApiContext } from '../context.js';
 import { configMapView } from '../present.js';
 import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
@@ -9,10 +8,7 @@ import { ConfigMap, ConfigMapCreate, ConfigMapParams, ConfigMapUpdate } from '..
 
 const CONFIGMAPS = '/projects/:project/configmaps';
 
-export function configMapRoutes(api: Api, { store, controller }: ApiContext): void {
-  /** The services that read a changed ConfigMap roll their pods (or start the ones that waited for it). */
-  const wake = (readers: ServiceKey[]): void => readers.forEach((key) => controller.enqueue(key));
-
+export function configMapRoutes(api: Api, { store }: ApiContext): void {
   api.post(
     CONFIGMAPS,
     {
@@ -27,12 +23,12 @@ export function configMapRoutes(api: Api, { store, controller }: ApiContext): vo
     async (request, reply) => {
       const { body, params } = request;
       checkConfigMapData(body.data);
-      const { configMap, readers } = await store.configMaps.create(
+      // The services that read it are in the change feed: their pods start (or roll) from there.
+      const configMap = await store.configMaps.create(
         { region: params.region, project: params.project, name: body.name },
         body.data,
         new Date().toISOString(),
       );
-      wake(readers);
       return reply.code(201).send(configMapView(configMap));
     },
   );
@@ -75,8 +71,7 @@ export function configMapRoutes(api: Api, { store, controller }: ApiContext): vo
         throw invalidArgs(`name "${name}" does not match the ConfigMap in the path ("${request.params.name}")`, 'name');
       }
       checkConfigMapData(request.body.data);
-      const { configMap, readers } = await store.configMaps.update(request.params, request.body.data, new Date().toISOString());
-      wake(readers);
+      const configMap = await store.configMaps.update(request.params, request.body.data, new Date().toISOString());
       return configMapView(configMap);
     },
   );

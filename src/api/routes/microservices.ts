@@ -19,20 +19,18 @@ import { appRef, serviceKey, serviceParams, type ServiceRequest, type ServiceSco
 import { PortsUpdate, Service, ServiceCreate, ServiceUpgrade } from '../schemas/microservice.js';
 
 /** The microservice routes of one API version: V1's under an app, V2's under the project (see ServiceScope). */
-export function microserviceRoutes(api: Api, { store, controller }: ApiContext, scope: ServiceScope): void {
+export function microserviceRoutes(api: Api, { store }: ApiContext, scope: ServiceScope): void {
   const SERVICE = `${scope.services}/:service`;
   const ServiceParams = serviceParams(scope);
 
-  /** Commits a change to one service, wakes the controller, and returns the committed state. */
+  /** Commits a change to one service (the store's change feed wakes the controller) and returns the committed state. */
   const change = async (
     request: ServiceRequest & { region: Region },
     apply: (current: ServiceState, now: string) => ServiceChange,
   ): Promise<DesiredService> => {
     const key = serviceKey(request);
     const { policy } = request.region;
-    const state = await store.updateService(key, policy.revisionHistoryLimit, (current) => apply(current, new Date().toISOString()));
-    controller.enqueue(key);
-    return state;
+    return store.updateService(key, policy.revisionHistoryLimit, (current) => apply(current, new Date().toISOString()));
   };
 
   api.post(
@@ -51,7 +49,6 @@ export function microserviceRoutes(api: Api, { store, controller }: ApiContext, 
       const key = { ...appRef(request), service: body.name };
       const created = createService(key, body, region.policy, { uid: randomUUID(), now: new Date().toISOString() });
       const state = await store.createService(appRef(request), created);
-      controller.enqueue(key);
       return reply.code(201).send(serviceView(state, region.runtime.observe(key)));
     },
   );
@@ -102,7 +99,6 @@ export function microserviceRoutes(api: Api, { store, controller }: ApiContext, 
     async (request, reply) => {
       const key = serviceKey(request);
       await store.deleteService(key);
-      controller.enqueue(key);
       return reply.code(204).send(null);
     },
   );

@@ -9,7 +9,7 @@ import { Revision } from '../schemas/microservice.js';
 import { serviceKey, serviceParams, type ServiceScope } from './refs.js';
 
 /** The revision routes of one API version (see ServiceScope). */
-export function revisionRoutes(api: Api, { store, controller }: ApiContext, scope: ServiceScope): void {
+export function revisionRoutes(api: Api, { store }: ApiContext, scope: ServiceScope): void {
   const SERVICE = `${scope.services}/:service`;
   const ServiceParams = serviceParams(scope);
 
@@ -44,7 +44,6 @@ export function revisionRoutes(api: Api, { store, controller }: ApiContext, scop
         if (!target) throw new WharfError('RevisionNotFound', `revision ${revision} of microservice "${key.service}" is not kept`);
         return rollbackService(current, target, new Date().toISOString());
       });
-      controller.enqueue(key);
       return reply.code(204).send(null);
     },
   );

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Kysely } from 'kysely';
+import { keyString, type ServiceKey } from '../../src/domain/keys.js';
+import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
+import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';
+import type { RegionPolicy } from '../../src/domain/validation.js';
+import { openSqlite, type Database } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
+import { Store } from '../../src/store/store.js';
+
+const POLICY: RegionPolicy = {
+  resourceSpecs: [{ name: '1U1G', cpu: 1, memory: 1024, meomory: 1024, desc: '' }],
+  gpus: [],
+  maxInstances: 50,
+  revisionHistoryLimit: 10,
+  allowedRegistries: undefined,
+  mapsServicePorts: true,
+};
+const NOW = '2026-01-01T00:00:00.000Z';
+const ref = { region: 'local', project: 'feed', app: 'shop' };
+const key = (service: string, app = ref.app): ServiceKey => ({ ...ref, app, service });
+
+function service(name: string, containers: ServiceCreate['containers'] = [{ image: 'nginx:1' }], app = ref.app): ServiceChange {
+  return createService(key(name, app), { name, type: 'stateless', resourceSpec: '1U1G', containers }, POLICY, { uid: `uid-${name}`, now: NOW });
+}
+
+describe("the store's change feed", () => {
+  let dataDir: string;
+  let db: Kysely<Database>;
+  let store: Store;
+  const fed: string[][] = [];
+  /** What the feed carried during `work`. */
+  const feedOf = async (work: () => Promise<unknown>): Promise<string[][]> => {
+    fed.length = 0;
+    await work();
+    return fed.map((keys) => keys.sort());
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wharf-feed-'));
+    db = openSqlite(dataDir);
+    await migrateToLatest(db);
+    store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
+    store.onCommit((keys) => fed.push(keys.map(keyString)));
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('carries every service a committed write created, changed or deleted, once the write is committed', async () => {
+    assert.deepEqual(await feedOf(() => store.createApp(ref, NOW, [service('web'), service('db')])), [[keyString(key('db')), keyString(key('web'))]]);
+    assert.deepEqual(await feedOf(() => store.createService(ref, service('api'))), [[keyString(key('api'))]]);
+    const upgrade = store.updateService(key('web'), 10, (current) => upgradeService(current, { containers: [{ name: 'container-0', image: 'nginx:2' }] }, POLICY, NOW));
+    assert.deepEqual(await feedOf(() => upgrade), [[keyString(key('web'))]]);
+    assert.deepEqual(await feedOf(() => store.deleteService(key('api'))), [[keyString(key('api'))]]);
+    assert.deepEqual(await feedOf(() => store.deleteApp(ref)), [[keyString(key('db')), keyString(key('web'))]]);
+  });
+
+  it('carries the services that read a ConfigMap when it is created or its data changes, not when the same data comes again', async () => {
+    const reader = service('reader', [{ image: 'nginx:1', envs: [{ type: 'configMap', name: 'MODE', value: 'settings.mode' }] }], 'cfg');
+    await store.createApp({ ...ref, app: 'cfg' }, NOW, [reader]);
+    const readerKey = keyString(reader.state.key);
+    const configMap = { region: ref.region, project: ref.project, name: 'settings' };
+    assert.deepEqual(await feedOf(() => store.configMaps.create(configMap, { mode: 'a' }, NOW)), [[readerKey]]);
+    assert.deepEqual(await feedOf(() => store.configMaps.update(configMap, { mode: 'b' }, NOW)), [[readerKey]]);
+    assert.deepEqual(await feedOf(() => store.configMaps.update(configMap, { mode: 'b' }, NOW)), []);
+  });
+
+  it('carries nothing of a write that was refused and rolled back', async () => {
+    await store.createApp({ ...ref, app: 'again' }, NOW, []);
+    const duplicate = store.createApp({ ...ref, app: 'again' }, NOW, [service('x', undefined, 'again')]);
+    assert.deepEqual(await feedOf(() => duplicate.catch(() => undefined)), []);
+    await assert.rejects(store.createApp({ ...ref, app: 'again' }, NOW, []), /already exists/);
+  });
+});
