@@ -53,7 +53,9 @@ describe('microservices', () => {
     for (const pod of running.pods) {
       assert.deepEqual(Object.keys(pod).sort(), ['containerStatuses', 'creationTime', 'name', 'ready', 'revision', 'status']);
       assert.deepEqual(countsOf(pod.status), { phase: 'running', reason: '', message: '' });
-      assert.deepEqual(pod.containerStatuses, [{ name: 'container-0', state: 'running', reason: '', message: '', ready: true, restartCount: 0 }]);
+      const startedAt = pod.containerStatuses[0]?.startedAt;
+      assert.ok(Date.parse(startedAt) >= Date.parse(pod.creationTime), `a running container says when it started: ${startedAt}`);
+      assert.deepEqual(pod.containerStatuses, [{ name: 'container-0', state: 'running', reason: '', message: '', ready: true, restartCount: 0, startedAt }]);
       assert.equal(pod.ready, true);
       assert.equal(pod.revision, 1);
     }

@@ -1,20 +1,32 @@
-import type { ContainerStatus } from '../../api/schemas/microservice.js';
+import type { Container, ContainerStatus, ProbeKind } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService } from '../../domain/observed.js';
 import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
+import { activeProbes, INITIAL_PROBE_STATE, isContainerReady, mustRestart, nextProbeState, type ContainerProbes } from '../../domain/probes.js';
 import type { VolumeState } from '../../domain/volumes.js';
 import { readConfigMaps } from '../configmaps.js';
 import { RuntimeUnavailableError, type ConfigMapSource, type Runtime } from '../runtime.js';
 
 export interface SimulatedOptions {
-  /** How long a simulated pod stays `pending` (containers `waiting`) before it runs. */
+  /**
+   * How long a simulated pod stays `pending` (containers `waiting`) before it runs; also a crash
+   * loop's run and back-off, and ten seconds of probe time (simulatedSecondMs).
+   */
   startDelayMs: number;
+}
+
+/** Milliseconds of one second of probe time: a probe of the default periodSeconds (10) runs once every startDelayMs. */
+export function simulatedSecondMs(options: SimulatedOptions): number {
+  return options.startDelayMs / 10;
 }
 
 /**
  * In-memory pods with timed phase changes, in the manner of KWOK: for tests, demos and scale
  * benchmarks. Nothing runs; every place that shows this runtime says so. A pod waits for the
  * ConfigMaps it reads as it would on a real engine, so tests see what Docker and Kubernetes do.
+ * Probes are simulated (see failProbe): a container with a readiness or startup probe becomes
+ * ready only once the probe passed, as on Kubernetes. Removing a pod is instant: a simulated pod
+ * has no process to stop, so it never shows `terminating`.
  */
 export class SimulatedRuntime implements Runtime {
   readonly kind = 'simulated' as const;
@@ -25,6 +37,7 @@ export class SimulatedRuntime implements Runtime {
   private onChange: (key: ServiceKey) => void = () => {};
   private reachable = true;
   private readonly crashingImages = new Set<string>();
+  private readonly failingProbes = new Map<string, Set<ProbeKind>>();
 
   constructor(private readonly options: SimulatedOptions, private readonly configMaps: ConfigMapSource) {}
 
@@ -63,7 +76,7 @@ export class SimulatedRuntime implements Runtime {
     const pod = this.services.get(keyString(key))?.get(podName);
     if (!pod) throw new Error(`no simulated pod ${podName}`);
     pod.status = { phase: 'failed', reason, message: 'the simulated process exited' };
-    pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'terminated', reason, message: 'exit code 1', ready: false }));
+    pod.containerStatuses = pod.containerStatuses.map(({ startedAt: _running, ...status }) => ({ ...status, state: 'terminated', reason, message: 'exit code 1', ready: false }));
     pod.ready = false;
     delete pod.readySince;
     this.onChange(key);
@@ -74,10 +87,34 @@ export class SimulatedRuntime implements Runtime {
    * containers of pods created from now on with `image` crash as soon as they start, and the
    * engine restarts them, again and again: each runs `startDelayMs`, then waits
    * (CrashLoopBackOff) `startDelayMs`, its restartCount growing. The pod stays `running`, as on
-   * Kubernetes; it never becomes available, whatever its minReadySeconds, unless that is 0.
+   * Kubernetes; it never becomes available, whatever its minReadySeconds, unless that is 0. Each
+   * exit shows in the container's lastState (exit code 1, Error). Probes of a crashing container
+   * do not run: it never lives long enough.
    */
   crashLoop(image: string): void {
     this.crashingImages.add(image);
+  }
+
+  /**
+   * Chaos for tests and demos, only through this method (no image name does it by itself): the
+   * containers of pods created from now on with `image` fail their `probe` probe, if they have one
+   * (a container without that probe is not affected, as on an engine nobody runs the check).
+   * - readiness: the container runs but never becomes ready: the pod is not ready, never
+   *   available, and its status message names the probe;
+   * - liveness, startup: once the probe has failed failureThreshold times in a row the container is
+   *   killed (lastState exit code 137, reason Error, as the kubelet reports a probe's kill), waits
+   *   out a back-off (CrashLoopBackOff) of `startDelayMs`, and starts again, its restartCount growing.
+   *
+   * Probes run in simulated time, ten seconds of it to each `startDelayMs` (simulatedSecondMs), so
+   * every number of the probe counts and tests stay fast: with the defaults (periodSeconds 10,
+   * failureThreshold 3) a readiness probe that passes makes its container ready `startDelayMs`
+   * after it starts, a failing liveness probe kills it 3 × `startDelayMs` after it starts.
+   * minReadySeconds is not scaled: it is the controller's, in real seconds.
+   */
+  failProbe(image: string, probe: 'readiness' | 'liveness' | 'startup'): void {
+    const kinds = this.failingProbes.get(image) ?? new Set<ProbeKind>();
+    kinds.add(`${probe}Probe`);
+    this.failingProbes.set(image, kinds);
   }
 
   /** Chaos for tests and demos: the engine stops (or starts again) answering. */
@@ -112,39 +149,25 @@ export class SimulatedRuntime implements Runtime {
     // No retry: creating the ConfigMap or key changes the pod template hash (podTemplateHash), so
     // the controller replaces this pod with one that finds it.
     if (missing) return;
-
-    const crashing = new Set(spec.containers.filter((container) => this.crashingImages.has(container.image)).map((container) => container.name));
-    const later = (step: () => void): void => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        // A pod removed (or failed by failPod) in the meantime changes no more.
-        if (pods.get(spec.name) !== created || created.status.phase === 'failed') return;
-        step();
-        this.onChange(spec.key);
-      }, this.options.startDelayMs);
-      this.timers.add(timer);
-    };
-    const pod = created;
-    const start = (): void => {
-      const now = new Date().toISOString();
-      pod.status = { phase: 'running', reason: '', message: '' };
-      pod.containerStatuses = pod.containerStatuses.map((status) => ({ ...status, state: 'running', reason: '', message: '', ready: true }));
-      pod.ready = true;
-      pod.readySince = now;
-      if (crashing.size > 0) later(crash);
-    };
-    // The crashing containers exit; the engine restarts them after a back-off.
-    const crash = (): void => {
-      pod.containerStatuses = pod.containerStatuses.map((status) =>
-        crashing.has(status.name)
-          ? { ...status, state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off restarting failed container: exit code 1', ready: false, restartCount: status.restartCount + 1 }
-          : status,
-      );
-      pod.ready = false;
-      delete pod.readySince;
-      later(start);
-    };
-    later(start);
+    // What this pod's containers will do is fixed now: chaos asked for later affects later pods only.
+    new SimulatedPod(
+      created,
+      spec.containers.map((container) => ({
+        spec: container,
+        crashing: this.crashingImages.has(container.image),
+        failing: new Set(this.failingProbes.get(container.image)),
+      })),
+      this.options.startDelayMs,
+      (step, delayMs) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          // A pod removed (or failed by failPod) in the meantime changes no more.
+          if (pods.get(spec.name) !== created || created.status.phase === 'failed') return;
+          if (step()) this.onChange(spec.key);
+        }, delayMs);
+        this.timers.add(timer);
+      },
+    ).schedule();
   }
 
   private removePod(key: ServiceKey, name: string): void {
@@ -154,4 +177,147 @@ export class SimulatedRuntime implements Runtime {
     if (pods.size === 0) this.services.delete(id);
     this.onChange(key);
   }
+}
+
+/** What one container of a simulated pod does, fixed when the pod is created. */
+interface ContainerPlan {
+  spec: Container;
+  crashing: boolean;
+  failing: ReadonlySet<ProbeKind>;
+}
+
+/** Runs `step` after `delayMs` unless the pod is gone by then; `step` says whether anything visible changed. */
+type Later = (step: () => boolean, delayMs: number) => void;
+
+const PROBE_STATE_KEY: Record<ProbeKind, keyof ContainerProbes> = { startupProbe: 'startup', livenessProbe: 'liveness', readinessProbe: 'readiness' };
+const PROBE_NAME: Record<ProbeKind, string> = { startupProbe: 'startup', livenessProbe: 'liveness', readinessProbe: 'readiness' };
+// What the kubelet reports for a container it killed (SIGKILL after the grace period) because a probe failed.
+const PROBE_KILL_EXIT_CODE = 137;
+
+/**
+ * The timeline of one simulated pod: it starts after startDelayMs; then each container crashes
+ * and restarts (crashLoop), or runs its probes each on its own period in simulated time, the
+ * verdicts following domain/probes.ts as a runtime that really probes does.
+ */
+class SimulatedPod {
+  /** Bumped on each container (re)start: a timer of an earlier run of the container does nothing. */
+  private readonly runs: number[];
+  private readonly probes: ContainerProbes[];
+  private readonly secondMs: number;
+
+  constructor(
+    private readonly pod: ObservedPod,
+    private readonly containers: ContainerPlan[],
+    private readonly startDelayMs: number,
+    private readonly later: Later,
+  ) {
+    this.secondMs = simulatedSecondMs({ startDelayMs });
+    this.runs = containers.map(() => 0);
+    this.probes = containers.map(() => ({}));
+  }
+
+  schedule(): void {
+    this.later(() => {
+      this.pod.status = { phase: 'running', reason: '', message: '' };
+      this.containers.forEach((_, index) => this.start(index));
+      this.update();
+      return true;
+    }, this.startDelayMs);
+  }
+
+  private start(index: number): void {
+    const plan = this.containers[index]!;
+    const run = ++this.runs[index]!;
+    this.probes[index] = {};
+    this.setStatus(index, { state: 'running', reason: '', message: '', startedAt: new Date().toISOString() });
+    if (plan.crashing) {
+      this.later(() => this.current(index, run) && this.stop(index, { exitCode: 1, message: 'back-off restarting failed container: exit code 1' }), this.startDelayMs);
+      return;
+    }
+    for (const kind of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) {
+      const probe = plan.spec[kind];
+      if (probe) this.probeAfter(index, run, kind, (probe.initialDelaySeconds + probe.periodSeconds) * this.secondMs);
+    }
+  }
+
+  private probeAfter(index: number, run: number, kind: ProbeKind, delayMs: number): void {
+    this.later(() => (this.current(index, run) ? this.runProbe(index, run, kind) : false), delayMs);
+  }
+
+  /** One probe run; schedules the next unless the verdict can no longer change. */
+  private runProbe(index: number, run: number, kind: ProbeKind): boolean {
+    const plan = this.containers[index]!;
+    const probe = plan.spec[kind]!;
+    const states = this.probes[index]!;
+    const key = PROBE_STATE_KEY[kind];
+    const passes = !plan.failing.has(kind);
+    // A probe held back (by a startup probe still to pass) runs again next period, as the kubelet's worker does.
+    if (activeProbes(plan.spec, states).includes(kind)) {
+      states[key] = nextProbeState(states[key] ?? INITIAL_PROBE_STATE, probe, passes, `${PROBE_NAME[kind]} probe failed`);
+    }
+    const restart = mustRestart(states);
+    if (restart) return this.stop(index, { exitCode: PROBE_KILL_EXIT_CODE, message: `back-off restarting failed container: ${PROBE_NAME[restart]} probe failed` });
+    // The results never change: once the verdict is what they say, another run would change nothing.
+    if (states[key]?.healthy !== passes) this.probeAfter(index, run, kind, probe.periodSeconds * this.secondMs);
+    return this.update();
+  }
+
+  private current(index: number, run: number): boolean {
+    return this.runs[index] === run && this.pod.containerStatuses[index]?.state === 'running';
+  }
+
+  /** The container exits (or is killed), waits out its back-off and starts again. */
+  private stop(index: number, exit: { exitCode: number; message: string }): boolean {
+    const status = this.pod.containerStatuses[index]!;
+    this.pod.containerStatuses[index] = {
+      name: status.name,
+      state: 'waiting',
+      reason: 'CrashLoopBackOff',
+      message: exit.message,
+      ready: false,
+      restartCount: status.restartCount + 1,
+      lastState: { exitCode: exit.exitCode, reason: 'Error', finishedAt: new Date().toISOString() },
+    };
+    this.runs[index]!++;
+    this.later(() => {
+      this.start(index);
+      this.update();
+      return true;
+    }, this.startDelayMs);
+    this.update();
+    return true;
+  }
+
+  private setStatus(index: number, change: Pick<ContainerStatus, 'state' | 'reason' | 'message'> & { startedAt?: string }): void {
+    const { startedAt: _left, ...status } = this.pod.containerStatuses[index]!;
+    this.pod.containerStatuses[index] = { ...status, ...change, ready: false };
+  }
+
+  /**
+   * Container and pod readiness from the probe states; readySince is when the pod last became
+   * ready. True when anything a client sees changed.
+   */
+  private update(): boolean {
+    const before = JSON.stringify([this.pod.containerStatuses, this.pod.status, this.pod.ready]);
+    const unready: string[] = [];
+    this.pod.containerStatuses = this.pod.containerStatuses.map((status, index) => {
+      if (status.state !== 'running') return status;
+      const spec = this.containers[index]!.spec;
+      const states = this.probes[index]!;
+      const ready = isContainerReady(spec, states);
+      const failed = states.readiness?.healthy === false ? 'readinessProbe' : states.startup?.last === false ? 'startupProbe' : undefined;
+      if (failed) unready.push(`${PROBE_NAME[failed]} probe of ${status.name} failing`);
+      return { ...status, ready, reason: failed ? 'Unhealthy' : '', message: failed ? `${PROBE_NAME[failed]} probe failed (simulated)` : '' };
+    });
+    const ready = this.pod.containerStatuses.every((status) => status.state === 'running' && status.ready);
+    if (ready && !this.pod.ready) this.pod.readySince = new Date().toISOString();
+    if (!ready) delete this.pod.readySince;
+    this.pod.ready = ready;
+    if (this.pod.status.phase === 'running') this.pod.status = { phase: 'running', reason: unready.length > 0 ? 'ContainersNotReady' : '', message: clip(unready.join('; '), 64) };
+    return JSON.stringify([this.pod.containerStatuses, this.pod.status, this.pod.ready]) !== before;
+  }
+}
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
