@@ -10,6 +10,7 @@ import { WharfError } from '../../domain/errors.js';
 import type { VolumeSpec, VolumeState } from '../../domain/volumes.js';
 import { RuntimeUnavailableError, type ConfigMapSource, type Runtime, type VolumeSource } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
+import { ContainerHealthMonitor, type HealthOptions } from './container-health.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
 import { LABEL, volumeName, type Owner } from './labels.js';
 import { migrateLegacyLayout } from './migration.js';
@@ -40,6 +41,8 @@ export interface DockerRuntimeOptions extends WatchOptions {
   volumes: VolumeSource;
   /** By storage type; a type without one uses Docker's `local` driver. */
   volumeDrivers: ReadonlyMap<string, VolumeDriver>;
+  /** Tests replace how probes run and how time passes for them. */
+  prober?: HealthOptions['prober'];
 }
 
 /**
@@ -53,7 +56,8 @@ export class DockerRuntime implements Runtime {
   readonly rollouts = 'wharf' as const;
   readonly description: string;
   private readonly owner: Owner;
-  private readonly cache = new PodCache();
+  private readonly health: ContainerHealthMonitor;
+  private readonly cache: PodCache;
   private readonly networks: ProjectNetworks;
   private readonly watch: EngineWatch;
   private readonly creations = new Map<string, PodCreation>();
@@ -67,7 +71,18 @@ export class DockerRuntime implements Runtime {
     this.owner = { region: options.region, instanceId: options.instanceId };
     this.networks = new ProjectNetworks(docker, this.owner);
     this.volumeStates = new VolumeStates(docker, this.owner, options.volumeDrivers, options.volumes);
-    this.watch = new EngineWatch(docker, this.owner, this.cache, (keys) => keys.forEach((key) => this.onChange(key)), () => this.onConnect(), log, options);
+    this.health = new ContainerHealthMonitor({
+      docker,
+      log,
+      stopGraceSeconds: options.stopGraceSeconds,
+      notify: (key) => this.changed(key),
+      ...(options.prober ? { prober: options.prober } : {}),
+    });
+    this.cache = new PodCache((facts) => this.health.healthOf(facts));
+    this.watch = new EngineWatch(docker, this.owner, this.cache, (keys) => keys.forEach((key) => this.changed(key)), () => this.onConnect(), log, options, {
+      event: (event) => this.health.event(event),
+      listed: (ids) => this.health.retain(ids),
+    });
   }
 
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
@@ -77,6 +92,7 @@ export class DockerRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.watch.close();
+    this.health.close();
     await Promise.all([...this.creations.values()].map((creation) => creation.cancel()));
   }
 
@@ -95,7 +111,7 @@ export class DockerRuntime implements Runtime {
         case 'create':
           return this.createPod(operation.pod);
         case 'remove':
-          return await this.removePod(operation.key, operation.pod);
+          return await this.removePod(operation.key, operation.pod, operation.cause);
         default:
           throw new Error(`the Docker runtime rolls pods out itself; it cannot ${operation.action} a workload`);
       }
@@ -154,7 +170,7 @@ export class DockerRuntime implements Runtime {
     if (this.creations.has(id)) throw new Error(`pod ${spec.name} is already being created`);
     const creationTime = new Date().toISOString();
     this.cache.setProgress({ spec, creationTime, reason: 'ContainerCreating', message: '' });
-    this.onChange(spec.key);
+    this.changed(spec.key);
     const creation = new PodCreation(spec, {
       docker: this.docker,
       networks: this.networks,
@@ -166,12 +182,12 @@ export class DockerRuntime implements Runtime {
       report: (pod, reason, message) => {
         if (this.creations.get(id) !== creation) return;
         this.cache.setProgress({ spec: pod, creationTime, reason, message });
-        this.onChange(pod.key);
+        this.changed(pod.key);
       },
       settle: (pod, containers) => {
         this.creations.delete(id);
         this.cache.settle(pod.key, pod.name, containers);
-        this.onChange(pod.key);
+        this.changed(pod.key);
       },
     });
     this.creations.set(id, creation);
@@ -180,20 +196,36 @@ export class DockerRuntime implements Runtime {
   /**
    * Stops the pod's containers with SIGTERM and their grace period (Docker kills at its end), then
    * removes them and the sandbox. A creation under way stops first, so nothing it makes survives.
+   * Meanwhile the pod is `terminating`: its containers stopping one by one are the removal, not a
+   * failure. A removal that fails shows the pod as it is again, so the next plan removes it again.
    */
-  private async removePod(key: ServiceKey, name: string): Promise<void> {
+  private async removePod(key: ServiceKey, name: string, cause = 'Wharf removes the pod'): Promise<void> {
     const id = podId(key, name);
-    const creation = this.creations.get(id);
-    this.creations.delete(id);
-    await creation?.cancel();
-    const containers = await this.watch.listPod(key, name);
-    const isSandbox = (labels: Record<string, string>): boolean => labels[LABEL.role] === 'sandbox';
-    const apps = containers.filter((container) => !isSandbox(container.labels));
-    await Promise.all(apps.map((container) => this.stopAndRemove(container.id)));
-    await Promise.all(containers.filter((container) => isSandbox(container.labels)).map((container) => this.stopAndRemove(container.id)));
+    this.cache.setRemoving(key, name, cause);
+    this.changed(key);
+    try {
+      const creation = this.creations.get(id);
+      this.creations.delete(id);
+      await creation?.cancel();
+      const containers = await this.watch.listPod(key, name);
+      const isSandbox = (labels: Record<string, string>): boolean => labels[LABEL.role] === 'sandbox';
+      const apps = containers.filter((container) => !isSandbox(container.labels));
+      await Promise.all(apps.map((container) => this.stopAndRemove(container.id)));
+      await Promise.all(containers.filter((container) => isSandbox(container.labels)).map((container) => this.stopAndRemove(container.id)));
+    } catch (error) {
+      this.cache.clearRemoving(key, name);
+      this.changed(key);
+      throw error;
+    }
     this.cache.remove(key, name);
-    this.onChange(key);
+    this.changed(key);
     await this.pruneNetworks();
+  }
+
+  /** The service's pods changed: the container health monitor follows them, the controller re-plans. */
+  private changed(key: ServiceKey): void {
+    this.health.observe(key, this.cache.entries(key));
+    this.onChange(key);
   }
 
   /** Projects with a pod keep their network (the cache shows a pod being created too); the others' go. */

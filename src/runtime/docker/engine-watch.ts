@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { keyString, type ServiceKey } from '../../domain/keys.js';
 import { engineMessage, isConnectionError } from './client.js';
 import { isOwnedBy, keyOfLabels, LABEL, podFilter, regionFilter, type Owner } from './labels.js';
+import type { ContainerEvent } from './container-health.js';
 import { RegionClaimedError } from './ownership.js';
 import { podId, type PodCache } from './pod-cache.js';
 import { factsOf, type ContainerFacts } from './pod-status.js';
@@ -42,6 +43,8 @@ export class EngineWatch {
     private readonly onConnect: () => Promise<void>,
     private readonly log: Logger,
     private readonly options: WatchOptions,
+    /** Every state event of a Wharf container, pods being created included; `listed` gets each full listing. */
+    private readonly containers: { event: (event: ContainerEvent) => void; listed: (ids: ReadonlySet<string>) => void } = { event: () => {}, listed: () => {} },
   ) {}
 
   get connected(): boolean {
@@ -139,7 +142,10 @@ export class EngineWatch {
     const key = keyOfLabels(labels);
     const pod = labels[LABEL.pod];
     // A pod being created is listed by its creation once done, which covers the events meanwhile.
-    if (!key || !pod || !isOwnedBy(labels, this.owner.instanceId) || this.cache.isCreating(key, pod)) return;
+    if (!key || !pod || !isOwnedBy(labels, this.owner.instanceId)) return;
+    const containerId = event.Actor?.ID ?? event.id;
+    if (containerId) this.containers.event({ id: containerId, action: event.Action!, key, at: eventTime(event), ...exitCodeOf(labels) });
+    if (this.cache.isCreating(key, pod)) return;
     const id = podId(key, pod);
     if (this.pendingRefresh.has(id)) return;
     this.pendingRefresh.set(id, setTimeout(() => {
@@ -160,7 +166,9 @@ export class EngineWatch {
 
   private async listAll(): Promise<void> {
     const since = this.cache.mark();
-    this.notify(this.cache.applyListing(since, await this.list(regionFilter(this.owner.region))));
+    const facts = await this.list(regionFilter(this.owner.region));
+    this.containers.listed(new Set(facts.map((container) => container.id)));
+    this.notify(this.cache.applyListing(since, facts));
   }
 
   /** Another Wharf's containers are left out: this one neither adopts nor removes them. */
@@ -186,7 +194,21 @@ export class EngineWatch {
 
 interface EngineEvent {
   Action?: string;
-  Actor?: { Attributes?: Record<string, string> };
+  id?: string;
+  time?: number;
+  timeNano?: number;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+function eventTime(event: EngineEvent): number {
+  if (event.timeNano) return Math.floor(event.timeNano / 1e6);
+  return event.time ? event.time * 1000 : Date.now();
+}
+
+/** A `die` event carries the exit code among its attributes (with the container's labels). */
+function exitCodeOf(attributes: Record<string, string>): { exitCode?: number } {
+  const code = Number(attributes.exitCode);
+  return attributes.exitCode !== undefined && Number.isInteger(code) ? { exitCode: code } : {};
 }
 
 function uniqueKeys(keys: ServiceKey[]): ServiceKey[] {

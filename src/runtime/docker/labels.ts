@@ -1,3 +1,4 @@
+import { PROBE_KINDS, type Container, type Probe, type ProbeKind } from '../../api/schemas/microservice.js';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { PodSpec } from '../../domain/plan.js';
 
@@ -20,6 +21,11 @@ export const LABEL = {
   container: 'io.wharf.container',
   /** On the sandbox: the spec's container names in order, so a container removed outside Wharf is noticed. */
   containers: 'io.wharf.containers',
+  /**
+   * On a spec container with probes: them, normalised, as JSON. Wharf runs probes itself on Docker;
+   * kept with the container, each pod keeps its own revision's probes, and a restarted Wharf finds them.
+   */
+  probes: 'io.wharf.probes',
   volume: 'io.wharf.volume',
   /** The id of the Wharf that created the object (store/instance.ts); absent on objects from before it was kept. */
   instance: 'io.wharf.instance',
@@ -65,8 +71,46 @@ export function sandboxLabels(owner: Owner, spec: PodSpec): Labels {
   };
 }
 
-export function containerLabels(owner: Owner, spec: PodSpec, container: string): Labels {
-  return { ...podLabels(owner, spec), [LABEL.role]: 'container', [LABEL.container]: container };
+export function containerLabels(owner: Owner, spec: PodSpec, container: Container): Labels {
+  const probes = probesOf(container);
+  return {
+    ...podLabels(owner, spec),
+    [LABEL.role]: 'container',
+    [LABEL.container]: container.name,
+    ...(Object.keys(probes).length > 0 ? { [LABEL.probes]: JSON.stringify(probes) } : {}),
+  };
+}
+
+/** A container's probes, by kind; absent kinds left out. */
+export type ContainerProbeSpecs = Partial<Record<ProbeKind, Probe>>;
+
+function probesOf(container: Container): ContainerProbeSpecs {
+  return Object.fromEntries(PROBE_KINDS.flatMap((kind) => (container[kind] ? [[kind, container[kind]]] : [])));
+}
+
+/**
+ * The probes a container's labels carry. A label that does not parse (written by hand, or by a
+ * later Wharf) means no probes: the container is then judged as running or not, never broken by it.
+ */
+export function probesOfLabels(labels: Labels): ContainerProbeSpecs {
+  const text = labels[LABEL.probes];
+  if (!text) return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return {};
+    const record = parsed as Record<string, unknown>;
+    return Object.fromEntries(PROBE_KINDS.flatMap((kind) => (isProbe(record[kind]) ? [[kind, record[kind]]] : [])));
+  } catch {
+    return {};
+  }
+}
+
+function isProbe(value: unknown): value is Probe {
+  if (typeof value !== 'object' || value === null) return false;
+  const probe = value as Partial<Probe>;
+  const handlers = [probe.httpGet, probe.tcpSocket, probe.exec].filter((handler) => handler !== undefined).length;
+  const numbers = [probe.initialDelaySeconds, probe.periodSeconds, probe.timeoutSeconds, probe.successThreshold, probe.failureThreshold];
+  return handlers === 1 && numbers.every((number) => typeof number === 'number');
 }
 
 /** The service a Wharf object belongs to, or undefined when its labels are not Wharf's. */

@@ -1,7 +1,7 @@
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod } from '../../domain/observed.js';
 import { keyOfLabels, LABEL } from './labels.js';
-import { podView, progressView, type ContainerFacts, type PodProgress } from './pod-status.js';
+import { podView, progressView, terminatingView, type ContainerFacts, type HealthOf, type PodProgress } from './pod-status.js';
 
 interface CachedPod {
   containers: ContainerFacts[];
@@ -12,16 +12,29 @@ interface CachedPod {
 // How long a local change outranks engine listings that were started before it.
 const TOUCH_MEMORY_MS = 5 * 60_000;
 
+/** A pod as the cache holds it, for those that act on its containers (the prober). */
+export interface CachedPodEntry {
+  name: string;
+  containers: ContainerFacts[];
+  /** The driver is creating it or removing it: its containers are the driver's to handle. */
+  busy: boolean;
+}
+
 /**
  * The observed pods of one region, by service then pod name. Engine listings and Wharf's own
  * changes both write here; a listing started before a local change (Wharf created or removed the
  * pod meanwhile) is stale for that pod and ignored, so a removed pod never comes back from an
- * old answer. Every write returns the services whose pods changed.
+ * old answer. Every write returns the services whose pods changed. A pod the driver is removing
+ * shows `terminating` until it is gone, whatever listings say of its containers meanwhile.
  */
 export class PodCache {
   private readonly services = new Map<string, Map<string, CachedPod>>();
   private readonly touched = new Map<string, { sequence: number; at: number }>();
+  /** Pods the driver is removing, by podId: why. */
+  private readonly removing = new Map<string, string>();
   private sequence = 0;
+
+  constructor(private readonly health: HealthOf = () => undefined) {}
 
   /** Take before asking the engine for a listing; pass to `applyListing`. */
   mark(): number {
@@ -31,7 +44,23 @@ export class PodCache {
   views(key: ServiceKey): ObservedPod[] {
     const pods = this.services.get(keyString(key));
     if (!pods) return [];
-    return [...pods].map(([name, pod]) => (pod.progress ? progressView(pod.progress) : podView(name, pod.containers)));
+    return [...pods].map(([name, pod]) => {
+      const view = pod.progress ? progressView(pod.progress) : podView(name, pod.containers, this.health);
+      const removing = this.removing.get(podId(key, name));
+      return removing === undefined ? view : terminatingView(view, removing);
+    });
+  }
+
+  /** The service's pods with their containers as last listed. */
+  entries(key: ServiceKey): CachedPodEntry[] {
+    const pods = this.services.get(keyString(key));
+    if (!pods) return [];
+    return [...pods].map(([name, pod]) => ({ name, containers: pod.containers, busy: pod.progress !== undefined || this.removing.has(podId(key, name)) }));
+  }
+
+  /** Every container the cache holds, by id. */
+  containerIds(): Set<string> {
+    return new Set([...this.services.values()].flatMap((pods) => [...pods.values()].flatMap((pod) => pod.containers.map((container) => container.id))));
   }
 
   keys(): ServiceKey[] {
@@ -55,7 +84,25 @@ export class PodCache {
     else this.put(key, name, { containers });
   }
 
+  /**
+   * The driver starts removing a pod (stop with grace, then remove): it shows terminating, `why`
+   * its message, until `remove`. Listings meanwhile still update its containers.
+   */
+  setRemoving(key: ServiceKey, name: string, why: string): void {
+    this.removing.set(podId(key, name), why);
+  }
+
+  /** The removal failed: the pod shows as its containers say again, so the next plan removes it again. */
+  clearRemoving(key: ServiceKey, name: string): void {
+    this.removing.delete(podId(key, name));
+  }
+
+  isRemoving(key: ServiceKey, name: string): boolean {
+    return this.removing.has(podId(key, name));
+  }
+
   remove(key: ServiceKey, name: string): void {
+    this.removing.delete(podId(key, name));
     this.touch(key, name);
     this.drop(key, name);
   }

@@ -89,7 +89,7 @@ export function containerOptions(
     ...(container.args.length > 0 ? { Cmd: container.args } : {}),
     ...(container.workingDir ? { WorkingDir: container.workingDir } : {}),
     Env: containerEnv(container, configMaps),
-    Labels: containerLabels(settings, spec, container.name),
+    Labels: containerLabels(settings, spec, container),
     StopSignal: 'SIGTERM',
     StopTimeout: settings.stopGraceSeconds,
     HostConfig: {

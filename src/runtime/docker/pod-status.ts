@@ -3,7 +3,8 @@ import type Docker from 'dockerode';
 import type { ContainerStatus } from '../../api/schemas/microservice.js';
 import type { HostPort, ObservedPod } from '../../domain/observed.js';
 import type { PodSpec } from '../../domain/plan.js';
-import { LABEL, type Labels } from './labels.js';
+import { containerView, exitCode, type ContainerHealth } from './container-status.js';
+import { LABEL, probesOfLabels, type ContainerProbeSpecs, type Labels } from './labels.js';
 
 /** What Wharf keeps of one container: the fields of Docker's container list it needs. */
 export interface ContainerFacts {
@@ -21,7 +22,14 @@ export interface ContainerFacts {
    */
   startedAt?: number;
   hostPorts: HostPort[];
+  /** A sandbox's IP on its project network, where Wharf's HTTP and TCP probes go. */
+  ip?: string;
+  /** The probes its labels carry ({} for none, and for a sandbox). */
+  probes: ContainerProbeSpecs;
 }
+
+/** What Wharf knows of a container beyond the list, by its facts; undefined: nothing yet. */
+export type HealthOf = (facts: ContainerFacts) => ContainerHealth | undefined;
 
 const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86_400, week: 604_800, month: 2_592_000, year: 31_536_000 };
 
@@ -55,7 +63,16 @@ export function factsOf(info: Docker.ContainerInfo, now = Date.now()): Container
     created: info.Created,
     ...(info.State === 'running' ? { startedAt: upSince(info.Status, now) ?? info.Created * 1000 } : {}),
     hostPorts: [...hostPorts.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)),
+    ...ipOf(info),
+    probes: probesOfLabels(info.Labels ?? {}),
   };
+}
+
+/** The sandbox joins only its project network; a spec container shares its namespace and lists none. */
+function ipOf(info: Docker.ContainerInfo): { ip?: string } {
+  const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+  const ip = networks.map((network) => network.IPAddress).find((address) => address);
+  return ip ? { ip } : {};
 }
 
 /** A pod the driver is still creating: its spec and where the creation stands. */
@@ -86,15 +103,22 @@ export function progressView(progress: PodProgress): ObservedPod {
  * A pod from its containers, in Kubernetes' vocabulary. With restart policy `always`, Docker
  * restarts a crashed process itself (state `restarting` meanwhile); a container left `exited`,
  * `created` or missing will not run again on its own, so the pod has failed and the plan replaces it.
+ * `health` adds what the list lacks: restart counts, exact start times, how a container last
+ * ended, and its probes' verdicts, which decide whether it is ready.
  */
-export function podView(name: string, containers: ContainerFacts[]): ObservedPod {
+export function podView(name: string, containers: ContainerFacts[], health: HealthOf = () => undefined): ObservedPod {
   const sandbox = containers.find((container) => container.labels[LABEL.role] === 'sandbox');
   const labels = (sandbox ?? containers[0]!).labels;
   const byName = new Map(containers.filter((c) => c !== sandbox).map((c) => [c.labels[LABEL.container] ?? '', c]));
   const names = sandbox ? (labels[LABEL.containers] ?? '').split(',').filter(Boolean) : [...byName.keys()];
-  const containerStatuses = names.map((container) => containerStatus(container, byName.get(container)));
+  const views = names.map((container) => {
+    const facts = byName.get(container);
+    return containerView(container, facts, facts && health(facts));
+  });
+  const containerStatuses = views.map((view) => view.status);
 
   const status = podStatus(sandbox, containerStatuses, [...byName.values()]);
+  const ready = status.phase === 'running' && views.length > 0 && views.every((view) => view.readySince !== undefined);
   return {
     name,
     serviceUid: labels[LABEL.serviceUid] ?? '',
@@ -102,11 +126,28 @@ export function podView(name: string, containers: ContainerFacts[]): ObservedPod
     podTemplateHash: labels[LABEL.templateHash] ?? '',
     containerStatuses,
     creationTime: new Date((sandbox ?? containers[0]!).created * 1000).toISOString(),
-    status,
-    ready: status.phase === 'running',
-    ...readySince(status.phase, [...byName.values()]),
+    status: status.phase === 'running' && !ready ? notReady(containerStatuses) : status,
+    ready,
+    // Since the last of its containers became ready: a restart or a failed readiness probe moves it.
+    ...(ready ? { readySince: new Date(Math.max(...views.map((view) => view.readySince!))).toISOString() } : {}),
     ...(sandbox && sandbox.hostPorts.length > 0 ? { hostPorts: sandbox.hostPorts } : {}),
   };
+}
+
+/** A running pod one of whose containers is not ready, named with why (its failing probe, if one failed). */
+function notReady(statuses: ContainerStatus[]): ObservedPod['status'] {
+  const container = statuses.find((status) => !status.ready && status.message) ?? statuses.find((status) => !status.ready)!;
+  const why = container.message || 'its probes have not passed yet';
+  return { phase: 'running', reason: 'ContainersNotReady', message: `container ${container.name} is not ready: ${why}` };
+}
+
+/**
+ * A pod Wharf is removing on purpose: terminating, its containers as they are (stopping, stopped),
+ * never counted ready, whatever its containers look like meanwhile.
+ */
+export function terminatingView(pod: ObservedPod, message: string): ObservedPod {
+  const { readySince: _readySince, ...rest } = pod;
+  return { ...rest, ready: false, status: { phase: 'terminating', reason: 'Terminating', message } };
 }
 
 function podStatus(
@@ -136,44 +177,3 @@ function podStatus(
   return { phase: 'running', reason: '', message: '' };
 }
 
-/**
- * A running pod is ready since its last container came up: a container Docker restarted shows a
- * new "Up …", so a restart moves it. Docker's list has no restart count; see containerStatus.
- */
-function readySince(phase: ObservedPod['status']['phase'], containers: ContainerFacts[]): { readySince?: string } {
-  if (phase !== 'running' || containers.length === 0) return {};
-  const since = Math.max(...containers.map((container) => container.startedAt ?? container.created * 1000));
-  return { readySince: new Date(since).toISOString() };
-}
-
-/** Docker's container list carries no restart count: restartCount is 0 (a restart shows as a fresh start, see readySince). */
-function containerStatus(name: string, facts: ContainerFacts | undefined): ContainerStatus {
-  const status = baseStatus(name, facts);
-  return { ...status, ready: status.state === 'running', restartCount: 0 };
-}
-
-function baseStatus(name: string, facts: ContainerFacts | undefined): Omit<ContainerStatus, 'ready' | 'restartCount'> {
-  if (!facts) return { name, state: 'unknown', reason: 'ContainerMissing', message: 'the container was removed outside Wharf' };
-  const message = facts.status;
-  switch (facts.state) {
-    case 'running':
-      return { name, state: 'running', reason: '', message: '' };
-    case 'restarting':
-      return { name, state: 'waiting', reason: 'CrashLoopBackOff', message };
-    case 'created':
-      return { name, state: 'waiting', reason: 'ContainerCreating', message };
-    case 'paused':
-      return { name, state: 'waiting', reason: 'Paused', message };
-    case 'exited':
-    case 'dead':
-      return { name, state: 'terminated', reason: exitCode(message) === 0 ? 'Completed' : 'Error', message };
-    default:
-      return { name, state: 'terminated', reason: 'Removing', message };
-  }
-}
-
-/** The exit code in Docker's status sentence ("Exited (137) 2 seconds ago"), if any. */
-function exitCode(status: string): number | undefined {
-  const match = /^Exited \((-?\d+)\)/.exec(status);
-  return match ? Number(match[1]) : undefined;
-}
