@@ -21,6 +21,8 @@ describe('rollouts: truthful availability and the progress deadline (simulated r
     await createSeedConfigMap(wharf);
     await createApp(wharf, 'app0');
     wharf.simulated.crashLoop(image('crash'));
+    wharf.simulated.failProbe(image('unready'), 'readiness');
+    wharf.simulated.failProbe(image('hung'), 'liveness');
   });
   after(async () => wharf.stop());
 
@@ -108,5 +110,90 @@ describe('rollouts: truthful availability and the progress deadline (simulated r
     assert.match(back.status.rollout.message, /^revision 2 made no progress for 10 s: pod \S+ is not available .*; rolled back to the template of revision 1$/);
     const revisions = (await wharf.request('GET', paths.revisions('app0', 'undo'))).body;
     assert.deepEqual(revisions.map((revision: any) => revision.revision), [1, 2, 3]);
+  });
+
+  // Simulated probe time: one period of 10 s is startDelayMs (20 ms), so a readiness probe of period 50 runs every 100 ms.
+  const probed = (tag: string, probes: Record<string, unknown>) => [{ name: 'main', image: image(tag), ...probes }];
+  const readiness = { readinessProbe: { httpGet: { path: '/ready', port: 80 }, periodSeconds: 50, successThreshold: 2 } };
+  const liveness = { livenessProbe: { tcpSocket: { port: 80 } } };
+
+  it('a good release with a readiness probe completes, counting only ready pods as available', async () => {
+    await createService(wharf, 'app0', statelessService('gated', { instanceNumber: 2, containers: probed('v1', readiness), ...SETTINGS }));
+    await watch('gated', isComplete);
+    assert.equal((await upgrade('gated', { containers: probed('v2', readiness) })).status, 200);
+    const seen = await watch('gated', isComplete);
+    for (const service of seen) {
+      assert.ok(service.status.available >= 2, `available dropped to ${service.status.available}`);
+      const ready = service.pods.filter((pod: any) => pod.ready).length;
+      assert.ok(service.status.available <= ready, `${service.status.available} available but only ${ready} pod(s) ready`);
+    }
+    // Running is not ready: the probe has to pass twice first.
+    const gated = seen.flatMap((service) => service.pods).find((pod: any) => pod.revision === 2 && pod.status.phase === 'running' && !pod.ready);
+    assert.ok(gated, 'a new pod was seen running but not yet ready');
+    assert.deepEqual([gated.containerStatuses[0].state, gated.containerStatuses[0].ready], ['running', false]);
+    const done = seen.at(-1);
+    assert.equal(done.status.rollout.reason, 'RolloutComplete');
+    assert.ok(done.pods.every((pod: any) => pod.ready && pod.containerStatuses[0].ready), 'every pod of the completed rollout is ready');
+  });
+
+  it('a release whose readiness probe fails is held for the whole deadline and fails; with autoRollback it comes back', async () => {
+    // Side by side, so the two deadlines run at once.
+    const held = async (name: string, autoRollback: boolean) => {
+      await createService(wharf, 'app0', statelessService(name, { instanceNumber: 2, containers: probed('v1', readiness), ...SETTINGS, autoRollback }));
+      const oldPods = (await watch(name, isComplete)).at(-1).pods.map((pod: any) => pod.name).sort();
+      assert.equal((await upgrade(name, { containers: probed('unready', readiness) })).status, 200);
+      const failed = (service: any) => service.status.rollout.state === 'failed';
+      // Revision 3 has revision 1's template, so its pods are revision 1's.
+      const backAgain = (service: any) => service.revision === 3 && service.status.phase === 'running' && service.status.rollout.state === 'complete';
+      return { oldPods, seen: await watch(name, autoRollback ? backAgain : failed, 25_000) };
+    };
+    const [kept, undone] = await Promise.all([held('unready', false), held('unready-undo', true)]);
+
+    for (const { oldPods, seen } of [kept, undone]) {
+      for (const service of seen) {
+        assert.ok(service.status.available >= 2, `available dropped to ${service.status.available}`);
+        assert.ok(service.pods.length <= 3, `${service.pods.length} pods at once`);
+        if (service.revision === 2) {
+          assert.notEqual(service.status.phase, 'running');
+          assert.deepEqual(service.pods.filter((pod: any) => pod.revision === 1).map((pod: any) => pod.name).sort(), oldPods, 'an old pod went');
+        }
+      }
+    }
+    const failed = kept.seen.at(-1);
+    const surged = failed.pods.find((pod: any) => pod.revision === 2);
+    assert.equal(surged.status.phase, 'running');
+    assert.equal(surged.ready, false);
+    assert.match(surged.status.message, /readiness probe of main failing/);
+    assert.deepEqual([surged.containerStatuses[0].state, surged.containerStatuses[0].ready, surged.containerStatuses[0].restartCount], ['running', false, 0]);
+    assert.deepEqual([failed.status.rollout.revision, failed.status.rollout.state, failed.status.rollout.reason], [2, 'failed', 'ProgressDeadlineExceeded']);
+    assert.match(failed.status.rollout.message, new RegExp(`^revision 2 made no progress for 10 s: pod ${surged.name} is not available \\(container main: Unhealthy\\); the old pods keep serving$`));
+
+    const back = undone.seen.at(-1);
+    assert.equal(back.containers[0].image, image('v1'));
+    assert.deepEqual(back.pods.map((pod: any) => pod.name).sort(), undone.oldPods, 'the old pods, which never stopped serving, are the pods of the rollback');
+    assert.equal(back.status.rollout.reason, 'RolledBack');
+  });
+
+  it('a release whose liveness probe fails restarts its container again and again, and is held until the deadline', async () => {
+    await createService(wharf, 'app0', statelessService('hung', { instanceNumber: 2, containers: probed('v1', liveness), ...SETTINGS }));
+    const oldPods = (await watch('hung', isComplete)).at(-1).pods.map((pod: any) => pod.name).sort();
+    assert.equal((await upgrade('hung', { containers: probed('hung', liveness) })).status, 200);
+
+    const seen = await watch('hung', (service) => service.status.rollout.state === 'failed');
+    for (const service of seen) {
+      assert.ok(service.status.available >= 2, `available dropped to ${service.status.available}`);
+      assert.notEqual(service.status.phase, 'running');
+      assert.deepEqual(service.pods.filter((pod: any) => pod.revision === 1).map((pod: any) => pod.name).sort(), oldPods, 'an old pod went');
+    }
+    const restarts = seen.flatMap((service) => service.pods.filter((pod: any) => pod.revision === 2).map((pod: any) => pod.containerStatuses[0].restartCount));
+    assert.ok(Math.max(...restarts) >= 3, `the container restarted again and again: restart counts seen ${[...new Set(restarts)].join(', ')}`);
+    assert.deepEqual(restarts, [...restarts].sort((a, b) => a - b), 'the restart count only grows');
+    const failed = seen.at(-1);
+    const surged = failed.pods.find((pod: any) => pod.revision === 2);
+    // The kubelet's report of a container it killed for a failed liveness probe.
+    assert.deepEqual({ ...surged.containerStatuses[0].lastState, finishedAt: undefined }, { exitCode: 137, reason: 'Error', finishedAt: undefined });
+    assert.ok(Date.parse(surged.containerStatuses[0].lastState.finishedAt) > Date.parse(surged.creationTime), 'lastState says when the container was killed');
+    assert.equal(failed.status.rollout.reason, 'ProgressDeadlineExceeded');
+    assert.match(failed.status.rollout.message, new RegExp(`pod ${surged.name} is not available \\(container main: (CrashLoopBackOff|running), \\d+ restart\\(s\\)\\); the old pods keep serving$`));
   });
 });
