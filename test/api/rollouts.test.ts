@@ -131,6 +131,7 @@ describe('rollouts: truthful availability and the progress deadline (simulated r
     const gated = seen.flatMap((service) => service.pods).find((pod: any) => pod.revision === 2 && pod.status.phase === 'running' && !pod.ready);
     assert.ok(gated, 'a new pod was seen running but not yet ready');
     assert.deepEqual([gated.containerStatuses[0].state, gated.containerStatuses[0].ready], ['running', false]);
+    assert.deepEqual(gated.status, { phase: 'running', reason: 'ContainersNotReady', message: 'container main is not ready: its probes have not passed yet' });
     const done = seen.at(-1);
     assert.equal(done.status.rollout.reason, 'RolloutComplete');
     assert.ok(done.pods.every((pod: any) => pod.ready && pod.containerStatuses[0].ready), 'every pod of the completed rollout is ready');
@@ -163,7 +164,8 @@ describe('rollouts: truthful availability and the progress deadline (simulated r
     const surged = failed.pods.find((pod: any) => pod.revision === 2);
     assert.equal(surged.status.phase, 'running');
     assert.equal(surged.ready, false);
-    assert.match(surged.status.message, /readiness probe of main failing/);
+    assert.deepEqual(surged.status, { phase: 'running', reason: 'ContainersNotReady', message: 'container main is not ready: readiness probe failed: simulated' });
+    assert.deepEqual([surged.containerStatuses[0].reason, surged.containerStatuses[0].message], ['Unhealthy', 'readiness probe failed: simulated']);
     assert.deepEqual([surged.containerStatuses[0].state, surged.containerStatuses[0].ready, surged.containerStatuses[0].restartCount], ['running', false, 0]);
     assert.deepEqual([failed.status.rollout.revision, failed.status.rollout.state, failed.status.rollout.reason], [2, 'failed', 'ProgressDeadlineExceeded']);
     assert.match(failed.status.rollout.message, new RegExp(`^revision 2 made no progress for 10 s: pod ${surged.name} is not available \\(container main: Unhealthy\\); the old pods keep serving$`));

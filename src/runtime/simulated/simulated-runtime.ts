@@ -191,6 +191,8 @@ type Later = (step: () => boolean, delayMs: number) => void;
 
 const PROBE_STATE_KEY: Record<ProbeKind, keyof ContainerProbes> = { startupProbe: 'startup', livenessProbe: 'liveness', readinessProbe: 'readiness' };
 const PROBE_NAME: Record<ProbeKind, string> = { startupProbe: 'startup', livenessProbe: 'liveness', readinessProbe: 'readiness' };
+// What a failing simulated probe says, where a real one says what it got (HTTP 500, connection refused, …).
+const SIMULATED_FAILURE = 'simulated';
 // What the kubelet reports for a container it killed (SIGKILL after the grace period) because a probe failed.
 const PROBE_KILL_EXIT_CODE = 137;
 
@@ -253,10 +255,10 @@ class SimulatedPod {
     const passes = !plan.failing.has(kind);
     // A probe held back (by a startup probe still to pass) runs again next period, as the kubelet's worker does.
     if (activeProbes(plan.spec, states).includes(kind)) {
-      states[key] = nextProbeState(states[key] ?? INITIAL_PROBE_STATE, probe, passes, `${PROBE_NAME[kind]} probe failed`);
+      states[key] = nextProbeState(states[key] ?? INITIAL_PROBE_STATE, probe, passes, SIMULATED_FAILURE);
     }
     const restart = mustRestart(states);
-    if (restart) return this.stop(index, { exitCode: PROBE_KILL_EXIT_CODE, message: `back-off restarting failed container: ${PROBE_NAME[restart]} probe failed` });
+    if (restart) return this.stop(index, { exitCode: PROBE_KILL_EXIT_CODE, message: `${PROBE_NAME[restart]} probe failed: ${SIMULATED_FAILURE}; back-off restarting the container` });
     // The results never change: once the verdict is what they say, another run would change nothing.
     if (states[key]?.healthy !== passes) this.probeAfter(index, run, kind, probe.periodSeconds * this.secondMs);
     return this.update();
@@ -299,23 +301,29 @@ class SimulatedPod {
    */
   private update(): boolean {
     const before = JSON.stringify([this.pod.containerStatuses, this.pod.status, this.pod.ready]);
-    const unready: string[] = [];
     this.pod.containerStatuses = this.pod.containerStatuses.map((status, index) => {
       if (status.state !== 'running') return status;
       const spec = this.containers[index]!.spec;
       const states = this.probes[index]!;
-      const ready = isContainerReady(spec, states);
-      const failed = states.readiness?.healthy === false ? 'readinessProbe' : states.startup?.last === false ? 'startupProbe' : undefined;
-      if (failed) unready.push(`${PROBE_NAME[failed]} probe of ${status.name} failing`);
-      return { ...status, ready, reason: failed ? 'Unhealthy' : '', message: failed ? `${PROBE_NAME[failed]} probe failed (simulated)` : '' };
+      const failing = (['startupProbe', 'readinessProbe', 'livenessProbe'] as const).find((kind) => states[PROBE_STATE_KEY[kind]]?.last === false);
+      const health = failing ? { reason: 'Unhealthy', message: `${PROBE_NAME[failing]} probe failed: ${SIMULATED_FAILURE}` } : { reason: '', message: '' };
+      return { ...status, ...health, ready: isContainerReady(spec, states) };
     });
     const ready = this.pod.containerStatuses.every((status) => status.state === 'running' && status.ready);
     if (ready && !this.pod.ready) this.pod.readySince = new Date().toISOString();
     if (!ready) delete this.pod.readySince;
     this.pod.ready = ready;
-    if (this.pod.status.phase === 'running') this.pod.status = { phase: 'running', reason: unready.length > 0 ? 'ContainersNotReady' : '', message: clip(unready.join('; '), 64) };
+    if (this.pod.status.phase === 'running') this.pod.status = ready ? { phase: 'running', reason: '', message: '' } : notReady(this.pod.containerStatuses);
     return JSON.stringify([this.pod.containerStatuses, this.pod.status, this.pod.ready]) !== before;
   }
+}
+
+/** A running pod one of whose containers is not ready, in the words the Docker runtime uses. */
+function notReady(statuses: ContainerStatus[]): ObservedPod['status'] {
+  const container = statuses.find((status) => !status.ready && status.message) ?? statuses.find((status) => !status.ready)!;
+  const why = container.state === 'running' ? container.message || 'its probes have not passed yet' : container.reason;
+  // The seed's limit of a pod's status message.
+  return { phase: 'running', reason: 'ContainersNotReady', message: clip(`container ${container.name} is not ready: ${why}`, 64) };
 }
 
 function clip(text: string, limit: number): string {
