@@ -105,6 +105,7 @@ async function execProbe(docker: Docker, containerId: string, command: string[],
       stream.destroy();
       reject(new Error('aborted'));
     };
+    if (signal.aborted) return stop();
     signal.addEventListener('abort', stop, { once: true });
     stream.on('data', (chunk: Buffer) => {
       if (collected.length < OUTPUT_LIMIT * 4) collected = Buffer.concat([collected, chunk]);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import type Docker from 'dockerode';
-import { LABEL } from '../../../src/runtime/docker/labels.js';
-import { factsOf, podView, upSince } from '../../../src/runtime/docker/pod-status.js';
+import { normalizeProbe } from '../../../src/domain/probes.js';
+import { LABEL, probesOfLabels, type ContainerProbeSpecs } from '../../../src/runtime/docker/labels.js';
+import { factsOf, podView, terminatingView, upSince, type ContainerFacts } from '../../../src/runtime/docker/pod-status.js';
 
 function sandbox(ports: Docker.Port[]): Docker.ContainerInfo {
   return { Id: 'id', Labels: {}, State: 'running', Status: 'Up 1 second', Created: 0, Ports: ports } as unknown as Docker.ContainerInfo;
@@ -61,5 +62,102 @@ describe('readiness of a Docker pod', () => {
     assert.equal(restarting.ready, false);
     assert.equal(restarting.readySince, undefined);
     assert.deepEqual(restarting.containerStatuses[0], { name: 'main', state: 'waiting', reason: 'CrashLoopBackOff', message: 'Restarting (1) 1 second ago', ready: false, restartCount: 0 });
+  });
+});
+
+describe('a Docker pod with what the list lacks: restart counts, exact starts, probes', () => {
+  const NOW = Date.parse('2026-01-01T12:00:00.000Z');
+  const readiness = normalizeProbe({ httpGet: { port: 80, path: '/ready' }, periodSeconds: 1 });
+  const facts = (name: string, role: string, state: string, status: string, probes: ContainerProbeSpecs = {}): ContainerFacts =>
+    factsOf(
+      {
+        Id: name,
+        Labels: { [LABEL.role]: role, [LABEL.container]: name, [LABEL.containers]: 'main,side', ...(Object.keys(probes).length > 0 ? { [LABEL.probes]: JSON.stringify(probes) } : {}) },
+        State: state,
+        Status: status,
+        Created: NOW / 1000 - 3600,
+        Ports: [],
+      } as unknown as Docker.ContainerInfo,
+      NOW,
+    );
+  const sandbox = facts('sandbox', 'sandbox', 'running', 'Up 2 hours');
+  const main = facts('main', 'container', 'running', 'Up 30 seconds', { readinessProbe: readiness });
+  const side = facts('side', 'container', 'running', 'Up 1 minute');
+  const exactStart = NOW - 30_250;
+  const lastState = { exitCode: 3, reason: 'Error', finishedAt: new Date(NOW - 31_000).toISOString() };
+
+  test('the probes a container was made with come back from its labels', () => {
+    assert.deepEqual(main.probes, { readinessProbe: readiness });
+    assert.deepEqual(side.probes, {});
+    assert.deepEqual(probesOfLabels({ [LABEL.probes]: '{not json' }), {}, 'a label that does not parse: no probes');
+    assert.deepEqual(probesOfLabels({ [LABEL.probes]: JSON.stringify({ readinessProbe: { periodSeconds: 1 } }) }), {}, 'a probe without a handler is left out');
+  });
+
+  test('a container whose readiness probe has not passed is running, not ready; the pod is running, not ready, and says why', () => {
+    const failing = { restartCount: 2, startedAt: exactStart, lastState, probes: { readiness: { healthy: false, last: false, run: 3, failure: 'HTTP 500' } } };
+    const pod = podView('p', [sandbox, main, side], (container) => (container.id === 'main' ? failing : undefined));
+    assert.equal(pod.ready, false);
+    assert.equal(pod.readySince, undefined);
+    assert.deepEqual(pod.status, { phase: 'running', reason: 'ContainersNotReady', message: 'container main is not ready: readiness probe failed: HTTP 500' });
+    assert.deepEqual(pod.containerStatuses[0], {
+      name: 'main',
+      state: 'running',
+      reason: 'Unhealthy',
+      message: 'readiness probe failed: HTTP 500',
+      ready: false,
+      restartCount: 2,
+      lastState,
+      startedAt: new Date(exactStart).toISOString(),
+    });
+    assert.equal(pod.containerStatuses[1]!.ready, true, 'a container without probes is ready once running');
+
+    const undecided = podView('p', [sandbox, main, side], () => undefined);
+    assert.equal(undecided.ready, false, 'no verdict yet: not ready, as on Kubernetes');
+    assert.equal(undecided.status.message, 'container main is not ready: its probes have not passed yet');
+  });
+
+  test('ready once the probe passes: the pod is ready since the last of its containers became ready', () => {
+    const readyAt = NOW - 2000;
+    const passing = { restartCount: 0, startedAt: exactStart, probes: { readiness: { healthy: true, last: true, run: 1 } }, readyAt };
+    const pod = podView('p', [sandbox, main, side], (container) => (container.id === 'main' ? passing : undefined));
+    assert.equal(pod.ready, true);
+    assert.equal(pod.readySince, new Date(readyAt).toISOString());
+    assert.deepEqual(pod.status, { phase: 'running', reason: '', message: '' });
+    assert.equal(pod.containerStatuses[0]!.reason, '');
+
+    const noProbes = podView('p', [sandbox, facts('main', 'container', 'running', 'Up 30 seconds'), side], (container) => (container.id === 'main' ? { restartCount: 0, startedAt: exactStart, probes: {} } : undefined));
+    assert.equal(noProbes.readySince, new Date(exactStart).toISOString(), "the exact start, not the list's rounded one");
+  });
+
+  test('a readiness probe that fails after passing keeps the container ready until its threshold; the message names the failure meanwhile', () => {
+    const flaky = { restartCount: 0, startedAt: exactStart, probes: { readiness: { healthy: true, last: false, run: 1, failure: 'timed out after 1 s' } }, readyAt: NOW - 5000 };
+    const pod = podView('p', [sandbox, main, side], (container) => (container.id === 'main' ? flaky : undefined));
+    assert.equal(pod.ready, true);
+    assert.deepEqual([pod.containerStatuses[0]!.reason, pod.containerStatuses[0]!.message], ['Unhealthy', 'readiness probe failed: timed out after 1 s']);
+  });
+
+  test('a container Wharf restarts (its liveness probe failed) is waiting, not terminated, while stopped: the pod is pending, never failed', () => {
+    const stopped = facts('main', 'container', 'exited', 'Exited (143) 1 second ago');
+    const health = { restartCount: 1, probes: {}, lastState: { exitCode: 143, reason: 'Error', finishedAt: new Date(NOW).toISOString() }, restarting: { probe: 'livenessProbe' as const, failure: 'HTTP 500' } };
+    const pod = podView('p', [sandbox, stopped, side], (container) => (container.id === 'main' ? health : undefined));
+    assert.equal(pod.status.phase, 'pending');
+    assert.equal(pod.status.reason, 'Restarting');
+    assert.deepEqual(pod.containerStatuses[0], {
+      name: 'main',
+      state: 'waiting',
+      reason: 'Restarting',
+      message: 'liveness probe failed: HTTP 500; Wharf restarts the container',
+      ready: false,
+      restartCount: 1,
+      lastState: health.lastState,
+    });
+  });
+
+  test('terminating: whatever its containers look like, not ready, with why', () => {
+    const pod = terminatingView(podView('p', [sandbox, facts('main', 'container', 'exited', 'Exited (0) 1 second ago'), side]), 'the service was stopped');
+    assert.deepEqual(pod.status, { phase: 'terminating', reason: 'Terminating', message: 'the service was stopped' });
+    assert.equal(pod.ready, false);
+    assert.equal(pod.readySince, undefined);
+    assert.equal(pod.containerStatuses[0]!.state, 'terminated', 'containers as they are');
   });
 });
