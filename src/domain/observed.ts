@@ -37,6 +37,11 @@ export interface ObservedWorkload {
   /** As applied; absent on a workload that has no such field (a StatefulSet's progress deadline). */
   minReadySeconds?: number;
   progressDeadlineSeconds?: number;
+  /**
+   * The engine's own verdict that the rollout of this template ran out of time (a Deployment's
+   * Progressing condition with reason ProgressDeadlineExceeded): its message. Absent otherwise.
+   */
+  progressDeadlineExceeded?: string;
 }
 
 /** What the runtime's cache knows of one service. */

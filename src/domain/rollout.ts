@@ -103,9 +103,11 @@ interface RolloutInput {
 /**
  * Pure: where the current revision's rollout stands now, given the service's pods (of this
  * service, not stopped). Complete once instanceNumber pods of the current template are available
- * and no other pod is left; failed when no new pod became available for progressDeadlineSeconds.
+ * and no other pod is left; failed when no new pod became available for progressDeadlineSeconds,
+ * or when the engine that rolls the pods out says so first (`engineDeadlineExceeded`, its
+ * message: a Deployment counts the same deadline from its own view of progress).
  */
-export function assessRollout(desired: RolloutInput, pods: ObservedPod[], now: number): RolloutAssessment {
+export function assessRollout(desired: RolloutInput, pods: ObservedPod[], now: number, engineDeadlineExceeded?: string): RolloutAssessment {
   const nowText = new Date(now).toISOString();
   const stored = currentRollout(desired, nowText);
   const changed = stored !== desired.rolloutRecord;
@@ -134,9 +136,10 @@ export function assessRollout(desired: RolloutInput, pods: ObservedPod[], now: n
     return { record: { ...stored, progressTime: nowText, availableAtProgress: available }, recheckInMs: progressDeadlineSeconds * 1000 };
   }
   const deadline = Date.parse(stored.progressTime) + progressDeadlineSeconds * 1000;
-  if (now < deadline) return { ...(changed ? { record: stored } : {}), recheckInMs: deadline - now };
+  if (now < deadline && engineDeadlineExceeded === undefined) return { ...(changed ? { record: stored } : {}), recheckInMs: deadline - now };
 
-  const why = `revision ${desired.revision} made no progress for ${progressDeadlineSeconds} s${stuckPod(updated, minReadySeconds, now)}`;
+  const engine = engineDeadlineExceeded === undefined ? '' : ` (the engine: ${engineDeadlineExceeded})`;
+  const why = `revision ${desired.revision} made no progress for ${progressDeadlineSeconds} s${engine}${stuckPod(updated, minReadySeconds, now)}`;
   const target = stored.lastCompleteRevision;
   if (autoRollback && target !== undefined && target !== desired.revision) {
     return { record: { ...stored, state: 'failed', reason: 'ProgressDeadlineExceeded', message: `${why}; rolling back to revision ${target}`, updateTime: nowText }, rollbackTo: target };

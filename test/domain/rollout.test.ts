@@ -91,4 +91,14 @@ describe('assessRollout', () => {
     const { record } = assessRollout({ ...desired(back), revision: 3 }, [pod('n1'), pod('n2')], NOW);
     assert.deepEqual([record?.state, record?.reason, record?.message, record?.lastCompleteRevision], ['complete', 'RolledBack', back.message, 3]);
   });
+
+  it("fails before its own deadline when the engine that rolls the pods out says the deadline passed, quoting it", () => {
+    const engine = 'ReplicaSet "web-6b7c9d" has timed out progressing.';
+    assert.deepEqual(assessRollout(desired(progressing(5)), [o1, o2, crashing], NOW), { recheckInMs: 55_000 }, 'without the engine: 55 s to go');
+    const { record, rollbackTo } = assessRollout(desired(progressing(5), { autoRollback: true }), [o1, o2, crashing], NOW, engine);
+    assert.deepEqual([record?.state, record?.reason, rollbackTo], ['failed', 'ProgressDeadlineExceeded', 1]);
+    assert.equal(record?.message, `revision 2 made no progress for 60 s (the engine: ${engine}): pod n1 is not available (container main: CrashLoopBackOff, 7 restart(s)); rolling back to revision 1`);
+    // New pods available meanwhile are progress, whatever a stale verdict says.
+    assert.equal(assessRollout(desired(progressing(5)), [o1, o2, pod('n1')], NOW, engine).record?.state, 'progressing');
+  });
 });

@@ -60,7 +60,20 @@ export function toObservedWorkload(workload: Workload): ObservedWorkload {
     ...(workload.spec && 'progressDeadlineSeconds' in workload.spec && workload.spec.progressDeadlineSeconds !== undefined
       ? { progressDeadlineSeconds: workload.spec.progressDeadlineSeconds }
       : {}),
+    ...progressVerdict(workload),
   };
+}
+
+/**
+ * A Deployment whose rollout ran out of time says so in its Progressing condition. Only a verdict
+ * on the generation it was given counts: right after an apply, the API server answers the new
+ * template with the conditions of the old one until the Deployment controller has looked.
+ */
+function progressVerdict(workload: Workload): Pick<ObservedWorkload, 'progressDeadlineExceeded'> {
+  if (workload.status?.observedGeneration === undefined || workload.status.observedGeneration !== workload.metadata?.generation) return {};
+  const progressing = workload.status.conditions?.find((condition) => condition.type === 'Progressing');
+  if (progressing?.status !== 'False' || progressing.reason !== 'ProgressDeadlineExceeded') return {};
+  return { progressDeadlineExceeded: clip(progressing.message || 'ProgressDeadlineExceeded', CONTAINER_TEXT) };
 }
 
 function containerStatus(name: string, status: V1ContainerStatus | undefined): ContainerStatus {

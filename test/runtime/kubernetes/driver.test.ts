@@ -434,6 +434,38 @@ describe('observing', () => {
     assert.ok(changed.includes(keyString(at)), 'watch events call onChange');
   });
 
+  test("a Deployment's ProgressDeadlineExceeded condition is its verdict, only for the generation the controller saw", async () => {
+    const at = key('deadline');
+    const first = create(at);
+    await reconcile(at, first);
+    const deployment = () => server.get('deployments', 'wharf-deadline', 'app0-service0')!;
+    const withStatus = (status: object) => server.put('deployments', { ...deployment(), status });
+    const message = 'ReplicaSet "app0-service0-5d8f9c" has timed out progressing.';
+    const timedOut = (observedGeneration: number) => ({
+      observedGeneration,
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message },
+      ],
+    });
+
+    withStatus({ observedGeneration: 1, conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] });
+    await eventually(() => assert.equal(runtime.observe(at).workload?.replicas, 2));
+    assert.equal(runtime.observe(at).workload?.progressDeadlineExceeded, undefined, 'progressing: no verdict');
+
+    withStatus(timedOut(1));
+    await eventually(() => assert.equal(runtime.observe(at).workload?.progressDeadlineExceeded, message));
+
+    // The next template is applied: generation 2, while the status still speaks of generation 1.
+    const { state: second } = upgradeService(first, { containers: [{ image: 'nginx:1.28' }] }, POLICY, new Date().toISOString());
+    await reconcile(at, second);
+    assert.equal(deployment().metadata.generation, 2);
+    assert.equal(deployment().status.observedGeneration, 1, 'the apply kept the old status');
+    assert.equal(runtime.observe(at).workload?.progressDeadlineExceeded, undefined, 'a verdict on generation 1 says nothing of generation 2');
+    withStatus(timedOut(2));
+    await eventually(() => assert.equal(runtime.observe(at).workload?.progressDeadlineExceeded, message));
+  });
+
   test('a root image refused under runAsNonRoot is reported with the kubelet\'s reason, not as a missing ConfigMap', async () => {
     const at = key('nonroot');
     await reconcile(at, create(at, { instanceNumber: 1 }));
