@@ -268,3 +268,44 @@ describe('plan: a ConfigMap the service reads changed', () => {
     assert.deepEqual(planLines(after, [running, surged]), ['remove p1: revision 2 is replaced: 1 new pod(s) available']);
   });
 });
+
+describe('plan: readiness probes and terminating pods', () => {
+  const desired = desiredState({ instanceNumber: 2 });
+  const o1 = pod('o1', { revision: 1, minute: 1 });
+  const o2 = pod('o2', { revision: 1, minute: 2 });
+  /** Runs, but its readiness probe fails: not ready, so never available. */
+  const unready = (name: string, shape: Parameters<typeof pod>[1] = {}): ObservedPod => ({
+    ...pod(name, { ...shape, ready: false, phase: 'running' }),
+    status: { phase: 'running', reason: 'ContainersNotReady', message: 'container main is not ready: readiness probe failed: HTTP 500' },
+    containerStatuses: [{ name: 'main', state: 'running', reason: 'Unhealthy', message: 'readiness probe failed: HTTP 500', ready: false, restartCount: 0 }],
+  });
+  const terminating = (name: string, shape: Parameters<typeof pod>[1] = {}): ObservedPod => ({
+    ...pod(name, { ...shape, ready: false }),
+    status: { phase: 'terminating', reason: 'Terminating', message: '' },
+  });
+
+  it('keeps every old pod, and surges no more, while the new pod runs but fails its readiness probe', () => {
+    assert.deepEqual(planLines(desired, [o1, o2, unready('n1', { minute: 3 })]), []);
+  });
+
+  it('removes an old pod that fails its readiness probe at once: it serves nothing', () => {
+    assert.deepEqual(planLines(desired, [unready('o1', { revision: 1, minute: 1 }), o2, pod('n1', { minute: 3 })]), [
+      'remove o1: revision 1 is outdated and not available',
+      `create shop-web-${NEW_HASH}-s0001 (revision 2): ${SURGE} 1 old pod(s) serve`,
+    ]);
+  });
+
+  it('a terminating pod is neither removed again nor counted: the service fills up without it', () => {
+    assert.deepEqual(planLines(desired, [terminating('o1', { revision: 1, minute: 1 }), o2, pod('n1', { minute: 3 })]), [
+      `create shop-web-${NEW_HASH}-s0001 (revision 2): ${SURGE} 1 old pod(s) serve`,
+    ]);
+    assert.deepEqual(planLines(desired, [terminating('n0', { minute: 1 }), pod('n1', { minute: 3 })]), [
+      `create shop-web-${NEW_HASH}-s0001 (revision 2): scale up to 2: 1 of 2 present`,
+    ]);
+  });
+
+  it('deleting or stopping the service leaves terminating pods alone', () => {
+    assert.deepEqual(planLines(undefined, [terminating('o1', { revision: 1 }), o2]), ['remove o2: the service was deleted']);
+    assert.deepEqual(planLines(desiredState({ stopped: true }), [terminating('n1'), pod('n2')]), ['remove n2: the service is stopped']);
+  });
+});
