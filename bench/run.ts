@@ -3,6 +3,7 @@ import { engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
 import { benchApi, type LoadResult } from './api.js';
 import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
 import { benchDocker, formatDockerBench } from './docker.js';
+import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 
 function table(results: LoadResult[]): string {
   const rows = results.map((result, index) => {
@@ -30,6 +31,8 @@ process.stdout.write(`\n${formatConfigMapUpdate(await benchConfigMapUpdate())}\n
 const dockerAddress = engineAddress(undefined, process.env);
 if (await engineAnswers(dockerAddress)) {
   process.stdout.write(`\n${formatDockerBench(await benchDocker())}\n`);
+  const skip = await rollingUpgradeSkip();
+  process.stdout.write(skip ? `\nRolling upgrade benchmark skipped: ${skip}\n` : `\n${formatRollingUpgrade(await benchRollingUpgrade())}\n`);
 } else {
-  process.stdout.write(`\nDocker runtime benchmark skipped: no Docker engine answers at ${dockerAddress}\n`);
+  process.stdout.write(`\nDocker runtime benchmarks skipped (start-up; rolling upgrade, Wharf vs Swarm): no Docker engine answers at ${dockerAddress}\n`);
 }
