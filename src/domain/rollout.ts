@@ -156,9 +156,11 @@ export function assessRollout(desired: RolloutInput, pods: ObservedPod[], now: n
 function stuckPod(updated: ObservedPod[], minReadySeconds: number, now: number): string {
   const pod = updated.find((one) => !isAvailable(one, minReadySeconds, now));
   if (!pod) return '';
-  const container = pod.containerStatuses.find((status) => status.state !== 'running' || status.restartCount > 0) ?? pod.containerStatuses[0];
+  const container = pod.containerStatuses.find((status) => status.state !== 'running' || status.restartCount > 0 || !status.ready) ?? pod.containerStatuses[0];
+  // Kubernetes gives a running container that fails its readiness probe no reason of its own.
+  const what = container && (container.reason || (container.state === 'running' && !container.ready ? 'running, not ready' : container.state));
   const detail = container
-    ? `container ${container.name}: ${container.reason || container.state}${container.restartCount > 0 ? `, ${container.restartCount} restart(s)` : ''}`
+    ? `container ${container.name}: ${what}${container.restartCount > 0 ? `, ${container.restartCount} restart(s)` : ''}`
     : pod.status.reason || pod.status.phase;
   return `: pod ${pod.name} is not available (${detail})`;
 }

@@ -98,6 +98,15 @@ describe('assessRollout', () => {
     const { record, rollbackTo } = assessRollout(desired(progressing(5), { autoRollback: true }), [o1, o2, crashing], NOW, engine);
     assert.deepEqual([record?.state, record?.reason, rollbackTo], ['failed', 'ProgressDeadlineExceeded', 1]);
     assert.equal(record?.message, `revision 2 made no progress for 60 s (the engine: ${engine}): pod n1 is not available (container main: CrashLoopBackOff, 7 restart(s)); rolling back to revision 1`);
+    // The container to name is the one not ready, wherever it is in the pod.
+    const unready = {
+      ...pod('n2', { minute: 3, ready: false, phase: 'running' }),
+      containerStatuses: [
+        { name: 'sidecar', state: 'running' as const, reason: '', message: '', ready: true, restartCount: 0 },
+        { name: 'main', state: 'running' as const, reason: '', message: '', ready: false, restartCount: 0 },
+      ],
+    };
+    assert.match(assessRollout(desired(progressing(5)), [o1, o2, unready], NOW, engine).record?.message ?? '', /: pod n2 is not available \(container main: running, not ready\); the old pods keep serving$/);
     // New pods available meanwhile are progress, whatever a stale verdict says.
     assert.equal(assessRollout(desired(progressing(5)), [o1, o2, pod('n1')], NOW, engine).record?.state, 'progressing');
   });
