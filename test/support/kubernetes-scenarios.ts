@@ -91,7 +91,9 @@ export function kubernetesLifecycleScenarios(name: string, target: () => Promise
       assert.deepEqual(countsOf(web.status), { phase: 'running', desire: 2, current: 2, updated: 2, available: 2, unavailable: 0 });
       for (const pod of web.pods) {
         assert.match(pod.name, /^shop-web-[a-z0-9]+-[a-z0-9]{5}$/);
-        assert.deepEqual(pod.containerStatuses, [{ name: 'main', state: 'running', reason: '', message: '', ready: true, restartCount: 0 }]);
+        const startedAt = pod.containerStatuses[0]?.startedAt;
+        assert.ok(!Number.isNaN(Date.parse(startedAt)), `a running container says when it started: ${startedAt}`);
+        assert.deepEqual(pod.containerStatuses, [{ name: 'main', state: 'running', reason: '', message: '', ready: true, restartCount: 0, startedAt }]);
       }
       const db = await service('shop', 'db', runningWith(1, 1));
       assert.equal(db.pods[0].name, 'shop-db-0');
