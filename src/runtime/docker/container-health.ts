@@ -50,6 +50,12 @@ export class ContainerHealthMonitor {
    */
   private readonly restarting = new Map<string, { probe: 'livenessProbe' | 'startupProbe'; failure: string; started?: boolean }>();
   private readonly inspecting = new Set<string>();
+  /**
+   * Per container, how many start, die, restart and oom events came: an inspection answer that an
+   * event overtook describes a run that is over (it would bring back the StartedAt of a container
+   * that died since), so it is dropped and the container inspected again.
+   */
+  private readonly epochs = new Map<string, number>();
   /** Containers an event touched while their inspection was under way: that answer may predate it. */
   private readonly inspectAgain = new Set<string>();
   private readonly waiting: Array<{ id: string; key: ServiceKey }> = [];
@@ -98,6 +104,7 @@ export class ContainerHealthMonitor {
 
   event(event: ContainerEvent): void {
     if (this.closed) return;
+    if (event.action !== 'destroy') this.epochs.set(event.id, (this.epochs.get(event.id) ?? 0) + 1);
     switch (event.action) {
       case 'oom':
         this.records.oomKilled(event.id);
@@ -111,6 +118,7 @@ export class ContainerHealthMonitor {
       case 'destroy':
         this.records.forget(event.id);
         this.restarting.delete(event.id);
+        this.epochs.delete(event.id);
         return;
     }
   }
@@ -119,6 +127,7 @@ export class ContainerHealthMonitor {
   retain(ids: ReadonlySet<string>): void {
     this.records.retain(ids);
     for (const id of this.restarting.keys()) if (!ids.has(id)) this.restarting.delete(id);
+    for (const id of this.epochs.keys()) if (!ids.has(id)) this.epochs.delete(id);
   }
 
   close(): void {
@@ -136,11 +145,17 @@ export class ContainerHealthMonitor {
       return;
     }
     this.inspecting.add(id);
+    const epoch = this.epochs.get(id);
     void this.options.docker
       .getContainer(id)
       .inspect()
       .then((info) => {
-        if (!this.closed && this.records.inspected(id, info as unknown as InspectedContainer)) this.options.notify(key);
+        if (this.closed) return;
+        if (this.epochs.get(id) !== epoch) {
+          this.inspectAgain.add(id);
+          return;
+        }
+        if (this.records.inspected(id, info as unknown as InspectedContainer)) this.options.notify(key);
       })
       .catch((error: unknown) => {
         if (statusOf(error) === 404) this.records.forget(id);

@@ -5,7 +5,8 @@ export type LastState = NonNullable<ContainerStatus['lastState']>;
 /** The fields of Docker's container inspection (GET /containers/{id}/json) that Wharf reads. */
 export interface InspectedContainer {
   RestartCount: number;
-  State: { Running: boolean; StartedAt: string; FinishedAt: string; ExitCode: number; OOMKilled: boolean };
+  /** While Docker's restart policy waits to start it again, Running and Restarting are both true. */
+  State: { Running: boolean; Restarting?: boolean; StartedAt: string; FinishedAt: string; ExitCode: number; OOMKilled: boolean };
 }
 
 /** What Wharf knows of one container beyond Docker's list, from inspections and events. */
@@ -48,7 +49,8 @@ export class ContainerRecords {
   inspected(id: string, info: InspectedContainer): boolean {
     const previous = this.records.get(id);
     const { State: state } = info;
-    const startedAt = state.Running ? engineTime(state.StartedAt) : undefined;
+    const running = state.Running && state.Restarting !== true;
+    const startedAt = running ? engineTime(state.StartedAt) : undefined;
     let carried = previous?.carried ?? 0;
     let pendingReset = previous?.pendingReset;
     if (pendingReset && startedAt !== undefined && startedAt !== pendingReset.startedAt) {
@@ -60,7 +62,7 @@ export class ContainerRecords {
     const finishedAt = engineTime(state.FinishedAt);
     // A running container's ExitCode and OOMKilled are reset by its start: only a stopped one tells how it ended.
     const ended: LastState | undefined =
-      !state.Running && finishedAt !== undefined ? lastStateOf(state.ExitCode, state.OOMKilled || previous?.oom === true, finishedAt) : undefined;
+      !running && finishedAt !== undefined ? lastStateOf(state.ExitCode, state.OOMKilled || previous?.oom === true, finishedAt) : undefined;
     const next: ContainerRecord = {
       engineRestarts: info.RestartCount,
       carried,

@@ -36,12 +36,20 @@ export function containerView(name: string, facts: ContainerFacts | undefined, h
 
   const startedAt = health?.startedAt ?? facts.startedAt ?? facts.created * 1000;
   const probes = health?.probes ?? {};
-  const ready = isContainerReady(facts.probes, probes);
+  // A die event came after the start the list shows: the list, re-read after the event, lags it by a few ms.
+  const ended = health?.lastState !== undefined && Date.parse(health.lastState.finishedAt) >= startedAt;
+  const ready = !ended && isContainerReady(facts.probes, probes);
   const gated = facts.probes.startupProbe !== undefined || facts.probes.readinessProbe !== undefined;
   const failing = failingProbe(facts, probes);
   const status: ContainerStatus = {
     ...base,
-    ...(failing ? { reason: 'Unhealthy', message: `${PROBE_WORD[failing.kind]} probe failed: ${failing.state.failure ?? 'probe failed'}` } : {}),
+    ...(failing
+      ? { reason: 'Unhealthy', message: `${PROBE_WORD[failing.kind]} probe failed: ${failing.state.failure ?? 'probe failed'}` }
+      : ended
+        ? { message: `exited with code ${health!.lastState!.exitCode}` }
+        : !ready
+          ? { message: `its ${facts.probes.startupProbe && probes.startup?.healthy !== true ? 'startup' : 'readiness'} probe has not passed yet` }
+          : {}),
     ready,
     ...counts,
     startedAt: new Date(startedAt).toISOString(),

@@ -174,7 +174,9 @@ export class EngineWatch {
   /** Another Wharf's containers are left out: this one neither adopts nor removes them. */
   private async list(labels: string[]): Promise<ContainerFacts[]> {
     const listed = await this.docker.listContainers({ all: true, filters: { label: labels } });
-    return listed.filter((container) => isOwnedBy(container.Labels, this.owner.instanceId)).map(factsOf);
+    // Not `.map(factsOf)`: its second parameter is the time the list was seen, not an index.
+    const now = Date.now();
+    return listed.filter((container) => isOwnedBy(container.Labels, this.owner.instanceId)).map((container) => factsOf(container, now));
   }
 
   private async resync(): Promise<void> {

@@ -136,9 +136,8 @@ export function podView(name: string, containers: ContainerFacts[], health: Heal
 
 /** A running pod one of whose containers is not ready, named with why (its failing probe, if one failed). */
 function notReady(statuses: ContainerStatus[]): ObservedPod['status'] {
-  const container = statuses.find((status) => !status.ready && status.message) ?? statuses.find((status) => !status.ready)!;
-  const why = container.message || 'its probes have not passed yet';
-  return { phase: 'running', reason: 'ContainersNotReady', message: `container ${container.name} is not ready: ${why}` };
+  const container = statuses.find((status) => !status.ready)!;
+  return { phase: 'running', reason: 'ContainersNotReady', message: `container ${container.name} is not ready: ${container.message}` };
 }
 
 /**
@@ -147,7 +146,11 @@ function notReady(statuses: ContainerStatus[]): ObservedPod['status'] {
  */
 export function terminatingView(pod: ObservedPod, message: string): ObservedPod {
   const { readySince: _readySince, ...rest } = pod;
-  return { ...rest, ready: false, status: { phase: 'terminating', reason: 'Terminating', message } };
+  // Removed by the removal under way, not "outside Wharf".
+  const containerStatuses = pod.containerStatuses.map((status) =>
+    status.reason === 'ContainerMissing' ? { ...status, state: 'terminated' as const, reason: 'Removed', message: 'removed with its pod' } : status,
+  );
+  return { ...rest, containerStatuses, ready: false, status: { phase: 'terminating', reason: 'Terminating', message } };
 }
 
 function podStatus(

@@ -41,7 +41,9 @@ describe('Docker runtime: pods, network, drift, images', { skip }, () => {
     const listed = await docker.listContainers({ filters: { label: [`io.wharf.project=${PROJECT}`, 'io.wharf.service=web'] } });
     assert.equal(listed.length, 4, 'two sandboxes and two httpd containers run');
     for (const pod of service.pods) {
-      assert.deepEqual(pod.containerStatuses, [{ name: 'httpd', state: 'running', reason: '', message: '', ready: true, restartCount: 0 }]);
+      const [{ startedAt, ...status }] = pod.containerStatuses;
+      assert.deepEqual([status], [{ name: 'httpd', state: 'running', reason: '', message: '', ready: true, restartCount: 0 }]);
+      assert.ok(Date.parse(startedAt) > Date.parse(pod.creationTime) - 1000, `startedAt ${startedAt}, created ${pod.creationTime}`);
       const [info] = listed.filter((c) => c.Labels['io.wharf.pod'] === pod.name && c.Labels['io.wharf.role'] === 'container');
       const inspected = await docker.getContainer(info!.Id).inspect();
       const labels = inspected.Config.Labels;

@@ -44,6 +44,16 @@ describe('ContainerRecords: what inspections and events say of a container', () 
     assert.equal(records.restartCount('c'), 1);
   });
 
+  test("a container Docker's restart policy is about to start again is not running: its StartedAt is the run that ended", () => {
+    const records = new ContainerRecords();
+    records.inspected('c', running(0, '2026-01-01T10:00:00Z'));
+    const restarting = { RestartCount: 1, State: { Running: true, Restarting: true, StartedAt: '2026-01-01T10:00:00Z', FinishedAt: '2026-01-01T10:00:00.100Z', ExitCode: 1, OOMKilled: false } };
+    records.inspected('c', restarting);
+    assert.equal(records.get('c')?.startedAt, undefined);
+    assert.deepEqual(records.get('c')?.lastState, { exitCode: 1, reason: 'Error', finishedAt: '2026-01-01T10:00:00.100Z' });
+    assert.equal(records.restartCount('c'), 1, 'Docker counts the restart as soon as it is scheduled');
+  });
+
   test('an exit 0 is Completed; an oom event before the die makes it OOMKilled, as does OOMKilled in an inspection', () => {
     const records = new ContainerRecords();
     records.died('a', 0, 0);

@@ -53,6 +53,7 @@ describe('PodCache: a pod Wharf removes', () => {
     // Only the sandbox left: without the mark this would be failed/ContainerMissing.
     cache.applyListing(cache.mark(), [facts('sandbox', 'running', 'Up 1 hour')], { key, name: 'pod-1' });
     assert.equal(cache.views(key)[0]!.status.phase, 'terminating');
+    assert.deepEqual(cache.views(key)[0]!.containerStatuses[0], { name: 'web', state: 'terminated', reason: 'Removed', message: 'removed with its pod', ready: false, restartCount: 0 });
 
     cache.remove(key, 'pod-1');
     assert.deepEqual(cache.views(key), []);

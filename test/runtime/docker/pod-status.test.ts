@@ -113,7 +113,7 @@ describe('a Docker pod with what the list lacks: restart counts, exact starts, p
 
     const undecided = podView('p', [sandbox, main, side], () => undefined);
     assert.equal(undecided.ready, false, 'no verdict yet: not ready, as on Kubernetes');
-    assert.equal(undecided.status.message, 'container main is not ready: its probes have not passed yet');
+    assert.equal(undecided.status.message, 'container main is not ready: its readiness probe has not passed yet');
   });
 
   test('ready once the probe passes: the pod is ready since the last of its containers became ready', () => {
@@ -127,6 +127,14 @@ describe('a Docker pod with what the list lacks: restart counts, exact starts, p
 
     const noProbes = podView('p', [sandbox, facts('main', 'container', 'running', 'Up 30 seconds'), side], (container) => (container.id === 'main' ? { restartCount: 0, startedAt: exactStart, probes: {} } : undefined));
     assert.equal(noProbes.readySince, new Date(exactStart).toISOString(), "the exact start, not the list's rounded one");
+  });
+
+  test('a container whose die event came after the start the list shows is not ready, until the list catches up', () => {
+    const died = { restartCount: 1, startedAt: exactStart, lastState: { exitCode: 1, reason: 'Error', finishedAt: new Date(exactStart + 50).toISOString() }, probes: {} };
+    const pod = podView('p', [sandbox, facts('main', 'container', 'running', 'Up 30 seconds'), side], (container) => (container.id === 'main' ? died : undefined));
+    assert.equal(pod.containerStatuses[0]!.ready, false);
+    assert.equal(pod.ready, false);
+    assert.equal(pod.status.message, 'container main is not ready: exited with code 1');
   });
 
   test('a readiness probe that fails after passing keeps the container ready until its threshold; the message names the failure meanwhile', () => {
