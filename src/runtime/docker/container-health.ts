@@ -95,8 +95,10 @@ export class ContainerHealthMonitor {
     if (this.closed) return;
     for (const pod of pods) {
       for (const container of pod.containers) {
-        if (!this.records.has(container.id)) this.inspect(container.id, key);
-        if (this.restarting.get(container.id)?.started && container.state === 'running') this.restarting.delete(container.id);
+        const record = this.records.get(container.id);
+        // Not seen before, or listed running while the last inspection or event said it is not: inspect.
+        if (!record || (container.state === 'running' && record.startedAt === undefined)) this.inspect(container.id, key);
+        if (this.restarting.get(container.id)?.started && container.state === 'running' && record?.startedAt !== undefined) this.restarting.delete(container.id);
       }
     }
     this.prober.sync(key, pods.flatMap((pod) => probeTargets(key, pod, (id) => this.records.get(id)?.startedAt, this.restarting)));

@@ -33,23 +33,25 @@ export function containerView(name: string, facts: ContainerFacts | undefined, h
   }
   const base = baseStatus(name, facts);
   if (base.state !== 'running' || !facts) return { status: { ...base, ready: false, ...counts } };
+  if (health?.lastState && (health.startedAt === undefined || Date.parse(health.lastState.finishedAt) >= health.startedAt)) {
+    // The engine said it died after the last start an inspection saw. Docker's list, even read after
+    // the die event, can say `running` until the next event: until an inspection sees it run again, it waits.
+    const message = `exited with code ${health.lastState.exitCode}; the engine restarts it`;
+    return { status: { name, state: 'waiting', reason: 'CrashLoopBackOff', message, ready: false, ...counts } };
+  }
 
   const startedAt = health?.startedAt ?? facts.startedAt ?? facts.created * 1000;
   const probes = health?.probes ?? {};
-  // A die event came after the start the list shows: the list, re-read after the event, lags it by a few ms.
-  const ended = health?.lastState !== undefined && Date.parse(health.lastState.finishedAt) >= startedAt;
-  const ready = !ended && isContainerReady(facts.probes, probes);
+  const ready = isContainerReady(facts.probes, probes);
   const gated = facts.probes.startupProbe !== undefined || facts.probes.readinessProbe !== undefined;
   const failing = failingProbe(facts, probes);
   const status: ContainerStatus = {
     ...base,
     ...(failing
       ? { reason: 'Unhealthy', message: `${PROBE_WORD[failing.kind]} probe failed: ${failing.state.failure ?? 'probe failed'}` }
-      : ended
-        ? { message: `exited with code ${health!.lastState!.exitCode}` }
-        : !ready
-          ? { message: `its ${facts.probes.startupProbe && probes.startup?.healthy !== true ? 'startup' : 'readiness'} probe has not passed yet` }
-          : {}),
+      : !ready
+        ? { message: `its ${facts.probes.startupProbe && probes.startup?.healthy !== true ? 'startup' : 'readiness'} probe has not passed yet` }
+        : {}),
     ready,
     ...counts,
     startedAt: new Date(startedAt).toISOString(),

@@ -20,6 +20,9 @@ const STATE_EVENTS = new Set(['create', 'start', 'restart', 'die', 'destroy', 'p
 
 // Events come in bursts (create, start; die, destroy): one listing of the pod after the burst.
 const EVENT_SETTLE_MS = 20;
+// Docker's list can still say `running` just after a `die` (its restart policy sets `restarting`
+// a moment later) and no event follows until the next start, seconds later: list the pod again.
+const AFTER_DIE_MS = 1000;
 
 /**
  * Keeps a region's pod cache fresh: subscribes to the engine's `/events` (filtered by the region's
@@ -33,6 +36,7 @@ export class EngineWatch {
   private resyncTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly pendingRefresh = new Map<string, NodeJS.Timeout>();
+  private readonly pendingRecheck = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   constructor(
@@ -65,7 +69,7 @@ export class EngineWatch {
     this.closed = true;
     clearInterval(this.resyncTimer);
     clearTimeout(this.reconnectTimer);
-    for (const timer of this.pendingRefresh.values()) clearTimeout(timer);
+    for (const timer of [...this.pendingRefresh.values(), ...this.pendingRecheck.values()]) clearTimeout(timer);
     this.dropStream();
   }
 
@@ -146,12 +150,17 @@ export class EngineWatch {
     const containerId = event.Actor?.ID ?? event.id;
     if (containerId) this.containers.event({ id: containerId, action: event.Action!, key, at: eventTime(event), ...exitCodeOf(labels) });
     if (this.cache.isCreating(key, pod)) return;
+    this.scheduleRefresh(this.pendingRefresh, key, pod, EVENT_SETTLE_MS);
+    if (event.Action === 'die') this.scheduleRefresh(this.pendingRecheck, key, pod, AFTER_DIE_MS);
+  }
+
+  private scheduleRefresh(pending: Map<string, NodeJS.Timeout>, key: ServiceKey, pod: string, delayMs: number): void {
     const id = podId(key, pod);
-    if (this.pendingRefresh.has(id)) return;
-    this.pendingRefresh.set(id, setTimeout(() => {
-      this.pendingRefresh.delete(id);
+    if (pending.has(id) || this.closed) return;
+    pending.set(id, setTimeout(() => {
+      pending.delete(id);
       void this.refreshPod(key, pod);
-    }, EVENT_SETTLE_MS));
+    }, delayMs));
   }
 
   private async refreshPod(key: ServiceKey, pod: string): Promise<void> {

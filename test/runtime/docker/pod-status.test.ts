@@ -129,12 +129,21 @@ describe('a Docker pod with what the list lacks: restart counts, exact starts, p
     assert.equal(noProbes.readySince, new Date(exactStart).toISOString(), "the exact start, not the list's rounded one");
   });
 
-  test('a container whose die event came after the start the list shows is not ready, until the list catches up', () => {
+  test('a container that died after the last start an inspection saw waits, whatever the list says, until an inspection sees it start again', () => {
     const died = { restartCount: 1, startedAt: exactStart, lastState: { exitCode: 1, reason: 'Error', finishedAt: new Date(exactStart + 50).toISOString() }, probes: {} };
     const pod = podView('p', [sandbox, facts('main', 'container', 'running', 'Up 30 seconds'), side], (container) => (container.id === 'main' ? died : undefined));
-    assert.equal(pod.containerStatuses[0]!.ready, false);
+    assert.deepEqual(pod.containerStatuses[0], { name: 'main', state: 'waiting', reason: 'CrashLoopBackOff', message: 'exited with code 1; the engine restarts it', ready: false, restartCount: 1, lastState: died.lastState });
     assert.equal(pod.ready, false);
-    assert.equal(pod.status.message, 'container main is not ready: exited with code 1');
+    assert.equal(pod.status.phase, 'pending');
+
+    const diedNoStartSeen = { restartCount: 1, lastState: died.lastState, probes: {} };
+    const stale = podView('p', [sandbox, facts('main', 'container', 'running', 'Up Less than a second'), side], (container) => (container.id === 'main' ? diedNoStartSeen : undefined));
+    assert.equal(stale.containerStatuses[0]!.state, 'waiting', 'no inspection saw it start since it died: the list is not believed');
+
+    const startedAgain = { ...died, startedAt: exactStart + 400 };
+    const again = podView('p', [sandbox, facts('main', 'container', 'running', 'Up Less than a second'), side], (container) => (container.id === 'main' ? startedAgain : undefined));
+    assert.equal(again.containerStatuses[0]!.state, 'running');
+    assert.equal(again.ready, true);
   });
 
   test('a readiness probe that fails after passing keeps the container ready until its threshold; the message names the failure meanwhile', () => {
