@@ -62,12 +62,16 @@ export function configMapView(configMap: ConfigMapRecord): ConfigMap {
     version: configMap.version,
     creationTime: configMap.creationTime,
     updateTime: configMap.updateTime,
+    ...(configMap.deleting ? { deleting: configMap.deleting } : {}),
   };
 }
 
-/** The KE SDK's volume object: stored fields from the store, `status` from the runtime's cache. */
+/**
+ * The KE SDK's volume object: stored fields from the store, `status` from the runtime's cache, or
+ * `deleting` with the last failure to remove it while the controller is removing it.
+ */
 export function volumeView({ volume, mountedBy }: VolumeUse, runtime: Pick<Runtime, 'volumeStatus'>): Volume {
-  const { status, message } = runtime.volumeStatus(volume.project, volume.name);
+  const { status, message } = volume.deleting ? { status: 'deleting' as const, message: volume.deleting.message } : runtime.volumeStatus(volume.project, volume.name);
   return {
     name: volume.name,
     projectName: volume.project,
@@ -78,5 +82,6 @@ export function volumeView({ volume, mountedBy }: VolumeUse, runtime: Pick<Runti
     statusMessage: message,
     creationTime: volume.creationTime,
     mountedBy: mountedBy.map((key) => ({ appName: key.app, name: key.service })),
+    ...(volume.deleting ? { deleting: volume.deleting } : {}),
   };
 }

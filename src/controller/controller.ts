@@ -11,12 +11,15 @@ import { safeEncode } from '../domain/template.js';
 import { planWorkload } from '../domain/workload-plan.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
+import { DEFAULT_DELETION_OPTIONS, Deletions, type DeletionOptions } from './deletions.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
   workers: number;
   resyncIntervalMs: number;
   backoff: { baseDelayMs: number; maxDelayMs: number };
+  /** The deletions of ConfigMaps and volumes; their backoff is the controller's unless set here. */
+  deletions?: Partial<DeletionOptions>;
 }
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
@@ -33,6 +36,8 @@ export class Controller {
   private readonly queue: WorkQueue;
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** The engine side of ConfigMap and volume DELETEs, on a queue of its own. */
+  readonly deletions: Deletions;
 
   constructor(
     private readonly store: Store,
@@ -41,30 +46,33 @@ export class Controller {
     private readonly options: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
   ) {
     this.queue = new WorkQueue(options.backoff);
+    this.deletions = new Deletions(store, regions, log, { ...DEFAULT_DELETION_OPTIONS, backoff: options.backoff, ...options.deletions });
   }
 
   /**
    * Listens to the store's change feed and to every runtime, queues every service (a restart
-   * reconciles all), then starts the workers.
+   * reconciles all) and every pending deletion, then starts the workers.
    */
   async start(): Promise<void> {
     this.store.onCommit((keys) => keys.forEach((key) => this.enqueue(key)));
     for (const region of this.regions.values()) {
       await region.runtime.start((key) => this.enqueue(key));
     }
+    await this.deletions.start();
     await this.resync();
     this.workers = Array.from({ length: this.options.workers }, () => this.work());
     this.resyncTimer = setInterval(() => {
       this.resync().catch((error: unknown) => this.log.error({ err: error }, 'resync failed'));
+      this.deletions.resync().catch((error: unknown) => this.log.error({ err: error }, 'resync of deletions failed'));
     }, this.options.resyncIntervalMs);
     this.resyncTimer.unref();
   }
 
-  /** Finishes the reconciles under way, then stops. */
+  /** Finishes the reconciles and deletions under way, then stops. */
   async close(): Promise<void> {
     clearInterval(this.resyncTimer);
     this.queue.shutdown();
-    await Promise.all(this.workers);
+    await Promise.all([...this.workers, this.deletions.close()]);
   }
 
   enqueue(key: ServiceKey): void {
@@ -94,7 +102,9 @@ export class Controller {
     if (desired && !desired.stopped) {
       // Pods that ended or are being removed take no part in the rollout, as on Kubernetes.
       const own = observed.pods.filter((pod) => pod.serviceUid === desired.uid && !['failed', 'succeeded', 'terminating'].includes(pod.status.phase));
-      const assessment = assessRollout(desired, own, now);
+      // An engine that rolls pods out itself may judge the deadline first (a Deployment's condition), for the template it has.
+      const workload = observed.workload?.podTemplateHash === desired.podTemplateHash ? observed.workload : undefined;
+      const assessment = assessRollout(desired, own, now, workload?.progressDeadlineExceeded);
       // A new revision: the change feed queues the service again, and that reconcile plans it.
       if (await this.recordRollout(key, desired, assessment, region.policy.revisionHistoryLimit)) return;
       this.wakeUp(key, desired, own, assessment, now);

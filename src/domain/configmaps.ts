@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DeletionState } from './deletion.js';
 import { invalidArgs } from './errors.js';
 import type { DesiredService, ServiceState } from './service.js';
 import { configMapNames, safeEncode } from './template.js';
@@ -14,6 +15,8 @@ export interface ConfigMapRecord {
   digest: string;
   creationTime: string;
   updateTime: string;
+  /** Set once a DELETE was accepted, until the controller has removed it from the engine. */
+  deleting?: DeletionState;
 }
 
 /** The seed's limit for a JSON body, and Kubernetes' for a ConfigMap. */

@@ -1,4 +1,5 @@
 import type { Container } from '../api/schemas/microservice.js';
+import type { DeletionState } from './deletion.js';
 import { invalidArgs } from './errors.js';
 import type { ServiceState } from './service.js';
 
@@ -8,6 +9,8 @@ export interface VolumeRecord extends VolumeStorage {
   project: string;
   sizeGi: number;
   creationTime: string;
+  /** Set once a DELETE was accepted, until the controller has removed it from the engine. */
+  deleting?: DeletionState;
 }
 
 /** A volume as a runtime needs it to make it on the engine. */

@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from 'kysely';
 import { configMapDigest, readsConfigMap, type ConfigMapRecord } from '../domain/configmaps.js';
+import { beingDeletedMessage, type ProjectResourceKey } from '../domain/deletion.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
 import { isUniqueViolation, type ConfigMapsTable, type Database } from './database.js';
@@ -8,7 +9,8 @@ import { serviceList, type Executor, type ProjectResourceRef, type StoreAccess }
 /**
  * The ConfigMaps of each project. A write drops the cached services that read the ConfigMap, so
  * their next read carries the new pod template hash (see podTemplateHash), and puts them in the
- * store's change feed: their pods follow.
+ * store's change feed: their pods follow. A DELETE marks it deleting: from then on it is missing to
+ * services and runtimes, and the controller removes it from the engine, then the row (DeletionStore).
  */
 export class ConfigMapStore {
   /**
@@ -23,23 +25,32 @@ export class ConfigMapStore {
   async create(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapRecord> {
     const readers: ServiceKey[] = [];
     return this.access.write(readers, async (trx) => {
-      const row = { region: ref.region, project: ref.project, name: ref.name, data: JSON.stringify(data), version: 1, digest: configMapDigest(data), created_at: now, updated_at: now };
+      const row = {
+        region: ref.region, project: ref.project, name: ref.name, data: JSON.stringify(data), version: 1, digest: configMapDigest(data),
+        created_at: now, updated_at: now, deleting_since: null, delete_message: '',
+      };
       try {
         await trx.insertInto('configmaps').values(row).execute();
       } catch (error) {
-        if (isUniqueViolation(error)) throw new WharfError('ConfigMapExists', `ConfigMap "${ref.name}" already exists in project "${ref.project}"`);
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        const existing = await this.findRow(trx, ref);
+        if (existing.deleting_since !== null) throw beingDeleted(ref, existing.deleting_since);
+        throw new WharfError('ConfigMapExists', `ConfigMap "${ref.name}" already exists in project "${ref.project}"`);
       }
       readers.push(...(await this.readers(trx, ref)));
       return toRecord(row);
     });
   }
 
-  /** Replaces the data. The same data again changes nothing, so no pod is rolled. */
+  /**
+   * Replaces the data. The same data again changes nothing, so no pod is rolled. One being deleted
+   * cannot change: no service would see it.
+   */
   async update(ref: ProjectResourceRef, data: Record<string, string>, now: string): Promise<ConfigMapRecord> {
     const readers: ServiceKey[] = [];
     return this.access.write(readers, async (trx) => {
       const current = await this.findRow(trx, ref);
+      if (current.deleting_since !== null) throw beingDeleted(ref, current.deleting_since, 'it cannot change');
       const digest = configMapDigest(data);
       if (digest === current.digest) return toRecord(current);
       const changed = { data: JSON.stringify(data), version: current.version + 1, digest, updated_at: now };
@@ -49,17 +60,27 @@ export class ConfigMapStore {
     });
   }
 
-  /** Refused while a service reads it: its pods could not start again. */
-  async delete(ref: ProjectResourceRef): Promise<void> {
-    await this.access.write([], async (trx) => {
+  /**
+   * Marks the ConfigMap deleting, refused while a service reads it (its pods could not start
+   * again); the controller, woken by the change feed, removes it from the engine and then the row.
+   * One already being deleted is answered as it is.
+   */
+  async delete(ref: ProjectResourceRef, now: string): Promise<ConfigMapRecord> {
+    const marked: ProjectResourceKey[] = [];
+    const record = await this.access.write([], async (trx) => {
       const row = await this.findRow(trx, ref);
+      if (row.deleting_since !== null) return toRecord(row);
       const readers = await this.readers(trx, ref);
       if (readers.length > 0) {
         throw new WharfError('ConfigMapInUse', `ConfigMap "${ref.name}" is used by microservice(s) ${serviceList(readers)}; change or delete them first`);
       }
-      await trx.deleteFrom('configmaps').where('id', '=', row.id).execute();
-    });
+      const deleting = { deleting_since: now, delete_message: '' };
+      await trx.updateTable('configmaps').set(deleting).where('id', '=', row.id).execute();
+      marked.push({ kind: 'configMap', ...ref });
+      return toRecord({ ...row, ...deleting });
+    }, marked);
     this.contents.delete(contentKey(ref));
+    return record;
   }
 
   async list(region: string, project: string): Promise<ConfigMapRecord[]> {
@@ -71,7 +92,7 @@ export class ConfigMapStore {
     return toRecord(await this.findRow(this.access.db, ref));
   }
 
-  /** The ConfigMap's data, or undefined when it does not exist: what a runtime resolves references with. */
+  /** The ConfigMap's data, or undefined when it does not exist or is being deleted: what a runtime resolves references with. */
   async find(ref: ProjectResourceRef): Promise<ConfigMapContent | undefined> {
     const key = contentKey(ref);
     const current = await digestsQuery(this.access.db, ref.region, ref.project).where('name', '=', ref.name).executeTakeFirst();
@@ -86,7 +107,7 @@ export class ConfigMapStore {
     return content;
   }
 
-  /** The digest of every ConfigMap of a project, by name. */
+  /** The digest of every ConfigMap of a project, by name; those being deleted are missing. */
   async digests(db: Executor, region: string, project: string): Promise<Map<string, string>> {
     const rows = await digestsQuery(db, region, project).execute();
     return new Map(rows.map((row) => [row.name, row.digest]));
@@ -116,9 +137,17 @@ function contentKey(ref: ProjectResourceRef): string {
   return JSON.stringify([ref.region, ref.project, ref.name]);
 }
 
-/** On the read path of every service that reads a ConfigMap: the index configmaps_digests answers it without the data. */
+/**
+ * On the read path of every service that reads a ConfigMap: the index configmaps_digests answers it
+ * without the data. A ConfigMap being deleted is missing to services, as it will be once gone.
+ */
 export function digestsQuery(db: Executor, region: string, project: string) {
-  return db.selectFrom('configmaps').select(['name', 'digest']).where('region', '=', region).where('project', '=', project);
+  return db.selectFrom('configmaps').select(['name', 'digest']).where('region', '=', region).where('project', '=', project).where('deleting_since', 'is', null);
+}
+
+/** 409 ConfigMapExists: the name stays taken until the controller has removed it from the engine. */
+function beingDeleted(ref: ProjectResourceRef, since: string, consequence?: string): WharfError {
+  return new WharfError('ConfigMapExists', beingDeletedMessage({ kind: 'configMap', ...ref }, since, consequence));
 }
 
 function toRecord(row: Omit<Selectable<ConfigMapsTable>, 'id'>): ConfigMapRecord {
@@ -130,5 +159,6 @@ function toRecord(row: Omit<Selectable<ConfigMapsTable>, 'id'>): ConfigMapRecord
     digest: row.digest,
     creationTime: row.created_at,
     updateTime: row.updated_at,
+    ...(row.deleting_since ? { deleting: { since: row.deleting_since, message: row.delete_message } } : {}),
   };
 }

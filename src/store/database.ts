@@ -72,6 +72,10 @@ export interface ConfigMapsTable {
   digest: string;
   created_at: string;
   updated_at: string;
+  /** Set by a DELETE: the controller is removing it from the engine (see DeletionStore). */
+  deleting_since: string | null;
+  /** Why the last attempt to remove it from the engine failed; "" until one did. */
+  delete_message: Generated<string>;
 }
 
 export interface VolumesTable {
@@ -84,6 +88,10 @@ export interface VolumesTable {
   storage_type: string;
   fs_type: string;
   created_at: string;
+  /** Set by a DELETE: the controller is removing it from the engine (see DeletionStore). */
+  deleting_since: string | null;
+  /** Why the last attempt to remove it from the engine failed; "" until one did. */
+  delete_message: Generated<string>;
 }
 
 /** One row: the id of this store's Wharf, which labels what it creates on an engine. */

@@ -143,6 +143,21 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('services').addColumn('rollout', 'text').execute();
     },
   },
+  '0009-deletions': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // A DELETE marks the row (deleting_since) and commits; the controller removes the object from
+      // the engine, outside any transaction, then deletes the row. delete_message: the last failure.
+      for (const table of ['configmaps', 'volumes']) {
+        await db.schema.alterTable(table).addColumn('deleting_since', 'text').execute();
+        await db.schema.alterTable(table).addColumn('delete_message', 'text', (col) => col.notNull().defaultTo('')).execute();
+      }
+      // The digests are read without the ConfigMaps being deleted (they are absent to services). The
+      // new column stands after the data in a row, so 0007's index would no longer cover that read.
+      await db.schema.dropIndex('configmaps_digests').execute();
+      await db.schema.createIndex('configmaps_digests').on('configmaps').columns(['region', 'project', 'name', 'deleting_since', 'digest']).execute();
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists

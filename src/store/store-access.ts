@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { ProjectResourceKey } from '../domain/deletion.js';
 import { serviceLabel, type ServiceKey } from '../domain/keys.js';
 import type { ServiceState } from '../domain/service.js';
 import type { Database } from './database.js';
@@ -9,8 +10,12 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 /** What the stores of project resources (ConfigMaps, volumes) share with the service store. */
 export interface StoreAccess {
   db: Kysely<Database>;
-  /** One write transaction; the cached services listed in `changed` (filled as it runs) are dropped after it. */
-  write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * One write transaction; the cached services listed in `changed` (filled as it runs) are dropped
+   * after it. The change feed carries `changed` and `resources` (ConfigMaps and volumes the
+   * controller has engine work for, filled as it runs) once it is committed.
+   */
+  write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>, resources?: ProjectResourceKey[]): Promise<T>;
   /** Every service of a project, as committed. */
   servicesOfProject(db: Executor, region: string, project: string): Promise<ServiceState[]>;
 }

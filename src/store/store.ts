@@ -8,8 +8,10 @@ import { serviceLabel, V2_APP, workloadBaseName, type ServiceKey } from '../doma
 import type { RolloutRecord } from '../domain/rollout.js';
 import { revisionsToPrune, type DesiredService, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
 import { configMapNames } from '../domain/template.js';
+import type { ProjectResourceKey } from '../domain/deletion.js';
 import { ConfigMapStore } from './configmaps.js';
 import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, type ServicesTable } from './database.js';
+import { DeletionStore } from './deletions.js';
 import { placeholder, reusableQuery } from './reusable-query.js';
 import { ServiceCache } from './service-cache.js';
 import type { Executor, StoreAccess } from './store-access.js';
@@ -30,8 +32,11 @@ export interface AppRef {
   app: string;
 }
 
-/** Told the services a committed write changed. */
-export type CommitListener = (changed: ServiceKey[]) => void;
+/**
+ * Told what a committed write changed: the services, and the ConfigMaps and volumes that now have
+ * engine work for the controller (a DELETE marked them deleting).
+ */
+export type CommitListener = (changed: ServiceKey[], resources: ProjectResourceKey[]) => void;
 
 /** Reads a revision of the service being changed, inside the change's transaction. */
 export type RevisionLookup = (revision: number) => Promise<RevisionRecord | undefined>;
@@ -88,6 +93,8 @@ export class Store {
   readonly configMaps: ConfigMapStore;
   readonly volumes: VolumeStore;
   readonly quotas: QuotaStore;
+  /** ConfigMaps and volumes being deleted: the controller's side of their DELETE. */
+  readonly deletions: DeletionStore;
   private readonly quotaPolicy: (region: string) => QuotaPolicy;
   private readonly commitListeners: CommitListener[] = [];
 
@@ -95,32 +102,36 @@ export class Store {
     this.reads = compileReads(db);
     const access: StoreAccess = {
       db,
-      write: (changed, work) => this.write(changed, work),
+      write: (changed, work, resources) => this.write(changed, work, resources),
       servicesOfProject: async (executor, region, project) => (await this.reads.servicesOfProject(executor, { region, project })).map(toState),
     };
     this.configMaps = new ConfigMapStore(access);
     this.volumes = new VolumeStore(access, options.volumeDefaults);
     this.quotaPolicy = options.quotaPolicy ?? (() => UNLIMITED);
     this.quotas = new QuotaStore(access, (region) => this.quotaPolicy(region).project);
+    this.deletions = new DeletionStore(access);
   }
 
   /**
    * The change feed: after every committed write, the services it changed (created, changed,
-   * deleted, or whose ConfigMaps changed). The controller wakes from it, never from a route.
+   * deleted, or whose ConfigMaps changed), and the ConfigMaps and volumes it marked deleting. The
+   * controller wakes from it, never from a route.
    */
   onCommit(listener: CommitListener): void {
     this.commitListeners.push(listener);
   }
 
   /** Runs a write transaction, drops the cached services it may have changed, then tells the feed. */
-  private async write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  private async write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>, resources: ProjectResourceKey[] = []): Promise<T> {
     let result: T;
     try {
       result = await this.db.transaction().execute(work);
     } finally {
       this.cache.written(changed);
     }
-    if (changed.length > 0) for (const listener of this.commitListeners) listener([...changed]);
+    if (changed.length > 0 || resources.length > 0) {
+      for (const listener of this.commitListeners) listener([...changed], [...resources]);
+    }
     return result;
   }
 

@@ -1,4 +1,5 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { Insertable, Selectable, Transaction } from 'kysely';
+import { beingDeletedMessage, type ProjectResourceKey } from '../domain/deletion.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
 import type { ServiceState } from '../domain/service.js';
@@ -18,7 +19,10 @@ export interface VolumeDefaults {
   storage: VolumeStorage;
 }
 
-/** The volumes of each project. Nothing but an explicit DELETE removes one: its data outlives services. */
+/**
+ * The volumes of each project. Nothing but an explicit DELETE removes one: its data outlives services.
+ * A DELETE marks it deleting; the controller removes it from the engine, then the row (DeletionStore).
+ */
 export class VolumeStore {
   constructor(private readonly access: StoreAccess, private readonly defaults: (region: string) => VolumeDefaults) {}
 
@@ -28,8 +32,12 @@ export class VolumeStore {
       try {
         await trx.insertInto('volumes').values(row).execute();
       } catch (error) {
-        if (isUniqueViolation(error)) throw new WharfError('VolumeExists', `volume "${ref.name}" already exists in project "${ref.project}"`);
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        const existing = await this.findRow(trx, ref);
+        const message = existing.deleting_since === null
+          ? `volume "${ref.name}" already exists in project "${ref.project}"`
+          : beingDeletedMessage({ kind: 'volume', ...ref }, existing.deleting_since);
+        throw new WharfError('VolumeExists', message);
       }
       return { volume: toRecord(row), mountedBy: await this.mountedBy(trx, ref) };
     });
@@ -47,16 +55,33 @@ export class VolumeStore {
     return { volume: toRecord(row), mountedBy: await this.mountedBy(this.access.db, ref) };
   }
 
-  /** A volume as the runtimes read it, or undefined when it does not exist. */
+  /**
+   * A volume as the runtimes read it, or undefined when it does not exist. One being deleted does not
+   * either: an engine that reconnects must not make again what the controller is removing.
+   */
   async find(ref: ProjectResourceRef): Promise<VolumeSpec | undefined> {
     const { db } = this.access;
-    const row = await db.selectFrom('volumes').selectAll().where('region', '=', ref.region).where('project', '=', ref.project).where('name', '=', ref.name).executeTakeFirst();
+    const row = await db
+      .selectFrom('volumes')
+      .selectAll()
+      .where('region', '=', ref.region)
+      .where('project', '=', ref.project)
+      .where('name', '=', ref.name)
+      .where('deleting_since', 'is', null)
+      .executeTakeFirst();
     return row && volumeSpec(row);
   }
 
-  /** Every volume of a region, as the runtimes read them. */
+  /** Every volume of a region, as the runtimes read them: not those being deleted (see find). */
   async ofRegion(region: string): Promise<VolumeSpec[]> {
-    const rows = await this.access.db.selectFrom('volumes').selectAll().where('region', '=', region).orderBy('project').orderBy('name').execute();
+    const rows = await this.access.db
+      .selectFrom('volumes')
+      .selectAll()
+      .where('region', '=', region)
+      .where('deleting_since', 'is', null)
+      .orderBy('project')
+      .orderBy('name')
+      .execute();
     return rows.map(volumeSpec);
   }
 
@@ -73,27 +98,46 @@ export class VolumeStore {
   }
 
   /**
-   * Refused while a service mounts it. `removeFromEngine` runs inside the transaction, after the
-   * check: no service can start mounting the volume in between, and if the engine refuses (a
-   * container of a deleted service still holds it) the volume stays listed.
+   * Marks the volume deleting, refused while a service mounts it; the controller, woken by the
+   * change feed, removes it from the engine and then the row. Checked and marked in one
+   * transaction, and claim refuses a volume being deleted, so no service can start mounting it in
+   * between. One already being deleted is answered as it is.
    */
-  async delete(ref: ProjectResourceRef, removeFromEngine: () => Promise<void>): Promise<void> {
-    await this.access.write([], async (trx) => {
+  async delete(ref: ProjectResourceRef, now: string): Promise<VolumeUse> {
+    const marked: ProjectResourceKey[] = [];
+    return this.access.write([], async (trx) => {
       const row = await this.findRow(trx, ref);
+      if (row.deleting_since !== null) return { volume: toRecord(row), mountedBy: [] };
       const mountedBy = await this.mountedBy(trx, ref);
       if (mountedBy.length > 0) {
         throw new WharfError('VolumeInUse', `volume "${ref.name}" is mounted by microservice(s) ${serviceList(mountedBy)}; change or delete them first`);
       }
-      await trx.deleteFrom('volumes').where('id', '=', row.id).execute();
-      await removeFromEngine();
-    });
+      const deleting = { deleting_since: now, delete_message: '' };
+      await trx.updateTable('volumes').set(deleting).where('id', '=', row.id).execute();
+      marked.push({ kind: 'volume', ...ref });
+      return { volume: toRecord({ ...row, ...deleting }), mountedBy: [] };
+    }, marked);
   }
 
-  /** Records the volumes a service mounts that do not exist yet, with the region's defaults. */
+  /**
+   * Records the volumes a service mounts that do not exist yet, with the region's defaults. A volume
+   * being deleted is refused, naming the mount: its data is going, and mounting would hold it.
+   */
   async claim(trx: Transaction<Database>, state: ServiceState, now: string): Promise<void> {
     const { region, project } = state.key;
+    const names = volumeNames(state.containers);
+    if (names.length === 0) return;
+    const deleting = await trx
+      .selectFrom('volumes')
+      .select(['name', 'deleting_since'])
+      .where('region', '=', region)
+      .where('project', '=', project)
+      .where('name', 'in', names)
+      .where('deleting_since', 'is not', null)
+      .execute();
+    if (deleting.length > 0) throw mountRefused(state, new Map(deleting.map((row) => [row.name, row.deleting_since!])));
     const { sizeGi, storage } = this.defaults(region);
-    for (const name of volumeNames(state.containers)) {
+    for (const name of names) {
       await trx.insertInto('volumes').values(volumeRow({ region, project, name }, sizeGi, storage, now)).onConflict((conflict) => conflict.doNothing()).execute();
     }
   }
@@ -113,11 +157,26 @@ function mounting(services: ServiceState[], volume: string): ServiceKey[] {
   return services.filter((state) => mountsVolume(state, volume)).map((state) => state.key);
 }
 
-function volumeRow(ref: ProjectResourceRef, sizeGi: number, storage: VolumeStorage, now: string): Omit<VolumesTable, 'id'> {
-  return { region: ref.region, project: ref.project, name: ref.name, size_gi: sizeGi, storage_type: storage.storageType, fs_type: storage.fsType, created_at: now };
+/** 409 VolumeExists naming the first mount of a volume being deleted: its name is still taken. */
+function mountRefused(state: ServiceState, deleting: Map<string, string>): WharfError {
+  for (const [i, container] of state.containers.entries()) {
+    for (const [j, mount] of container.volumeMounts.entries()) {
+      const since = deleting.get(mount.volumeName);
+      if (since === undefined) continue;
+      const message = beingDeletedMessage({ kind: 'volume', project: state.key.project, name: mount.volumeName }, since, 'it cannot be mounted');
+      return new WharfError('VolumeExists', message, `containers[${i}].volumeMounts[${j}].volumeName`);
+    }
+  }
+  throw new Error('mountRefused: no mount of a volume being deleted');
 }
 
-function toRecord(row: Omit<VolumesTable, 'id'>): VolumeRecord {
+function volumeRow(ref: ProjectResourceRef, sizeGi: number, storage: VolumeStorage, now: string): Insertable<VolumesTable> {
+  return { region: ref.region, project: ref.project, name: ref.name, size_gi: sizeGi, storage_type: storage.storageType, fs_type: storage.fsType, created_at: now, deleting_since: null };
+}
+
+type VolumeRow = Omit<Selectable<VolumesTable>, 'id'>;
+
+function toRecord(row: VolumeRow | Insertable<VolumesTable>): VolumeRecord {
   return {
     name: row.name,
     project: row.project,
@@ -125,9 +184,10 @@ function toRecord(row: Omit<VolumesTable, 'id'>): VolumeRecord {
     storageType: row.storage_type,
     fsType: row.fs_type as VolumeRecord['fsType'],
     creationTime: row.created_at,
+    ...(row.deleting_since ? { deleting: { since: row.deleting_since, message: row.delete_message ?? '' } } : {}),
   };
 }
 
-function volumeSpec(row: Omit<VolumesTable, 'id'>): VolumeSpec {
+function volumeSpec(row: VolumeRow): VolumeSpec {
   return { project: row.project, name: row.name, sizeGi: row.size_gi, storageType: row.storage_type };
 }

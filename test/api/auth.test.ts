@@ -229,11 +229,11 @@ describe('authentication and authorization', () => {
     await call('GET', paths.configMaps, 200);
     await call('PUT', paths.configMap(`${app}-config`), 200, { data: { key: 'new' } });
     await call('GET', paths.configMap(`${app}-config`), 200);
-    await call('DELETE', paths.configMap(`${app}-config`), 204);
+    await call('DELETE', paths.configMap(`${app}-config`), 202);
     await call('POST', paths.volumes, 201, { name: `${app}-data`, size: 1 });
     await call('GET', paths.volumes, 200);
     await call('GET', paths.volume(`${app}-data`), 200);
-    await call('DELETE', paths.volume(`${app}-data`), 204);
+    await call('DELETE', paths.volume(`${app}-data`), 202);
   }
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, assertError, assertInvalid, createApp, isRunning } from '../support/api.js';
+import { RuntimeUnavailableError, type Runtime } from '../../src/runtime/runtime.js';
+import { apiPaths, assertError, assertInvalid, createApp, eventually, isRunning } from '../support/api.js';
 import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 describe('ConfigMaps API', () => {
@@ -60,16 +61,66 @@ describe('ConfigMaps API', () => {
     assert.equal((await wharf.request('GET', paths.configMap('settings'))).body.data.mode, 'slow');
   });
 
-  it('refuses to delete a ConfigMap a service uses (409 ConfigMapInUse), deletes it (204) once unused', async () => {
+  it('refuses to delete a ConfigMap a service uses (409 ConfigMapInUse), deletes it (202, then gone) once unused', async () => {
     await wharf.request('POST', paths.configMaps, { name: 'cm', data: { key1: 'v1' } });
     await createApp(wharf, 'shop', [statelessService('web')], paths);
     assertError(await wharf.request('DELETE', paths.configMap('cm')), 409, 'ConfigMapInUse', 'shop/web');
+    assert.equal((await wharf.request('GET', paths.configMap('cm'))).body.deleting, undefined, 'a refused DELETE marks nothing');
     // A service of another project with the same ConfigMap name does not hold this one.
     await wharf.request('POST', other.configMaps, { name: 'cm', data: { key1: 'x' } });
     assert.equal((await wharf.request('DELETE', paths.service('shop', 'web'))).status, 204);
-    assert.equal((await wharf.request('DELETE', paths.configMap('cm'))).status, 204);
-    assertError(await wharf.request('GET', paths.configMap('cm')), 404, 'ConfigMapNotFound');
+    const accepted = await wharf.request('DELETE', paths.configMap('cm'));
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.deepEqual(accepted.body.data, { key1: 'v1' });
+    assert.equal(accepted.body.deleting.message, '');
+    await goneEventually(paths.configMap('cm'));
+    assert.equal((await wharf.request('GET', other.configMap('cm'))).body.data.key1, 'x', 'the other project\'s ConfigMap stays');
   });
+
+  it('keeps a ConfigMap deleting while the engine does not answer: listed with the failure, missing to services, its name taken; it goes once the engine answers', async () => {
+    await wharf.request('POST', paths.configMaps, { name: 'doomed', data: { mode: 'old' } });
+    const runtime = wharf.simulated as Runtime;
+    const calls: string[] = [];
+    let answers = false;
+    // The simulated runtime keeps nothing of a ConfigMap, so it has no deleteConfigMap: this one fails until told.
+    runtime.deleteConfigMap = async (project, name) => {
+      calls.push(`${project}/${name}`);
+      if (!answers) throw new RuntimeUnavailableError('the simulated engine does not answer');
+    };
+    try {
+      const accepted = await wharf.request('DELETE', paths.configMap('doomed'));
+      assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+      const failed = await eventually(() => wharf.request('GET', paths.configMap('doomed')), (answer) => answer.body.deleting?.message !== '');
+      assert.match(failed.body.deleting.message, /does not answer/);
+      assert.equal(failed.body.deleting.since, accepted.body.deleting.since);
+      assert.ok((await wharf.request('GET', paths.configMaps)).body.some((cm: any) => cm.name === 'doomed' && cm.deleting), 'still listed, being deleted');
+      assert.equal((await wharf.request('DELETE', paths.configMap('doomed'))).status, 202, 'a DELETE while deleting is accepted again');
+
+      assertError(await wharf.request('POST', paths.configMaps, { name: 'doomed', data: {} }), 409, 'ConfigMapExists', /"doomed" in project "cfg" is being deleted/);
+      assertError(await wharf.request('PUT', paths.configMap('doomed'), { data: { mode: 'new' } }), 409, 'ConfigMapExists', /being deleted .*: it cannot change/);
+      // A new service that reads it is accepted and waits, as for a ConfigMap that does not exist.
+      const reader = statelessService('web', { containers: [{ image: 'nginx:1', envs: [{ type: 'configMap', name: 'MODE', value: 'doomed.mode' }] }] });
+      await createApp(wharf, 'doomed', [reader], paths);
+      const waiting = await wharf.waitForService(paths.service('doomed', 'web'), (s) => s.pods[0]?.status.reason === 'ConfigMapNotFound');
+      assert.equal(waiting.pods[0].status.message, 'ConfigMap "doomed" does not exist in project "cfg"');
+
+      await eventually(async () => calls.length, (count) => count >= 2);
+      answers = true;
+      await goneEventually(paths.configMap('doomed'));
+      assert.ok(calls.every((call) => call === 'cfg/doomed'), `only the ConfigMap deleted was asked for: ${calls.join(', ')}`);
+      // Created anew, it is a new ConfigMap, and the waiting pod starts with it.
+      assert.equal((await wharf.request('POST', paths.configMaps, { name: 'doomed', data: { mode: 'new' } })).status, 201);
+      await wharf.waitForService(paths.service('doomed', 'web'), isRunning);
+    } finally {
+      delete runtime.deleteConfigMap;
+    }
+  });
+
+  /** Answers 404 ConfigMapNotFound before long: the controller removed it. */
+  async function goneEventually(path: string): Promise<void> {
+    const gone = await eventually(() => wharf.request('GET', path), (answer) => answer.status === 404);
+    assertError(gone, 404, 'ConfigMapNotFound');
+  }
 
   it('rolls the pods of every service that reads a ConfigMap when it changes, with no new revision', async () => {
     await wharf.request('POST', paths.configMaps, { name: 'cm', data: { key1: 'v1' } });

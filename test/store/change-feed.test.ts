@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
+import type { ProjectResourceKey } from '../../src/domain/deletion.js';
 import { keyString, type ServiceKey } from '../../src/domain/keys.js';
 import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
 import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';
@@ -33,9 +34,11 @@ describe("the store's change feed", () => {
   let db: Kysely<Database>;
   let store: Store;
   const fed: string[][] = [];
+  const resourcesFed: ProjectResourceKey[][] = [];
   /** What the feed carried during `work`. */
   const feedOf = async (work: () => Promise<unknown>): Promise<string[][]> => {
     fed.length = 0;
+    resourcesFed.length = 0;
     await work();
     return fed.map((keys) => keys.sort());
   };
@@ -45,7 +48,10 @@ describe("the store's change feed", () => {
     db = openSqlite(dataDir);
     await migrateToLatest(db);
     store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
-    store.onCommit((keys) => fed.push(keys.map(keyString)));
+    store.onCommit((keys, resources) => {
+      fed.push(keys.map(keyString));
+      resourcesFed.push(resources);
+    });
   });
   after(async () => {
     await store.close();
@@ -69,6 +75,22 @@ describe("the store's change feed", () => {
     assert.deepEqual(await feedOf(() => store.configMaps.create(configMap, { mode: 'a' }, NOW)), [[readerKey]]);
     assert.deepEqual(await feedOf(() => store.configMaps.update(configMap, { mode: 'b' }, NOW)), [[readerKey]]);
     assert.deepEqual(await feedOf(() => store.configMaps.update(configMap, { mode: 'b' }, NOW)), []);
+  });
+
+  it('carries the ConfigMap or volume a DELETE marked deleting, once; nothing for a DELETE refused or repeated', async () => {
+    const volume = { region: ref.region, project: ref.project, name: 'scratch' };
+    await store.volumes.create(volume, 1, { storageType: 'local', fsType: 'ext4' }, NOW);
+    assert.deepEqual(await feedOf(() => store.volumes.delete(volume, NOW)), [[]]);
+    assert.deepEqual(resourcesFed, [[{ kind: 'volume', ...volume }]]);
+    await feedOf(() => store.volumes.delete(volume, NOW));
+    assert.deepEqual(resourcesFed, [], 'a DELETE of a volume being deleted changes nothing');
+
+    const configMap = { region: ref.region, project: ref.project, name: 'settings' };
+    await feedOf(() => store.configMaps.delete(configMap, NOW).catch(() => undefined));
+    assert.deepEqual(resourcesFed, [], 'refused: cfg/reader reads it');
+    await store.deleteApp({ ...ref, app: 'cfg' });
+    await feedOf(() => store.configMaps.delete(configMap, NOW));
+    assert.deepEqual(resourcesFed, [[{ kind: 'configMap', ...configMap }]]);
   });
 
   it('carries nothing of a write that was refused and rolled back', async () => {

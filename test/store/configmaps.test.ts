@@ -17,19 +17,19 @@ describe('ConfigMap digests in the store', () => {
     await migrateToLatest(db);
     const row = (name: string, digest: string) =>
       ({ region: 'local', project: 'p', name, data: JSON.stringify({ blob: 'x'.repeat(100_000) }), version: 1, digest, created_at: '', updated_at: '' });
-    await db.insertInto('configmaps').values([row('a', 'da'), row('b', 'db')]).execute();
+    await db.insertInto('configmaps').values([row('a', 'da'), row('b', 'db'), { ...row('c', 'dc'), deleting_since: '2026-01-01T00:00:00.000Z' }]).execute();
   });
   after(async () => {
     await db.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('reads the digests of a project from an index alone, never from the rows that hold the data', async () => {
+  it('reads the digests of a project from an index alone, never from the rows that hold the data, without those being deleted', async () => {
     const compiled = digestsQuery(db, 'local', 'p').compile();
     const plan = await db.executeQuery(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
     const steps = plan.rows.map((row) => (row as { detail: string }).detail);
     assert.ok(steps.length === 1 && /^SEARCH configmaps USING COVERING INDEX configmaps_digests \(region=\? AND project=\?\)$/.test(steps[0]!), `plan: ${steps.join('; ')}`);
     const rows = await digestsQuery(db, 'local', 'p').execute();
-    assert.deepEqual(rows.map((row) => [row.name, row.digest]).sort(), [['a', 'da'], ['b', 'db']]);
+    assert.deepEqual(rows.map((row) => [row.name, row.digest]).sort(), [['a', 'da'], ['b', 'db']], 'c is being deleted: missing to services');
   });
 });

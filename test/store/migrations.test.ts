@@ -42,3 +42,30 @@ describe('migration 0008-rollout-settings', () => {
     }
   });
 });
+
+describe('migration 0009-deletions', () => {
+  it('reads the ConfigMaps and volumes from before it as not being deleted, and resumes none', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
+    const db = openSqlite(dataDir);
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const { error } = await migrator.migrateTo('0008-rollout-settings');
+      assert.equal(error, undefined);
+      const now = '2026-01-01T00:00:00.000Z';
+      const old = db as unknown as Kysely<any>;
+      await old.insertInto('configmaps').values({ region: 'local', project: 'proj', name: 'cm', data: '{"k":"v"}', version: 1, digest: 'd', created_at: now, updated_at: now }).execute();
+      await old.insertInto('volumes').values({ region: 'local', project: 'proj', name: 'data', size_gi: 1, storage_type: 'local', fs_type: 'ext4', created_at: now }).execute();
+      await migrateToLatest(db);
+      const store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
+      const ref = { region: 'local', project: 'proj' };
+      assert.equal((await store.configMaps.get({ ...ref, name: 'cm' })).deleting, undefined);
+      assert.deepEqual((await store.configMaps.find({ ...ref, name: 'cm' }))?.data, { k: 'v' }, 'services still see it');
+      assert.equal((await store.volumes.get({ ...ref, name: 'data' })).volume.deleting, undefined);
+      assert.equal((await store.volumes.find({ ...ref, name: 'data' }))?.name, 'data', 'runtimes still see it');
+      assert.deepEqual(await store.deletions.pending('local'), []);
+    } finally {
+      await db.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { invalidArgs } from '../../domain/errors.js';
 import { checkConfigMapData } from '../../domain/configmaps.js';
 import type { Api, ApiContext } from '../context.js';
 import { configMapView } from '../present.js';
-import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
+import { ERROR_RESPONSES, ProjectParams } from '../schemas/common.js';
 import { ConfigMap, ConfigMapCreate, ConfigMapParams, ConfigMapUpdate } from '../schemas/configmap.js';
 
 const CONFIGMAPS = '/projects/:project/configmaps';
@@ -81,19 +81,15 @@ export function configMapRoutes(api: Api, { store }: ApiContext): void {
     {
       schema: {
         tags: ['configmaps'],
-        summary: 'Delete a ConfigMap no service uses (409 ConfigMapInUse otherwise)',
+        summary: 'Delete a ConfigMap no service uses (409 ConfigMapInUse otherwise): 202 with it, being deleted, until the engine has removed it',
         params: ConfigMapParams,
-        response: { 204: NoContent, ...ERROR_RESPONSES },
+        response: { 202: ConfigMap, ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
-      const ref = request.params;
-      await store.configMaps.delete(ref);
-      // The deletion is committed; what the engine still holds of it is unused, so a failure to remove it only costs space.
-      await request.region.runtime.deleteConfigMap?.(ref.project, ref.name).catch((error: unknown) => {
-        request.log.warn({ err: error, configMap: ref.name }, 'the engine kept the files of a deleted ConfigMap');
-      });
-      return reply.code(204).send(null);
+      // Only marked here: the controller removes it from the engine, outside any transaction, with retries.
+      const deleting = await store.configMaps.delete(request.params, new Date().toISOString());
+      return reply.code(202).send(configMapView(deleting));
     },
   );
 }

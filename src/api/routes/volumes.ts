@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { requestedStorage } from '../../domain/volumes.js';
 import type { Api, ApiContext } from '../context.js';
 import { volumeView } from '../present.js';
-import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
+import { ERROR_RESPONSES, ProjectParams } from '../schemas/common.js';
 import { Volume, VolumeCreate, VolumeParams } from '../schemas/volume.js';
 
 const VOLUMES = '/projects/:project/volumes';
@@ -54,17 +54,15 @@ export function volumeRoutes(api: Api, { store }: ApiContext): void {
     {
       schema: {
         tags: ['volumes'],
-        summary: 'Delete a volume and its data; refused (409 VolumeInUse) while a service mounts it',
+        summary: 'Delete a volume and its data: 202 with the volume, status deleting, until the engine has removed it; refused (409 VolumeInUse) while a service mounts it',
         params: VolumeParams,
-        response: { 204: NoContent, ...ERROR_RESPONSES },
+        response: { 202: Volume, ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
-      const { params, region } = request;
-      await store.volumes.delete(params, async () => {
-        await region.runtime.deleteVolume?.(params.project, params.name);
-      });
-      return reply.code(204).send(null);
+      // Only marked here: the controller removes it from the engine, outside any transaction, with retries.
+      const deleting = await store.volumes.delete(request.params, new Date().toISOString());
+      return reply.code(202).send(volumeView(deleting, request.region.runtime));
     },
   );
 }

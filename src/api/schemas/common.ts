@@ -49,6 +49,15 @@ export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 /** Actions whose seed answer is "无": 204, no body. */
 export const NoContent = Type.Null({ description: 'done; no body' });
 
+/** A ConfigMap's or volume's DELETE accepted (202) and not done yet: the controller is removing it from the engine. */
+export const Deletion = Type.Object(
+  {
+    since: Type.String({ format: 'date-time', description: 'when the DELETE was accepted' }),
+    message: Type.String({ description: 'why the engine has not removed it yet (the last attempt\'s error, retried with backoff); empty until an attempt failed' }),
+  },
+  { description: 'present only while it is being deleted: still listed, its name taken, and no service can use it' },
+);
+
 /** Path parameters are declared as strings and parsed by the routes, so a bad one is named in the 400. */
 export const WholeNumberParam = Type.String({ pattern: '^[0-9]{1,9}$' });
 

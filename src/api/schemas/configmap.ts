@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
-import { ProjectName, RegionName } from './common.js';
+import { Deletion, ProjectName, RegionName } from './common.js';
 import { ReferenceName } from './microservice.js';
 
 /** Keys as Kubernetes allows them in a ConfigMap; each becomes a file name on Docker. */
@@ -11,7 +11,7 @@ const ConfigMapData = Type.Record(Type.String(), Type.String(), {
   description: 'keys and values; mounted as one file per key, read by envs as <configMapName>.<key>; at most 1 MiB in all',
 });
 
-const CONFIGMAP_OUTPUT = { [OUTPUT_ONLY]: ['projectName', 'version', 'creationTime', 'updateTime'] };
+const CONFIGMAP_OUTPUT = { [OUTPUT_ONLY]: ['projectName', 'version', 'creationTime', 'updateTime', 'deleting'] };
 
 export const ConfigMapCreate = Type.Object({ name: ReferenceName, data: ConfigMapData }, { additionalProperties: false, ...CONFIGMAP_OUTPUT });
 export type ConfigMapCreate = Static<typeof ConfigMapCreate>;
@@ -29,6 +29,8 @@ export const ConfigMap = Type.Object({
   version: Type.Integer({ description: '1 at creation, one more for each update that changed the data' }),
   creationTime: Type.String({ format: 'date-time' }),
   updateTime: Type.String({ format: 'date-time' }),
+  // Optional and added: the KE SDK's ConfigMap has no such field, and Go's decoder skips it.
+  deleting: Type.Optional(Deletion),
 });
 export type ConfigMap = Static<typeof ConfigMap>;
 

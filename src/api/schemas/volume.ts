@@ -1,11 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { FS_TYPES, type FsType } from '../../domain/volumes.js';
 import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
-import { ProjectName, RegionName, StringEnum } from './common.js';
+import { Deletion, ProjectName, RegionName, StringEnum } from './common.js';
 import { ReferenceName } from './microservice.js';
 
 const STORAGE_TYPE = 'one of the region\'s storage types (GET .../storagetypes)';
-const VolumeStatus = StringEnum(['creating', 'success', 'error'], { description: 'what the engine has of the volume' });
+const VolumeStatus = StringEnum(['creating', 'success', 'error', 'deleting'], {
+  description: 'what the engine has of the volume; deleting: a DELETE was accepted and the controller is removing it',
+});
 
 export const VolumeCreate = Type.Object(
   {
@@ -17,7 +19,7 @@ export const VolumeCreate = Type.Object(
       Type.Unsafe<FsType>({ type: 'string', enum: [...FS_TYPES], [ZERO_IS_ABSENT]: true, description: 'default, and the only one accepted: the storage type\'s' }),
     ),
   },
-  { additionalProperties: false, [OUTPUT_ONLY]: ['projectName', 'status', 'statusMessage', 'creationTime', 'mountedBy'] },
+  { additionalProperties: false, [OUTPUT_ONLY]: ['projectName', 'status', 'statusMessage', 'creationTime', 'mountedBy', 'deleting'] },
 );
 export type VolumeCreate = Static<typeof VolumeCreate>;
 
@@ -31,11 +33,14 @@ export const Volume = Type.Object({
   storageType: Type.String({ description: STORAGE_TYPE }),
   fsType: StringEnum([...FS_TYPES], { description: 'the filesystem its storage type provides' }),
   status: VolumeStatus,
-  statusMessage: Type.String({ description: 'why the engine refused the volume when status is error; otherwise empty' }),
+  statusMessage: Type.String({
+    description: 'why the engine refused the volume when status is error, or has not removed it yet when status is deleting; otherwise empty',
+  }),
   creationTime: Type.String({ format: 'date-time' }),
   mountedBy: Type.Array(Type.Object({ appName: Type.String(), name: Type.String() }), {
     description: 'the microservices that mount it; it cannot be deleted while any does',
   }),
+  deleting: Type.Optional(Deletion),
 });
 export type Volume = Static<typeof Volume>;
 

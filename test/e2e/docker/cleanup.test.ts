@@ -32,7 +32,8 @@ describe('Docker runtime: an emptied project leaves nothing on the engine', { sk
 
     assert.equal((await wharf().request('DELETE', paths.app('shop'))).status, 204);
     await eventually('the project network to be removed', async () => ((await networkExists()) ? undefined : true));
-    assert.equal((await wharf().request('DELETE', paths.configMap('settings'))).status, 204);
+    assert.equal((await wharf().request('DELETE', paths.configMap('settings'))).status, 202);
+    await eventually('the ConfigMap to be deleted', async () => ((await wharf().request('GET', paths.configMap('settings'))).status === 404 ? true : undefined));
     assert.equal(existsSync(projectDir), false, 'the project\'s ConfigMap directory is gone with its last ConfigMap');
   });
 });

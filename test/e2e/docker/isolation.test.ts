@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, assertError } from '../../support/api.js';
+import { apiPaths } from '../../support/api.js';
 import {
   address,
   cleanProject,
@@ -85,13 +85,14 @@ describe('Docker runtime: tenants isolated on one engine', { skip }, () => {
     const rsv = apiPaths(REGION, 'rsv');
     assert.equal((await wharf.request('DELETE', rsv.service('store', 'db'))).status, 204);
     await eventually('rsv\'s containers to be gone', async () => ((await projectContainers(REGION, 'rsv')).length === 0 ? true : undefined));
-    assert.equal((await wharf.request('DELETE', rsv.volume('x-data'))).status, 204);
+    assert.equal((await wharf.request('DELETE', rsv.volume('x-data'))).status, 202);
+    await eventually('rsv\'s volume to be deleted', async () => ((await wharf.request('GET', rsv.volume('x-data'))).status === 404 ? true : undefined));
     await assert.rejects(docker.getVolume(names[1]!).inspect(), 'rsv\'s Docker volume is gone');
     assert.equal(dockerExec(dbContainer('rsv-x'), ['cat', '/data/rsv-x']).trim(), TENANTS[0]!.secret, 'rsv-x\'s data is untouched');
     await docker.getVolume(names[0]!).inspect();
   });
 
-  it('refuses to mount or delete a volume of the right name that was made by someone else', async () => {
+  it('never mounts or deletes a volume of the right name that was made by someone else', async () => {
     const name = `wharf_${REGION}_${FOREIGN}_data`;
     const labels = { 'io.wharf.region': REGION, 'io.wharf.project': 'someone-else', 'io.wharf.volume': 'data', 'io.wharf.instance': 'ffffffffffff' };
     await docker.createVolume({ Name: name, Labels: labels });
@@ -109,10 +110,24 @@ describe('Docker runtime: tenants isolated on one engine', { skip }, () => {
 
     assert.equal((await wharf.request('DELETE', db)).status, 204);
     await eventually('the pending pod to be gone', async () => ((await projectContainers(REGION, FOREIGN)).length === 0 ? true : undefined));
-    const refused = await wharf.request('DELETE', paths.volume('data'));
-    assertError(refused, 403, 'OperationForbbiden', 'ffffffffffff');
-    assert.match(refused.body.message, /someone-else/);
+    // Accepted: the DELETE only marks Wharf's record. The controller finds the engine's volume is
+    // someone else's, leaves it, and deletes the record: this project's volume never existed there.
+    const accepted = await wharf.request('DELETE', paths.volume('data'));
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    await eventually('Wharf\'s record to go', async () => ((await wharf.request('GET', paths.volume('data'))).status === 404 ? true : undefined));
+    const { Labels } = await docker.getVolume(name).inspect();
+    assert.deepEqual(Labels, labels, 'the foreign volume is still there, its labels unchanged');
     assert.equal(withVolume(name, 'cat /v/file').trim(), 'theirs', 'the data is untouched');
+
+    // Created again, it is refused on the engine as before: still someone else's, still untouched.
+    assert.equal((await wharf.request('POST', paths.volumes, { name: 'data', size: 1 })).status, 201);
+    const conflict = await eventually('the conflict to show', async () => {
+      const { body } = await wharf.request('GET', paths.volume('data'));
+      return body.status === 'error' ? body : undefined;
+    });
+    assert.match(conflict.statusMessage, /io\.wharf\.instance=ffffffffffff/);
+    assert.equal(withVolume(name, 'cat /v/file').trim(), 'theirs', 'the data is untouched');
+    await docker.getVolume(name).remove();
   });
 
   it('lets a second Wharf with the same region on the engine refuse to start, touching nothing', async () => {

@@ -73,12 +73,36 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     await docker.getVolume(`wharf_${REGION}_${PROJECT}_data`).inspect();
   });
 
-  it('removes the Docker volume when the volume is deleted through the API', async () => {
+  it('removes the Docker volume when the volume is deleted through the API: 202, deleting, then gone', async () => {
     assert.equal((await wharf().request('DELETE', paths.service('store', 'replica'))).status, 204);
     await eventually('the replica\'s containers to be gone', async () => ((await projectContainers(REGION, PROJECT)).length === 0 ? true : undefined));
-    assert.equal((await wharf().request('DELETE', paths.volume('data'))).status, 204);
+    const accepted = await wharf().request('DELETE', paths.volume('data'));
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.equal(accepted.body.status, 'deleting');
+    await goneEventually('data');
     await assert.rejects(docker.getVolume(`wharf_${REGION}_${PROJECT}_data`).inspect(), 'the named volume is gone');
-    assert.equal((await wharf().request('GET', paths.volume('data'))).status, 404);
+  });
+
+  it('retries a deletion the engine refuses because a container still holds the volume, showing why, until it is free', async () => {
+    assert.equal((await wharf().request('POST', paths.volumes, { name: 'held', size: 1 })).status, 201);
+    const name = `wharf_${REGION}_${PROJECT}_held`;
+    await eventually('the volume to be made', async () => ((await wharf().request('GET', paths.volume('held'))).body.status === 'success' ? true : undefined));
+    // A container that is not Wharf's holds it: Docker refuses to remove a volume any container refers to.
+    const holder = await docker.createContainer({ Image: IMAGES.app1, Cmd: ['sleep', 'infinity'], HostConfig: { Binds: [`${name}:/v`] } });
+    try {
+      assert.equal((await wharf().request('DELETE', paths.volume('held'))).status, 202);
+      const refused = await eventually('the engine\'s refusal to show', async () => {
+        const { body } = await wharf().request('GET', paths.volume('held'));
+        return body.statusMessage === '' ? undefined : body;
+      });
+      assert.equal(refused.status, 'deleting');
+      assert.match(refused.statusMessage, /still held by a container/);
+      await docker.getVolume(name).inspect();
+    } finally {
+      await holder.remove({ force: true });
+    }
+    await goneEventually('held');
+    await assert.rejects(docker.getVolume(name).inspect(), 'removed once nothing held it');
   });
 
   it('makes a volume on the engine when the API creates it, before anything mounts it: creating, then success', async () => {
@@ -88,7 +112,8 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
     await eventually('the volume to be made', async () => ((await wharf().request('GET', paths.volume('early'))).body.status === 'success' ? true : undefined));
     const made = await docker.getVolume(`wharf_${REGION}_${PROJECT}_early`).inspect();
     assert.deepEqual([made.Driver, made.Labels['io.wharf.volume']], ['local', 'early']);
-    assert.equal((await wharf().request('DELETE', paths.volume('early'))).status, 204);
+    assert.equal((await wharf().request('DELETE', paths.volume('early'))).status, 202);
+    await goneEventually('early');
   });
 
   it('reports a volume whose storage type\'s driver the engine lacks as error, with the engine\'s reason', async () => {
@@ -98,6 +123,12 @@ describe('Docker runtime: stateful volumes', { skip }, () => {
       return body.status === 'error' ? body : undefined;
     });
     assert.match(volume.statusMessage, /no-such-driver/);
-    assert.equal((await wharf().request('DELETE', paths.volume('nodriver'))).status, 204, 'a volume the engine never made is deleted all the same');
+    assert.equal((await wharf().request('DELETE', paths.volume('nodriver'))).status, 202);
+    await goneEventually('nodriver');
   });
+
+  /** The volume answers 404 once the controller has removed it from the engine. */
+  async function goneEventually(volume: string): Promise<void> {
+    await eventually(`volume ${volume} to be gone`, async () => ((await wharf().request('GET', paths.volume(volume))).status === 404 ? true : undefined));
+  }
 });

@@ -60,16 +60,39 @@ describe('Wharf on the test API server: failures', () => {
     await running(3);
   });
 
-  it('a volume deleted while the API server is away gets 503 RuntimeUnavailable and stays', async () => {
-    assert.equal((await wharf.request('POST', paths.volumes, { name: 'keep', size: 1 })).status, 201);
+  it('a volume deleted while the API server is away is accepted (202) and shows the failure while deleting; its claim goes once the server is back', async () => {
+    const keep = { ...web, name: 'keep', type: 'stateful', instanceNumber: 1, containers: [{ name: 'main', image: 'nginx:1.27', volumeMounts: [{ volumeName: 'keep', mountPath: '/data', readOnly: false }] }] };
+    assert.equal((await wharf.request('POST', paths.services('shop'), keep)).status, 201);
+    await eventuallyAsync(async () => assert.ok(server.get('persistentvolumeclaims', 'wharf-faults', 'keep'), 'the claim is made with the workload'), 10_000);
+    assert.equal((await wharf.request('DELETE', paths.service('shop', 'keep'))).status, 204);
+
     await server.stop();
-    const refused = await wharf.request('DELETE', paths.volume('keep'));
-    assert.equal(refused.status, 503, JSON.stringify(refused.body));
-    assert.equal(refused.body.error, 'RuntimeUnavailable');
-    assert.match(refused.body.message, /did not answer/);
+    const accepted = await wharf.request('DELETE', paths.volume('keep'));
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    assert.equal(accepted.body.status, 'deleting');
+    await eventuallyAsync(async () => {
+      const { body } = await wharf.request('GET', paths.volume('keep'));
+      assert.equal(body.status, 'deleting');
+      assert.match(body.statusMessage, /did not answer/);
+    }, 10_000);
     await server.restart();
-    assert.equal((await wharf.request('GET', paths.volume('keep'))).status, 200, 'the volume is still there');
-    assert.equal((await wharf.request('DELETE', paths.volume('keep'))).status, 204);
+    await eventuallyAsync(async () => assert.equal((await wharf.request('GET', paths.volume('keep'))).status, 404), 10_000);
+    assert.equal(server.get('persistentvolumeclaims', 'wharf-faults', 'keep'), undefined, 'the claim is deleted');
+  });
+
+  it('a ConfigMap deleted while the API server is away is accepted (202); its object goes once the server is back', async () => {
+    assert.equal((await wharf.request('POST', paths.configMaps, { name: 'settings', data: { mode: 'on' } })).status, 201);
+    const reader = { ...web, name: 'reader', instanceNumber: 1, containers: [{ name: 'main', image: 'nginx:1.27', configs: [{ configMapName: 'settings', mountPath: '/etc/settings' }] }] };
+    assert.equal((await wharf.request('POST', paths.services('shop'), reader)).status, 201);
+    await eventuallyAsync(async () => assert.ok(server.get('configmaps', 'wharf-faults', 'settings'), 'the ConfigMap is applied with its reader'), 10_000);
+    assert.equal((await wharf.request('DELETE', paths.service('shop', 'reader'))).status, 204);
+
+    await server.stop();
+    assert.equal((await wharf.request('DELETE', paths.configMap('settings'))).status, 202);
+    await eventuallyAsync(async () => assert.match((await wharf.request('GET', paths.configMap('settings'))).body.deleting.message, /did not answer/), 10_000);
+    await server.restart();
+    await eventuallyAsync(async () => assert.equal((await wharf.request('GET', paths.configMap('settings'))).status, 404), 10_000);
+    assert.equal(server.get('configmaps', 'wharf-faults', 'settings'), undefined, 'the ConfigMap object is deleted, not left behind');
   });
 
   it('a service deleted while the API server was away is deleted once it is back', async () => {
