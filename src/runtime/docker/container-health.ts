@@ -58,7 +58,10 @@ export class ContainerHealthMonitor {
   private readonly epochs = new Map<string, number>();
   /** Containers an event touched while their inspection was under way: that answer may predate it. */
   private readonly inspectAgain = new Set<string>();
-  private readonly waiting: Array<{ id: string; key: ServiceKey }> = [];
+  /** Inspections waiting for a free slot, in order. */
+  private readonly waiting = new Map<string, ServiceKey>();
+  /** Containers whose record predates the last (re)connect: a dockerd restart started them again unseen. */
+  private readonly stale = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: HealthOptions) {
@@ -95,9 +98,11 @@ export class ContainerHealthMonitor {
     if (this.closed) return;
     for (const pod of pods) {
       for (const container of pod.containers) {
+        // A sandbox shows no count, start or probe: it needs no inspection.
+        if (container.labels[LABEL.role] === 'sandbox') continue;
         const record = this.records.get(container.id);
-        // Not seen before, or listed running while the last inspection or event said it is not: inspect.
-        if (!record || (container.state === 'running' && record.startedAt === undefined)) this.inspect(container.id, key);
+        // Not seen before, not since a reconnect, or listed running while the last inspection or event said it is not.
+        if (!record || this.stale.has(container.id) || (container.state === 'running' && record.startedAt === undefined)) this.inspect(container.id, key);
         if (this.restarting.get(container.id)?.started && container.state === 'running' && record?.startedAt !== undefined) this.restarting.delete(container.id);
       }
     }
@@ -125,11 +130,20 @@ export class ContainerHealthMonitor {
     }
   }
 
+  /**
+   * The engine was (re)connected: events may have been missed meanwhile (a dockerd restart starts
+   * every container again), so each container is inspected again when next listed.
+   */
+  reconnected(): void {
+    for (const id of this.records.ids()) this.stale.add(id);
+  }
+
   /** After a listing of every container: records of containers that are gone go too. */
   retain(ids: ReadonlySet<string>): void {
     this.records.retain(ids);
     for (const id of this.restarting.keys()) if (!ids.has(id)) this.restarting.delete(id);
     for (const id of this.epochs.keys()) if (!ids.has(id)) this.epochs.delete(id);
+    for (const id of this.stale) if (!ids.has(id)) this.stale.delete(id);
   }
 
   close(): void {
@@ -143,7 +157,7 @@ export class ContainerHealthMonitor {
       return;
     }
     if (this.inspecting.size >= MAX_INSPECTIONS) {
-      if (!this.waiting.some((waiting) => waiting.id === id)) this.waiting.push({ id, key });
+      this.waiting.set(id, key);
       return;
     }
     this.inspecting.add(id);
@@ -157,6 +171,7 @@ export class ContainerHealthMonitor {
           this.inspectAgain.add(id);
           return;
         }
+        this.stale.delete(id);
         if (this.records.inspected(id, info as unknown as InspectedContainer)) this.options.notify(key);
       })
       .catch((error: unknown) => {
@@ -167,8 +182,11 @@ export class ContainerHealthMonitor {
         this.inspecting.delete(id);
         if (this.closed) return;
         if (this.inspectAgain.delete(id)) this.inspect(id, key);
-        const next = this.waiting.shift();
-        if (next) this.inspect(next.id, next.key);
+        const [next] = this.waiting;
+        if (next) {
+          this.waiting.delete(next[0]);
+          this.inspect(next[0], next[1]);
+        }
       });
   }
 

@@ -96,6 +96,10 @@ export class ContainerRecords {
     this.records.set(id, { ...previous, carried: previous.carried + 1, pendingReset });
   }
 
+  ids(): string[] {
+    return [...this.records.keys()];
+  }
+
   forget(id: string): void {
     this.records.delete(id);
   }

@@ -267,6 +267,7 @@ export class DockerRuntime implements Runtime {
    */
   private async onConnect(): Promise<void> {
     this.networks.forget();
+    this.health.reconnected();
     const info = (await this.docker.info()) as { NCPU?: number; ServerVersion?: string };
     this.hostCpus = info.NCPU ?? 1;
     this.log.info({ version: info.ServerVersion, cpus: this.hostCpus }, 'connected to the Docker engine');

@@ -47,7 +47,7 @@ export class EngineWatch {
     private readonly onConnect: () => Promise<void>,
     private readonly log: Logger,
     private readonly options: WatchOptions,
-    /** Every state event of a Wharf container, pods being created included; `listed` gets each full listing. */
+    /** Every state event of a spec container (not a sandbox), pods being created included; `listed` gets each full listing. */
     private readonly containers: { event: (event: ContainerEvent) => void; listed: (ids: ReadonlySet<string>) => void } = { event: () => {}, listed: () => {} },
   ) {}
 
@@ -148,7 +148,7 @@ export class EngineWatch {
     // A pod being created is listed by its creation once done, which covers the events meanwhile.
     if (!key || !pod || !isOwnedBy(labels, this.owner.instanceId)) return;
     const containerId = event.Actor?.ID ?? event.id;
-    if (containerId) this.containers.event({ id: containerId, action: event.Action!, key, at: eventTime(event), ...exitCodeOf(labels) });
+    if (containerId && labels[LABEL.role] === 'container') this.containers.event({ id: containerId, action: event.Action!, key, at: eventTime(event), ...exitCodeOf(labels) });
     if (this.cache.isCreating(key, pod)) return;
     this.scheduleRefresh(this.pendingRefresh, key, pod, EVENT_SETTLE_MS);
     if (event.Action === 'die') this.scheduleRefresh(this.pendingRecheck, key, pod, AFTER_DIE_MS);
