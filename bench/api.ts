@@ -1,5 +1,8 @@
 // API read throughput with the simulated runtime: 1,000 services of 3 pods, then GET a service
 // and GET apps under load, each beside a bare Fastify route answering a body of the same size.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { rssMegabytes, startProcess, stopProcess } from './processes.js';
 import { AUTH, call, startBenchWharf, waitUntilRunning } from './wharf-server.js';
@@ -33,11 +36,15 @@ export async function benchApi(): Promise<{ results: LoadResult[]; rssMb: number
     ] as const) {
       const body = await (await fetch(url, { headers: AUTH })).text();
       results.push(await load(`${name}: Wharf`, url));
-      const bare = await startProcess(['--import', 'tsx', 'bench/bare-server.ts'], { BARE_BODY: body }, /(http:\/\/\S+)/);
+      // In a file, not the environment: one variable holds at most 128 KiB (spawn fails with E2BIG).
+      const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-bare-'));
+      writeFileSync(join(dir, 'body.json'), body);
+      const bare = await startProcess(['--import', 'tsx', 'bench/bare-server.ts'], { BARE_BODY_FILE: join(dir, 'body.json') }, /(http:\/\/\S+)/);
       try {
         results.push(await load(`${name}: bare Fastify`, `${bare.match[1]}/bare`));
       } finally {
         await stopProcess(bare.child);
+        rmSync(dir, { recursive: true, force: true });
       }
     }
     return { results, rssMb: rssMegabytes(wharf.pid), services: PROJECTS * APPS_PER_PROJECT * SERVICES_PER_APP };
