@@ -50,7 +50,8 @@ describe('Docker runtime: probes, restart counts, terminating pods (issue 11)', 
 
   it('an httpGet readiness probe that fails keeps the pod running but not ready, with the reason; it becomes ready once the probe passes', async () => {
     await create('http', [{ ...httpd(), readinessProbe: { httpGet: { path: '/ready', port: 80, httpHeaders: [{ name: 'X-Probe', value: 'wharf' }] }, ...fast } }]);
-    const failing = await onePod('http', 'a failed readiness probe', (pod) => (pod.containerStatuses[0].reason === 'Unhealthy' ? pod : undefined));
+    // Until httpd listens the probe is refused: wait for httpd's own answer.
+    const failing = await onePod('http', 'a readiness probe answered 404', (pod) => (pod.containerStatuses[0].message === 'readiness probe failed: HTTP 404' ? pod : undefined));
     assert.equal(failing.status.phase, 'running');
     assert.equal(failing.ready, false);
     assert.equal(failing.status.reason, 'ContainersNotReady');
@@ -81,7 +82,8 @@ describe('Docker runtime: probes, restart counts, terminating pods (issue 11)', 
   });
 
   it('an exec probe runs in the container without a shell: exit 0 is healthy', async () => {
-    await create('exec', [{ name: 'web', image: IMAGES.app1, command: ['sleep'], args: ['infinity'], readinessProbe: { exec: { command: ['test', '-f', '/tmp/ok'] }, ...fast } }]);
+    // An exec goes through dockerd (create, start, inspect): on an engine busy starting the other scenarios' pods it can take over a second.
+    await create('exec', [{ name: 'web', image: IMAGES.app1, command: ['sleep'], args: ['infinity'], readinessProbe: { exec: { command: ['test', '-f', '/tmp/ok'] }, ...fast, timeoutSeconds: 5 } }]);
     const failing = await onePod('exec', 'a failed exec probe', (pod) => (pod.containerStatuses[0].reason === 'Unhealthy' ? pod : undefined));
     assert.equal(failing.containerStatuses[0].message, 'readiness probe failed: exit code 1');
     assert.equal(failing.ready, false);
