@@ -48,7 +48,7 @@ export class ContainerHealthMonitor {
    * listing shows the container running: until then the cache may still hold it `exited`, which
    * would make the pod look failed and the controller replace it.
    */
-  private readonly restarting = new Map<string, { probe: 'livenessProbe' | 'startupProbe'; failure: string; started?: boolean }>();
+  private readonly restarting = new Map<string, { probe: 'livenessProbe' | 'startupProbe'; failure: string; startedBefore: number; started?: boolean }>();
   private readonly inspecting = new Set<string>();
   /**
    * Per container, how many start, die, restart and oom events came: an inspection answer that an
@@ -103,7 +103,8 @@ export class ContainerHealthMonitor {
         const record = this.records.get(container.id);
         // Not seen before, not since a reconnect, or listed running while the last inspection or event said it is not.
         if (!record || this.stale.has(container.id) || (container.state === 'running' && record.startedAt === undefined)) this.inspect(container.id, key);
-        if (this.restarting.get(container.id)?.started && container.state === 'running' && record?.startedAt !== undefined) this.restarting.delete(container.id);
+        const restart = this.restarting.get(container.id);
+        if (restart?.started && container.state === 'running' && record?.startedAt !== undefined && record.startedAt !== restart.startedBefore) this.restarting.delete(container.id);
       }
     }
     this.prober.sync(key, pods.flatMap((pod) => probeTargets(key, pod, (id) => this.records.get(id)?.startedAt, this.restarting)));
@@ -199,7 +200,7 @@ export class ContainerHealthMonitor {
     const { docker, log, stopGraceSeconds, notify } = this.options;
     log.warn({ pod: target.pod, container: target.container, probe, failure }, `restarting container ${target.container} of pod ${target.pod}: its ${probe} failed: ${failure}`);
     this.records.restartedByWharf(target.id);
-    this.restarting.set(target.id, { probe, failure });
+    this.restarting.set(target.id, { probe, failure, startedBefore: target.startedAt });
     notify(target.key);
     const container = docker.getContainer(target.id);
     // 304: already stopped or already started; 404: removed meanwhile (the pod is going).
