@@ -17,9 +17,8 @@ export interface ServicesTable {
   uid: string;
   name: string;
   type: string;
-  resource_spec: string;
-  /** JSON: normalized containers of the current revision */
-  containers: string;
+  /** JSON: the current revision's Template (domain/template.ts): resource spec, normalized containers, GPUs */
+  template: string;
   instance_number: number;
   stopped: number;
   /** JSON: the seed's port list */
@@ -28,8 +27,6 @@ export interface ServicesTable {
   template_hash: string;
   created_at: string;
   updated_at: string;
-  /** JSON: the current revision's GpuSpec; null: no GPU */
-  gpu_spec: string | null;
   min_ready_seconds: number;
   progress_deadline_seconds: number;
   auto_rollback: number;
@@ -40,12 +37,10 @@ export interface ServicesTable {
 export interface RevisionsTable {
   service_id: number;
   revision: number;
-  resource_spec: string;
-  containers: string;
+  /** JSON: the revision's Template */
+  template: string;
   template_hash: string;
   created_at: string;
-  /** JSON: the revision's GpuSpec; null: no GPU */
-  gpu_spec: string | null;
 }
 
 export interface TokensTable {

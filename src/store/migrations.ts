@@ -158,6 +158,25 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('configmaps_digests').on('configmaps').columns(['region', 'project', 'name', 'deleting_since', 'digest']).execute();
     },
   },
+  '0010-template-document': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // A revision's template (resource spec, containers, GPUs) as one JSON document, as the domain
+      // has it (domain/template.ts): a new template field then needs no column and no migration.
+      // Rewritten row by row in JavaScript, so the migration runs alike on every SQL engine.
+      for (const [table, key] of [['services', ['id']], ['revisions', ['service_id', 'revision']]] as const) {
+        await db.schema.alterTable(table).addColumn('template', 'text', (col) => col.notNull().defaultTo('{}')).execute();
+        const rows = await db.selectFrom(table).select([...key, 'resource_spec', 'containers', 'gpu_spec']).execute();
+        for (const row of rows) {
+          const template = { resourceSpec: row.resource_spec, containers: JSON.parse(row.containers), ...(row.gpu_spec === null ? {} : { gpuSpec: JSON.parse(row.gpu_spec) }) };
+          let update = db.updateTable(table).set({ template: JSON.stringify(template) });
+          for (const column of key) update = update.where(column, '=', row[column]);
+          await update.execute();
+        }
+        for (const column of ['resource_spec', 'containers', 'gpu_spec']) await db.schema.alterTable(table).dropColumn(column).execute();
+      }
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Container, GpuSpec, Port, ServiceType } from '../api/schemas/microservice.js';
+import type { Port, ServiceType } from '../api/schemas/microservice.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
 import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '../domain/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
@@ -7,7 +7,7 @@ import { WharfError } from '../domain/errors.js';
 import { serviceLabel, V2_APP, workloadBaseName, type ServiceKey } from '../domain/keys.js';
 import type { RolloutRecord } from '../domain/rollout.js';
 import { revisionsToPrune, type DesiredService, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
-import { configMapNames } from '../domain/template.js';
+import { configMapNames, type Template } from '../domain/template.js';
 import type { ProjectResourceKey } from '../domain/deletion.js';
 import { ConfigMapStore } from './configmaps.js';
 import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, type ServicesTable } from './database.js';
@@ -64,14 +64,12 @@ const SERVICE_COLUMNS = [
   'services.uid',
   'services.name',
   'services.type',
-  'services.resource_spec',
-  'services.containers',
+  'services.template',
   'services.instance_number',
   'services.stopped',
   'services.ports',
   'services.revision',
   'services.template_hash',
-  'services.gpu_spec',
   'services.min_ready_seconds',
   'services.progress_deadline_seconds',
   'services.auto_rollback',
@@ -509,9 +507,7 @@ async function refuseWorkloadNameClash(trx: Transaction<Database>, key: ServiceK
 /** The columns a change to a service may write: all but its identity and creation time. */
 function changeableColumns(state: ServiceState) {
   return {
-    resource_spec: state.resourceSpec,
-    containers: JSON.stringify(state.containers),
-    gpu_spec: gpuSpecColumn(state.gpuSpec),
+    template: templateDocument(state),
     instance_number: state.instanceNumber,
     stopped: state.stopped ? 1 : 0,
     ports: JSON.stringify(state.ports),
@@ -529,21 +525,15 @@ function revisionRow(serviceId: number, revision: RevisionRecord): RevisionsTabl
   return {
     service_id: serviceId,
     revision: revision.revision,
-    resource_spec: revision.resourceSpec,
-    containers: JSON.stringify(revision.containers),
-    gpu_spec: gpuSpecColumn(revision.gpuSpec),
+    template: templateDocument(revision),
     template_hash: revision.templateHash,
     created_at: revision.creationTimestamp,
   };
 }
 
-function gpuSpecColumn(gpuSpec: GpuSpec | undefined): string | null {
-  return gpuSpec ? JSON.stringify(gpuSpec) : null;
-}
-
-/** A row's GpuSpec; no key at all without one, so such a service reads back exactly as it was written. */
-function gpuSpecOf(column: string | null): { gpuSpec?: GpuSpec } {
-  return column === null ? {} : { gpuSpec: JSON.parse(column) as GpuSpec };
+/** The template alone; a template without GPUs has no gpuSpec key, so it reads back exactly as written. */
+function templateDocument({ resourceSpec, containers, gpuSpec }: Template): string {
+  return JSON.stringify(gpuSpec ? { resourceSpec, containers, gpuSpec } : { resourceSpec, containers });
 }
 
 function toState(row: ServiceRow): ServiceState {
@@ -551,9 +541,7 @@ function toState(row: ServiceRow): ServiceState {
     key: { region: row.region, project: row.project, app: row.app_name, service: row.name },
     uid: row.uid,
     type: row.type as ServiceType,
-    resourceSpec: row.resource_spec,
-    containers: JSON.parse(row.containers) as Container[],
-    ...gpuSpecOf(row.gpu_spec),
+    ...(JSON.parse(row.template) as Template),
     instanceNumber: row.instance_number,
     stopped: row.stopped === 1,
     ports: JSON.parse(row.ports) as Port[],
@@ -569,9 +557,7 @@ function toState(row: ServiceRow): ServiceState {
 function toRevision(row: Selectable<RevisionsTable>): RevisionRecord {
   return {
     revision: row.revision,
-    resourceSpec: row.resource_spec,
-    containers: JSON.parse(row.containers) as Container[],
-    ...gpuSpecOf(row.gpu_spec),
+    ...(JSON.parse(row.template) as Template),
     templateHash: row.template_hash,
     creationTimestamp: row.created_at,
   };

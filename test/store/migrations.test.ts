@@ -69,3 +69,41 @@ describe('migration 0009-deletions', () => {
     }
   });
 });
+
+describe('migration 0010-template-document', () => {
+  it('moves each template of services and revisions into one document that reads back as it was written, GPUs or none', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
+    const db = openSqlite(dataDir);
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const { error } = await migrator.migrateTo('0009-deletions');
+      assert.equal(error, undefined);
+      const now = '2026-01-01T00:00:00.000Z';
+      const old = db as unknown as Kysely<any>;
+      const containers = [{ name: 'web', image: 'nginx:2', workingDir: '', command: [], args: ['-g'], volumeMounts: [], configs: [], envs: [{ type: '', name: 'A', value: '1' }] }];
+      const gpuSpec = { type: 'nvidia-t4', number: 1 };
+      const app = await old.insertInto('apps').values({ region: 'local', project: 'proj', name: 'shop', created_at: now }).returning('id').executeTakeFirstOrThrow();
+      const service = await old.insertInto('services').values({
+        app_id: app.id, uid: 'uid-1', name: 'web', type: 'stateless', resource_spec: '2U4G', containers: JSON.stringify(containers), gpu_spec: JSON.stringify(gpuSpec),
+        instance_number: 2, stopped: 0, ports: '[]', revision: 2, template_hash: 'h2', created_at: now, updated_at: now,
+      }).returning('id').executeTakeFirstOrThrow();
+      await old.insertInto('revisions').values([
+        { service_id: service.id, revision: 1, resource_spec: '1U1G', containers: '[]', gpu_spec: null, template_hash: 'h1', created_at: now },
+        { service_id: service.id, revision: 2, resource_spec: '2U4G', containers: JSON.stringify(containers), gpu_spec: JSON.stringify(gpuSpec), template_hash: 'h2', created_at: now },
+      ]).execute();
+      await migrateToLatest(db);
+      const store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
+      const key = { region: 'local', project: 'proj', app: 'shop', service: 'web' };
+      const state = await store.findDesired(key);
+      assert.deepEqual([state?.resourceSpec, state?.containers, state?.gpuSpec, state?.templateHash], ['2U4G', containers, gpuSpec, 'h2']);
+      const revisions = await store.listRevisions(key);
+      assert.deepEqual(revisions.map(({ revision, resourceSpec, containers: kept, templateHash, ...rest }) => [revision, resourceSpec, kept, 'gpuSpec' in rest ? rest.gpuSpec : 'none', templateHash]), [
+        [1, '1U1G', [], 'none', 'h1'],
+        [2, '2U4G', containers, gpuSpec, 'h2'],
+      ]);
+    } finally {
+      await db.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
