@@ -51,8 +51,7 @@ export async function createWharf(
     const region = settings.name;
     regions.set(region, await createRegion(settings, log, {
       instanceId: instance,
-      configMaps: (project, name) => store.configMaps.find({ region, project, name }),
-      volumes: { find: (project, name) => store.volumes.find({ region, project, name }), all: () => store.volumes.ofRegion(region) },
+      volumes: { all: () => store.volumes.ofRegion(region) },
       projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
       dataDir: config.dataDir,
     }));

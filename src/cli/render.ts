@@ -9,6 +9,7 @@ import { loadConfig } from '../config.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { podResources } from '../domain/resources.js';
 import { createService } from '../domain/service.js';
+import { NO_POD_INPUTS } from '../domain/pod-inputs.js';
 import { workloadOf } from '../domain/workload-plan.js';
 import { regionPolicy } from '../regions.js';
 import { manifestList, render } from '../runtime/kubernetes/render.js';
@@ -47,8 +48,8 @@ export function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.e
   const now = new Date().toISOString();
   const key = { region: region.name, project, app, service: input.name };
   const { state } = createService(key, input, policy, { uid: randomUUID(), now });
-  // Offline there is no store: ConfigMaps are taken as absent, which changes only the pods' hash.
-  const manifests = render(workloadOf(withPodTemplateHash(state, new Map()), podResources(policy, state)), kubernetesSettings(region));
+  // Offline there is no store: ConfigMaps are taken as absent (which changes only the pods' hash), volumes get the region's defaults.
+  const manifests = render(workloadOf(withPodTemplateHash(state, new Map()), podResources(policy, state), NO_POD_INPUTS), kubernetesSettings(region));
   return manifestList(manifests).map((object) => stringify(object, { aliasDuplicateObjects: false })).join('---\n');
 }
 

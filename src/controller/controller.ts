@@ -4,6 +4,7 @@ import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
 import { WharfError } from '../domain/errors.js';
 import type { ObservedPod } from '../domain/observed.js';
 import { describe, plan } from '../domain/plan.js';
+import { NO_POD_INPUTS } from '../domain/pod-inputs.js';
 import { assessRollout, availableInMs, type RolloutAssessment } from '../domain/rollout.js';
 import { rollbackService, type DesiredService } from '../domain/service.js';
 import { podResources } from '../domain/resources.js';
@@ -12,6 +13,7 @@ import { planWorkload } from '../domain/workload-plan.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_DELETION_OPTIONS, Deletions, type DeletionOptions } from './deletions.js';
+import { resolveDesired } from './resolve-desired.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -94,7 +96,9 @@ export class Controller {
       this.log.warn({ service: keyString(key) }, 'service of an unconfigured region left alone');
       return;
     }
-    const desired = await this.store.findDesired(key);
+    const resolved = await resolveDesired(this.store, key);
+    const desired = resolved?.desired;
+    const inputs = resolved?.inputs ?? NO_POD_INPUTS;
     const observed = region.runtime.observe(key);
     if (!observed.known) throw new Error(`region ${region.name}: the engine has not been observed yet`);
 
@@ -113,8 +117,8 @@ export class Controller {
     const resources = desired ? podResources(region.policy, desired) : { cpu: 0, memoryMb: 0 };
     // An engine with its own rollout (Kubernetes) is given whole workloads; otherwise Wharf rolls pods out.
     const operations = region.runtime.rollouts === 'engine'
-      ? planWorkload(key, desired, observed.workload, resources)
-      : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5), now });
+      ? planWorkload(key, desired, observed.workload, resources, inputs)
+      : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5), now, inputs });
     for (const operation of operations) {
       this.log.info({ service: keyString(key) }, describe(operation));
       await region.runtime.execute(operation);

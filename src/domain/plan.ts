@@ -1,6 +1,7 @@
 import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
 import { workloadBaseName, type ServiceKey } from './keys.js';
 import type { ObservedPod } from './observed.js';
+import type { PodInputs } from './pod-inputs.js';
 import type { PodResources } from './resources.js';
 import { isAvailable } from './rollout.js';
 import type { DesiredService } from './service.js';
@@ -16,6 +17,9 @@ export interface PodSpec {
   containers: Container[];
   resources: PodResources;
   ports: Port[];
+  /** What the containers read and mount, as resolved before planning: the driver reads no store. */
+  configMaps: PodInputs['configMaps'];
+  volumes: PodInputs['volumes'];
 }
 
 /** Everything an engine that rolls pods out itself (Kubernetes) needs for a service's workload. */
@@ -49,6 +53,8 @@ export interface PlanContext {
   podSuffix: () => string;
   /** Milliseconds since the epoch: a pod is available once it has run minReadySeconds by then. */
   now: number;
+  /** The ConfigMaps and volumes of the desired template, whose digests its podTemplateHash covers. */
+  inputs: PodInputs;
 }
 
 type Remove = (pod: ObservedPod, cause: string) => PodOperation;
@@ -168,11 +174,11 @@ function oldestFirst(pods: ObservedPod[]): ObservedPod[] {
 }
 
 function create(desired: DesiredService, context: PlanContext, name: string, cause: string): PodOperation {
-  return { action: 'create', cause, pod: { name, ...podTemplateOf(desired, context.resources) } };
+  return { action: 'create', cause, pod: { name, ...podTemplateOf(desired, context.resources, context.inputs) } };
 }
 
 /** What every pod of the desired state runs; a pod adds its name, a workload its replica count. */
-export function podTemplateOf(desired: DesiredService, resources: PlanContext['resources']): Omit<PodSpec, 'name'> {
+export function podTemplateOf(desired: DesiredService, resources: PlanContext['resources'], inputs: PodInputs): Omit<PodSpec, 'name'> {
   return {
     key: desired.key,
     serviceUid: desired.uid,
@@ -182,6 +188,8 @@ export function podTemplateOf(desired: DesiredService, resources: PlanContext['r
     containers: desired.containers,
     resources,
     ports: desired.ports,
+    configMaps: inputs.configMaps,
+    volumes: inputs.volumes,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Port } from '../api/schemas/microservice.js';
 import type { ServiceKey } from './keys.js';
 import type { ObservedWorkload } from './observed.js';
+import type { PodInputs } from './pod-inputs.js';
 import { podTemplateOf, type WorkloadOperation, type WorkloadSpec } from './plan.js';
 import type { PodResources } from './resources.js';
 import type { DesiredService } from './service.js';
@@ -17,11 +18,12 @@ export function planWorkload(
   desired: DesiredService | undefined,
   observed: ObservedWorkload | undefined,
   resources: PodResources,
+  inputs: PodInputs,
 ): WorkloadOperation[] {
   if (desired === undefined) {
     return observed ? [{ action: 'delete', key, cause: 'the service was deleted' }] : [];
   }
-  const workload = workloadOf(desired, resources);
+  const workload = workloadOf(desired, resources, inputs);
   const apply = (cause: string): WorkloadOperation => ({ action: 'apply', workload, cause });
 
   if (observed === undefined) return [apply('the service has no workload')];
@@ -67,9 +69,9 @@ export function portsText(ports: Port[]): string {
 }
 
 /** The workload of a service's desired state: instanceNumber pods, none while stopped. */
-export function workloadOf(desired: DesiredService, resources: PodResources): WorkloadSpec {
+export function workloadOf(desired: DesiredService, resources: PodResources, inputs: PodInputs): WorkloadSpec {
   return {
-    ...podTemplateOf(desired, resources),
+    ...podTemplateOf(desired, resources, inputs),
     replicas: desired.stopped ? 0 : desired.instanceNumber,
     minReadySeconds: desired.rollout.minReadySeconds,
     progressDeadlineSeconds: desired.rollout.progressDeadlineSeconds,

@@ -1,21 +1,21 @@
 import type { Container } from '../api/schemas/microservice.js';
+import type { ConfigMapContent, PodInputs } from '../domain/pod-inputs.js';
 import { configMapNames } from '../domain/template.js';
 import { parseConfigMapRef } from '../domain/validation.js';
-import type { ConfigMapContent, ConfigMapSource } from './runtime.js';
 
 /**
- * The ConfigMaps the containers read, or the sentence that names the ConfigMap or key that is
- * missing. Every runtime that starts pods itself asks this first, so a pod waits for the same
- * reasons, in the same words, whichever engine it is on.
+ * The ConfigMaps the containers read, from those the operation carries, or the sentence that names
+ * the ConfigMap or key that is missing. Every runtime that starts pods itself asks this first, so a
+ * pod waits for the same reasons, in the same words, whichever engine it is on.
  */
-export async function readConfigMaps(
+export function podConfigMaps(
   containers: Container[],
   project: string,
-  read: ConfigMapSource,
-): Promise<{ found: Map<string, ConfigMapContent> } | { missing: string }> {
+  carried: PodInputs['configMaps'],
+): { found: Map<string, ConfigMapContent> } | { missing: string } {
   const found = new Map<string, ConfigMapContent>();
   for (const name of configMapNames(containers)) {
-    const content = await read(project, name);
+    const content = carried.get(name);
     if (!content) return { missing: `ConfigMap "${name}" does not exist in project "${project}"` };
     found.set(name, content);
   }

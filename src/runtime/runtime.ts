@@ -47,23 +47,11 @@ export interface Runtime {
   deleteConfigMap?(project: string, name: string): Promise<void>;
 }
 
-/** A ConfigMap as a runtime needs it to start the pods that read it. */
-export interface ConfigMapContent {
-  data: Record<string, string>;
-  /** Changes whenever the data does. */
-  digest: string;
-}
-
 /**
- * Reads a ConfigMap of a project in the runtime's region (undefined: it does not exist). Given by
- * whoever builds the runtime, so drivers read desired state without knowing the store.
+ * The volumes of the runtime's region as the store has them, for a runtime that makes them on the
+ * engine when it connects. A pod's volumes are carried on its operation instead (PodSpec.volumes).
  */
-export type ConfigMapSource = (project: string, name: string) => Promise<ConfigMapContent | undefined>;
-
-/** The volumes of the runtime's region as the store has them. */
 export interface VolumeSource {
-  /** One volume of a project; undefined: it does not exist. */
-  find(project: string, name: string): Promise<VolumeSpec | undefined>;
   /** Every volume of the region. */
   all(): Promise<VolumeSpec[]>;
 }
@@ -75,7 +63,6 @@ export type ProjectQuotaSource = (project: string) => Promise<QuotaLimits>;
 export interface RuntimeContext {
   /** This Wharf's id (store/instance.ts): the owner label of every engine object it creates. */
   instanceId: string;
-  configMaps: ConfigMapSource;
   volumes: VolumeSource;
   projectQuotas: ProjectQuotaSource;
   /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */

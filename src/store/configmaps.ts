@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from 'kysely';
 import { configMapDigest, readsConfigMap, type ConfigMapRecord } from '../domain/configmaps.js';
+import type { ConfigMapContent } from '../domain/pod-inputs.js';
 import { beingDeletedMessage, type ProjectResourceKey } from '../domain/deletion.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
@@ -14,8 +15,8 @@ import { serviceList, type Executor, type ProjectResourceRef, type StoreAccess }
  */
 export class ConfigMapStore {
   /**
-   * The content runtimes last read, by ConfigMap. Every pod creation reads the ConfigMaps of its pod,
-   * and reading and parsing up to 1 MiB per pod would hold the event loop for each pod of a rollout;
+   * The content the controller last read, by ConfigMap. Every reconcile of a service reads the
+   * ConfigMaps of its template, and reading and parsing up to 1 MiB each time would hold the event loop;
    * a hit costs a digest lookup in an index (configmaps_digests), a changed digest reads the data again.
    */
   private readonly contents = new Map<string, ConfigMapContent>();
@@ -92,7 +93,7 @@ export class ConfigMapStore {
     return toRecord(await this.findRow(this.access.db, ref));
   }
 
-  /** The ConfigMap's data, or undefined when it does not exist or is being deleted: what a runtime resolves references with. */
+  /** The ConfigMap's data, or undefined when it does not exist or is being deleted: what the controller resolves a template's references with. */
   async find(ref: ProjectResourceRef): Promise<ConfigMapContent | undefined> {
     const key = contentKey(ref);
     const current = await digestsQuery(this.access.db, ref.region, ref.project).where('name', '=', ref.name).executeTakeFirst();
@@ -129,9 +130,6 @@ export class ConfigMapStore {
     return db.selectFrom('configmaps').selectAll().where('region', '=', ref.region).where('project', '=', ref.project).where('name', '=', ref.name);
   }
 }
-
-/** A ConfigMap's content as runtimes read it. */
-export type ConfigMapContent = Pick<ConfigMapRecord, 'data' | 'digest'>;
 
 function contentKey(ref: ProjectResourceRef): string {
   return JSON.stringify([ref.region, ref.project, ref.name]);

@@ -56,8 +56,8 @@ export class VolumeStore {
   }
 
   /**
-   * A volume as the runtimes read it, or undefined when it does not exist. One being deleted does not
-   * either: an engine that reconnects must not make again what the controller is removing.
+   * A volume as the controller resolves a template's mounts with, or undefined when it does not
+   * exist. One being deleted does not either: a pod must not make again what the controller is removing.
    */
   async find(ref: ProjectResourceRef): Promise<VolumeSpec | undefined> {
     const { db } = this.access;
@@ -72,7 +72,7 @@ export class VolumeStore {
     return row && volumeSpec(row);
   }
 
-  /** Every volume of a region, as the runtimes read them: not those being deleted (see find). */
+  /** Every volume of a region, as a runtime makes them at connect: not those being deleted (see find). */
   async ofRegion(region: string): Promise<VolumeSpec[]> {
     const rows = await this.access.db
       .selectFrom('volumes')

@@ -1,6 +1,7 @@
 import type { ServiceKey } from '../../src/domain/keys.js';
 import type { ObservedPod } from '../../src/domain/observed.js';
 import type { PlanContext } from '../../src/domain/plan.js';
+import { NO_POD_INPUTS } from '../../src/domain/pod-inputs.js';
 import type { DesiredService } from '../../src/domain/service.js';
 
 export const KEY: ServiceKey = { region: 'local', project: 'proj', app: 'shop', service: 'web' };
@@ -65,5 +66,5 @@ export function pod(name: string, shape: PodShape = {}): ObservedPod {
 /** Pod suffixes s0001, s0002, … so plans compare line by line. */
 export function planContext(): PlanContext {
   let next = 0;
-  return { resources: { cpu: 1, memoryMb: 1024 }, podSuffix: () => `s${String(++next).padStart(4, '0')}`, now: NOW };
+  return { resources: { cpu: 1, memoryMb: 1024 }, podSuffix: () => `s${String(++next).padStart(4, '0')}`, now: NOW, inputs: NO_POD_INPUTS };
 }

@@ -207,7 +207,11 @@ describe('plan: stop, delete, leftovers and failures', () => {
 describe('plan: what it creates', () => {
   it('gives a created pod everything a runtime needs', () => {
     const desired = desiredState({ instanceNumber: 1, ports: [{ port: 80, protocol: 'TCP' }] });
-    const [operation] = plan(KEY, desired, [], planContext());
+    const inputs = {
+      configMaps: new Map([['cm', { data: { key1: 'v1' }, digest: 'd1' }]]),
+      volumes: new Map([['data', { project: KEY.project, name: 'data', sizeGi: 3, storageType: 'fast' }]]),
+    };
+    const [operation] = plan(KEY, desired, [], { ...planContext(), inputs });
     assert.deepEqual(operation, {
       action: 'create',
       cause: 'scale up to 1: 0 of 1 present',
@@ -221,6 +225,8 @@ describe('plan: what it creates', () => {
         containers: desired.containers,
         resources: { cpu: 1, memoryMb: 1024 },
         ports: [{ port: 80, protocol: 'TCP' }],
+        configMaps: inputs.configMaps,
+        volumes: inputs.volumes,
       },
     });
   });

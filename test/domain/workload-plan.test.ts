@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ObservedWorkload } from '../../src/domain/observed.js';
 import { describe as describeOperation } from '../../src/domain/plan.js';
+import { NO_POD_INPUTS } from '../../src/domain/pod-inputs.js';
 import type { DesiredService } from '../../src/domain/service.js';
 import { planWorkload } from '../../src/domain/workload-plan.js';
 
@@ -33,7 +34,7 @@ function observed(overrides: Partial<ObservedWorkload> = {}): ObservedWorkload {
 }
 
 const lines = (state: DesiredService | undefined, workload: ObservedWorkload | undefined): string[] =>
-  planWorkload(KEY, state, workload, RESOURCES).map(describeOperation);
+  planWorkload(KEY, state, workload, RESOURCES, NO_POD_INPUTS).map(describeOperation);
 
 describe('planWorkload', () => {
   test('a workload that matches needs nothing', () => {
@@ -46,7 +47,7 @@ describe('planWorkload', () => {
   });
 
   test('the apply carries everything render needs', () => {
-    const [operation] = planWorkload(KEY, desired(), undefined, RESOURCES);
+    const [operation] = planWorkload(KEY, desired(), undefined, RESOURCES, NO_POD_INPUTS);
     assert.equal(operation?.action, 'apply');
     assert.deepEqual(operation?.action === 'apply' && operation.workload, {
       key: KEY,
@@ -57,6 +58,8 @@ describe('planWorkload', () => {
       containers: [],
       resources: RESOURCES,
       ports: [{ port: 80, protocol: 'TCP' }],
+      configMaps: NO_POD_INPUTS.configMaps,
+      volumes: NO_POD_INPUTS.volumes,
       replicas: 3,
       minReadySeconds: 10,
       progressDeadlineSeconds: 600,

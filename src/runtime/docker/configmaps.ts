@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container } from '../../api/schemas/microservice.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
-import type { ConfigMapContent } from '../runtime.js';
+import type { ConfigMapContent } from '../../domain/pod-inputs.js';
 
 /** A ConfigMap a pod reads: its data, for envs, and the host directory holding one file per key, for mounts. */
 export interface PodConfigMap {

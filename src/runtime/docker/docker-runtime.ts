@@ -8,7 +8,7 @@ import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
 import { WharfError } from '../../domain/errors.js';
 import type { VolumeSpec, VolumeState } from '../../domain/volumes.js';
-import { RuntimeUnavailableError, type ConfigMapSource, type Runtime, type VolumeSource } from '../runtime.js';
+import { RuntimeUnavailableError, type Runtime, type VolumeSource } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { ContainerHealthMonitor, type HealthOptions } from './container-health.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
@@ -34,10 +34,9 @@ export interface DockerRuntimeOptions extends WatchOptions {
   /** This Wharf's id: labels every object it creates, and it touches no object labelled with another. */
   instanceId: string;
   stopGraceSeconds: number;
-  configMaps: ConfigMapSource;
   /** ConfigMap files live in `<configMapRoot>/<project>/<name>/<digest>/`, on the engine's host. */
   configMapRoot: string;
-  /** The store's volumes of the region: each is made on the engine with its storage type's driver. */
+  /** The store's volumes of the region, made on the engine (with their storage type's driver) at every connect. */
   volumes: VolumeSource;
   /** By storage type; a type without one uses Docker's `local` driver. */
   volumeDrivers: ReadonlyMap<string, VolumeDriver>;
@@ -175,9 +174,8 @@ export class DockerRuntime implements Runtime {
       docker: this.docker,
       networks: this.networks,
       settings: () => this.podSettings(),
-      configMaps: this.options.configMaps,
       configMapDir: (project, name) => this.configMapDir(project, name),
-      ensureVolume: (project, volume) => this.volumeStates.ensureStored(project, volume),
+      ensureVolume: (project, volume, storageType) => this.volumeStates.ensure(project, volume, storageType),
       listPod: (pod) => this.watch.listPod(pod.key, pod.name),
       report: (pod, reason, message) => {
         if (this.creations.get(id) !== creation) return;

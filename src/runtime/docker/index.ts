@@ -46,7 +46,6 @@ export async function createDockerRuntime(
       stopGraceSeconds: 10,
       resyncIntervalMs: 10_000,
       reconnectIntervalMs: 1000,
-      configMaps: context.configMaps,
       // Absolute: the engine resolves a bind mount's source on its own, not in Wharf's working directory.
       configMapRoot: join(resolve(context.dataDir), 'configmaps', settings.name),
       volumes: context.volumes,

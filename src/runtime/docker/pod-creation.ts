@@ -4,8 +4,7 @@ import type { PodSpec } from '../../domain/plan.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { createPulling, ImagePullError, imageUser } from './images.js';
 import { LABEL } from './labels.js';
-import { readConfigMaps } from '../configmaps.js';
-import type { ConfigMapSource } from '../runtime.js';
+import { podConfigMaps } from '../configmaps.js';
 import { writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
 import type { ProjectNetworks } from './network.js';
 import type { ContainerFacts } from './pod-status.js';
@@ -17,11 +16,10 @@ export interface CreationContext {
   docker: Docker;
   networks: ProjectNetworks;
   settings: () => PodSettings;
-  configMaps: ConfigMapSource;
   /** The host directory of a ConfigMap's files (the engine must see the same path). */
   configMapDir: (project: string, name: string) => string;
-  /** Makes a volume of the store on the engine unless it is there (with its storage type's driver); returns its engine name. */
-  ensureVolume: (project: string, volume: string) => Promise<string>;
+  /** Makes a volume on the engine unless it is there (with its storage type's driver, if any); returns its engine name. */
+  ensureVolume: (project: string, volume: string, storageType: string | undefined) => Promise<string>;
   listPod: (spec: PodSpec) => Promise<ContainerFacts[]>;
   /** The creation is stuck for `reason` and will try again. */
   report: (spec: PodSpec, reason: string, message: string) => void;
@@ -93,7 +91,9 @@ export class PodCreation {
     const { key } = this.spec;
     const network = await step('CreatePodSandboxError', () => networks.ensure(key.project));
     const volumes = new Set(this.spec.containers.flatMap((container) => container.volumeMounts.map((mount) => mount.volumeName)));
-    for (const volume of volumes) await step('CreateContainerError', () => this.context.ensureVolume(key.project, volume));
+    for (const volume of volumes) {
+      await step('CreateContainerError', () => this.context.ensureVolume(key.project, volume, this.spec.volumes.get(volume)?.storageType));
+    }
 
     const earlierSandbox = existing.find((facts) => facts.labels[LABEL.role] === 'sandbox')?.id;
     const sandboxId = await this.ensureRunning(existing, 'sandbox', sandboxOptions(this.spec, network, settings));
@@ -108,13 +108,13 @@ export class PodCreation {
   }
 
   /**
-   * Reads the ConfigMaps the pod uses and writes their files. One that is missing, or lacks a key an
-   * env reads, keeps the pod waiting (DESIGN.md §3) rather than starting without it; the retry, or
-   * the roll that its creation causes (see podTemplateHash), starts the pod once it exists.
+   * Writes the files of the ConfigMaps the pod carries. One that is missing, or lacks a key an env
+   * reads, keeps the pod waiting (DESIGN.md §3) rather than starting without it; its creation
+   * changes the pod template hash, so the roll it causes starts a new pod that carries it.
    */
   private async prepareConfigMaps(): Promise<Map<string, PodConfigMap>> {
     const { project } = this.spec.key;
-    const read = await readConfigMaps(this.spec.containers, project, this.context.configMaps);
+    const read = podConfigMaps(this.spec.containers, project, this.spec.configMaps);
     if ('missing' in read) throw new StepError('ConfigMapNotFound', read.missing);
     const prepared = new Map<string, PodConfigMap>();
     for (const [name, content] of read.found) {

@@ -49,11 +49,6 @@ export class VolumeStates {
     }
   }
 
-  /** A volume of the store: its engine volume is made unless the engine has it. */
-  async ensureStored(project: string, volume: string): Promise<string> {
-    return this.ensure(project, volume, (await this.volumes.find(project, volume))?.storageType);
-  }
-
   /**
    * On (re)connect: the engine's volumes of this Wharf are `success` (or `error` when their labels
    * say another's), and every volume of the store the engine lacks is made, one at a time.

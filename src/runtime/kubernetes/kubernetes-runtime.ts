@@ -4,16 +4,8 @@ import type { ServiceType } from '../../api/schemas/microservice.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
-import { volumeNames, type VolumeSpec, type VolumeState } from '../../domain/volumes.js';
-import { configMapNames } from '../../domain/template.js';
-import {
-  RuntimeUnavailableError,
-  type ConfigMapContent,
-  type ConfigMapSource,
-  type ProjectQuotaSource,
-  type Runtime,
-  type VolumeSource,
-} from '../runtime.js';
+import type { VolumeState } from '../../domain/volumes.js';
+import { RuntimeUnavailableError, type ProjectQuotaSource, type Runtime } from '../runtime.js';
 import { isConnectionError } from '../engine-errors.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
@@ -30,10 +22,6 @@ export interface KubernetesRuntimeOptions {
   region: string;
   settings: KubernetesSettings;
   api: KubernetesApi;
-  /** The ConfigMaps that services read, applied to the cluster with the workloads that read them. */
-  configMaps: ConfigMapSource;
-  /** Volume claims are created with the size and storage type the volume was given (volumes of a service exist in the store). */
-  volumes: VolumeSource;
   /** Each project's quota, applied as its namespace's ResourceQuota with every workload. */
   projectQuotas: ProjectQuotaSource;
   log: Logger;
@@ -147,23 +135,13 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /**
-   * Applies the ConfigMaps the pods read with the workload. One missing from the store is left out:
+   * Applies the ConfigMaps the workload carries with it. One missing from the store is left out:
    * its pods wait (CreateContainerConfigError, shown as ConfigMapNotFound) until it is created, which
    * changes the pod template hash and so applies the workload again, with it.
    */
   private async apply(spec: WorkloadSpec): Promise<void> {
-    const configMaps = new Map<string, ConfigMapContent>();
-    for (const name of configMapNames(spec.containers)) {
-      const content = await this.options.configMaps(spec.key.project, name);
-      if (content) configMaps.set(name, content);
-    }
-    const volumes = new Map<string, VolumeSpec>();
-    for (const name of volumeNames(spec.containers)) {
-      const volume = await this.options.volumes.find(spec.key.project, name);
-      if (volume) volumes.set(name, volume);
-    }
     const quota = await this.projectQuota(spec);
-    const manifests = render(spec, this.options.settings, { configMaps, volumes, quota });
+    const manifests = render(spec, this.options.settings, { quota });
     const applied = await applyManifests(this.options.api, spec.key, spec.type, manifests, this.appliedNamespaces);
     // What the API server answered is what a watch event will say: the next plan sees it at once.
     this.notify(this.workloads[spec.type].put(this.workloadEntry(applied)));

@@ -16,9 +16,8 @@ import type {
 } from '@kubernetes/client-node';
 import { PROBE_KINDS, type Container, type Probe } from '../../api/schemas/microservice.js';
 import type { WorkloadSpec } from '../../domain/plan.js';
-import { volumeNames, type VolumeSpec } from '../../domain/volumes.js';
+import { volumeNames } from '../../domain/volumes.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
-import type { ConfigMapContent } from '../runtime.js';
 import { portsText } from '../../domain/workload-plan.js';
 import { ANNOTATIONS, LABELS, namespaceName, projectLabels, serviceName, workloadName } from './labels.js';
 import { renderResourceQuota, type ProjectQuota } from './quota.js';
@@ -41,13 +40,8 @@ export interface Manifests {
   service?: V1Service;
 }
 
-/**
- * What the store holds for the workload: ConfigMap contents and volumes (size, storage type), by
- * name, and the project's quota (absent: no ResourceQuota is rendered).
- */
+/** What the store holds for the workload besides its spec: the project's quota (absent: no ResourceQuota is rendered). */
 export interface StoredResources {
-  configMaps?: ReadonlyMap<string, ConfigMapContent>;
-  volumes?: ReadonlyMap<string, VolumeSpec>;
   quota?: ProjectQuota;
 }
 
@@ -55,11 +49,13 @@ export type RenderSettings = Pick<KubernetesSettings, 'namespacePrefix' | 'stora
 
 /**
  * DESIGN.md §2 "Kubernetes mapping", as a pure function of the service's workload, the region's
- * settings, and what the store holds of the ConfigMaps the pods read and the volumes they mount
- * (by name; a volume the store does not have gets the region's default size and storage type).
+ * settings and the project's quota. The ConfigMaps and volumes are those the workload carries, as
+ * the plan resolved them (a volume the store did not have gets the region's default size and
+ * storage type).
  */
 export function render(spec: WorkloadSpec, settings: RenderSettings, stored: StoredResources = {}): Manifests {
-  const { configMaps = new Map(), volumes = new Map(), quota } = stored;
+  const { configMaps, volumes } = spec;
+  const { quota } = stored;
   const namespace = namespaceName(settings.namespacePrefix, spec.key.project);
   const ofProject = projectLabels(spec.key.project);
   const selector = { [LABELS.app]: spec.key.app, [LABELS.service]: spec.key.service };

@@ -4,8 +4,8 @@ import type { ObservedPod, ObservedService } from '../../domain/observed.js';
 import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
 import { activeProbes, INITIAL_PROBE_STATE, isContainerReady, mustRestart, nextProbeState, type ContainerProbes } from '../../domain/probes.js';
 import type { VolumeState } from '../../domain/volumes.js';
-import { readConfigMaps } from '../configmaps.js';
-import { RuntimeUnavailableError, type ConfigMapSource, type Runtime } from '../runtime.js';
+import { podConfigMaps } from '../configmaps.js';
+import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
 
 export interface SimulatedOptions {
   /**
@@ -39,7 +39,7 @@ export class SimulatedRuntime implements Runtime {
   private readonly crashingImages = new Set<string>();
   private readonly failingProbes = new Map<string, Set<ProbeKind>>();
 
-  constructor(private readonly options: SimulatedOptions, private readonly configMaps: ConfigMapSource) {}
+  constructor(private readonly options: SimulatedOptions) {}
 
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
     this.onChange = onChange;
@@ -124,7 +124,7 @@ export class SimulatedRuntime implements Runtime {
   }
 
   private async createPod(spec: PodSpec): Promise<void> {
-    const read = await readConfigMaps(spec.containers, spec.key.project, this.configMaps);
+    const read = podConfigMaps(spec.containers, spec.key.project, spec.configMaps);
     const id = keyString(spec.key);
     const pods = this.services.get(id) ?? new Map<string, ObservedPod>();
     if (pods.has(spec.name)) throw new Error(`simulated pod ${spec.name} already exists`);

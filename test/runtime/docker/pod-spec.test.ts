@@ -27,6 +27,8 @@ function podSpec(containers: Container[] = [container()]): PodSpec {
     containers,
     resources: { cpu: 1, memoryMb: 512 },
     ports: [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }],
+    configMaps: new Map(),
+    volumes: new Map(),
   };
 }
 

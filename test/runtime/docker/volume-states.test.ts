@@ -45,8 +45,7 @@ function fakeEngine() {
 }
 
 function statesOf(docker: Docker, stored: VolumeSpec[] = []): VolumeStates {
-  const source = { find: async (project: string, name: string) => stored.find((volume) => volume.project === project && volume.name === name), all: async () => stored };
-  return new VolumeStates(docker, owner, DRIVERS, source);
+  return new VolumeStates(docker, owner, DRIVERS, { all: async () => stored });
 }
 
 async function settled(states: VolumeStates, project: string, volume: string): Promise<string> {
@@ -118,10 +117,10 @@ describe('Docker volume states', () => {
     assert.deepEqual([engine.creates, states.state('p', 'early').status], [1, 'success']);
   });
 
-  test('a volume first mounted by a pod is made with its stored type; a deleted one is forgotten', async () => {
+  test('a volume first mounted by a pod is made with the storage type its pod carries; a deleted one is forgotten', async () => {
     const { docker, volumes } = fakeEngine();
-    const states = statesOf(docker, [spec('mounted', 'nfs')]);
-    assert.equal(await states.ensureStored('p', 'mounted'), 'wharf_eu_p_mounted');
+    const states = statesOf(docker, []);
+    assert.equal(await states.ensure('p', 'mounted', 'nfs'), 'wharf_eu_p_mounted');
     assert.equal(volumes.get('wharf_eu_p_mounted')!.DriverOpts?.type, 'nfs');
     assert.equal(states.state('p', 'mounted').status, 'success');
     states.forget('p', 'mounted');

@@ -13,7 +13,8 @@ import { regionPolicy } from '../../../src/regions.js';
 import { API_CALLS, KubernetesApi } from '../../../src/runtime/kubernetes/api.js';
 import { KubernetesRuntime } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
-import { RuntimeUnavailableError, type ConfigMapContent } from '../../../src/runtime/runtime.js';
+import { RuntimeUnavailableError } from '../../../src/runtime/runtime.js';
+import { configMapDigestsOf, type ConfigMapContent } from '../../../src/domain/pod-inputs.js';
 import type { VolumeSpec } from '../../../src/domain/volumes.js';
 import { KubeApiServer, type KubeObject } from '../../support/kube-api-server.js';
 
@@ -42,8 +43,6 @@ before(async () => {
       storageTypes: [{ type: 'fast' }, { type: 'slow', kubernetes: { storageClass: 'slow-hdd' } }],
     }),
     api: new KubernetesApi(server.kubeConfig()),
-    configMaps: async (project, name) => configMaps.get(`${project}/${name}`),
-    volumes: { find: async (project, name) => volumes.get(`${project}/${name}`), all: async () => [...volumes.values()] },
     projectQuotas: async (project) => quotas.get(project) ?? {},
     log: pino({ level: 'silent' }),
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
@@ -73,10 +72,11 @@ function create(at: ServiceKey, input: Partial<ServiceCreate> = {}): ServiceStat
   return createService(at, body, POLICY, { uid: `uid-${at.project}-${Math.random()}`, now: new Date().toISOString() }).state;
 }
 
-/** observe -> plan -> execute, as the controller does; returns the plan as text. */
+/** observe -> plan -> execute, as the controller does (the project's ConfigMaps and volumes resolved first); returns the plan as text. */
 async function reconcile(at: ServiceKey, desired: ServiceState | undefined): Promise<string[]> {
-  const digests = new Map([...configMaps].filter(([id]) => id.startsWith(`${at.project}/`)).map(([id, content]) => [id.split('/')[1]!, content.digest]));
-  const operations = planWorkload(at, desired && withPodTemplateHash(desired, digests), runtime.observe(at).workload, RESOURCES);
+  const ofProject = <T>(stored: Map<string, T>) => new Map([...stored].filter(([id]) => id.startsWith(`${at.project}/`)).map(([id, value]) => [id.split('/')[1]!, value]));
+  const inputs = { configMaps: ofProject(configMaps), volumes: ofProject(volumes) };
+  const operations = planWorkload(at, desired && withPodTemplateHash(desired, configMapDigestsOf(inputs)), runtime.observe(at).workload, RESOURCES, inputs);
   for (const operation of operations) await runtime.execute(operation);
   return operations.map(describeOperation);
 }

@@ -16,7 +16,7 @@ import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
 import { renderCommand } from '../../../src/cli/render.js';
 import { defaultStorageTypes, loadConfig, type ContainerSecurity, type RegionSettings } from '../../../src/config.js';
 import { withPodTemplateHash } from '../../../src/domain/configmaps.js';
-import type { ConfigMapContent } from '../../../src/runtime/runtime.js';
+import type { ConfigMapContent } from '../../../src/domain/pod-inputs.js';
 import type { VolumeSpec } from '../../../src/domain/volumes.js';
 import { podResources } from '../../../src/domain/resources.js';
 import { createService } from '../../../src/domain/service.js';
@@ -59,8 +59,9 @@ function renderService(
   const kubernetes = options.settings ?? {};
   const storageTypes = options.storageTypes ?? defaultStorageTypes({ runtime: 'kubernetes', kubernetes });
   const settings = kubernetesSettings({ kubernetes, security: { ...REGION.security, ...options.security }, storageTypes, defaultVolumeSizeGi: options.defaultVolumeSizeGi ?? 10 });
-  const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), podResources(policy, state));
-  return render(workload, settings, { configMaps: options.configMaps, volumes: options.volumes, quota: options.quota });
+  const inputs = { configMaps: options.configMaps ?? new Map(), volumes: options.volumes ?? new Map() };
+  const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), podResources(policy, state), inputs);
+  return render(workload, settings, { quota: options.quota });
 }
 
 // --- validation: Kubernetes' OpenAPI schemas, plus the name rules the schemas do not carry ---
