@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { createWharf, type Wharf } from '../../src/wharf.js';
+import { dropTestDatabase, TEST_DATABASE_URL, testDatabase } from './database.js';
 import { apiPaths, authHeaders, TEST_ADMIN_TOKEN, type ApiPaths, type Credentials } from './api.js';
 
 export interface TestWharf extends Wharf {
@@ -29,8 +30,11 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   const base = loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'simulated' });
   const adminToken = overrides.adminToken ?? TEST_ADMIN_TOKEN;
+  // Named after the data dir, so a test's own data dir started on again finds its state (and openTestDatabase opens it).
+  const databaseUrl = overrides.databaseUrl ?? (TEST_DATABASE_URL ? await testDatabase(dataDir) : undefined);
   const config: Config = {
     ...base,
+    databaseUrl,
     ...overrides,
     adminToken,
     // Pods count as available as soon as they run (the contract's default is 10 s), so tests that wait
@@ -78,6 +82,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
     stop: async () => {
       await wharf.close();
       if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (overrides.dataDir === undefined && overrides.databaseUrl === undefined && databaseUrl) await dropTestDatabase(databaseUrl);
     },
   };
 }
