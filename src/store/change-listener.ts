@@ -41,6 +41,9 @@ export interface ChangeListenerOptions {
   log: Logger;
 }
 
+/** What the listening connection calls itself in pg_stat_activity. */
+export const CHANGE_FEED_APPLICATION = 'wharf-change-feed';
+
 const RECONNECT_DELAY_MS = [100, 500, 1000, 2000, 5000];
 
 /**
@@ -72,7 +75,7 @@ export class ChangeListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, application_name: CHANGE_FEED_APPLICATION });
     client.on('notification', (message) => this.receive(message.payload));
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection ended')));

@@ -10,6 +10,8 @@ import { apiPaths, authHeaders, TEST_ADMIN_TOKEN, type ApiPaths, type Credential
 
 export interface TestWharf extends Wharf {
   dataDir: string;
+  /** The PostgreSQL store's URL when the suites run on PostgreSQL (WHARF_TEST_DATABASE_URL); another Wharf started on it is a replica. */
+  databaseUrl: string | undefined;
   /** The simulated runtime of region `local`. */
   simulated: SimulatedRuntime;
   adminToken: string;
@@ -26,7 +28,9 @@ export interface TestWharf extends Wharf {
 }
 
 /** An in-process Wharf on a fresh data dir with the simulated runtime (fast pod starts). */
-export async function startWharf(overrides: Partial<Config> & { startDelayMs?: number; minReadySeconds?: number } = {}): Promise<TestWharf> {
+export async function startWharf(
+  overrides: Partial<Config> & { startDelayMs?: number; minReadySeconds?: number; controllerResyncMs?: number } = {},
+): Promise<TestWharf> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   const base = loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'simulated' });
   const adminToken = overrides.adminToken ?? TEST_ADMIN_TOKEN;
@@ -47,7 +51,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
   };
   const wharf = await createWharf(config, {
     logger: pino({ level: 'silent' }),
-    controller: { resyncIntervalMs: 1000, backoff: { baseDelayMs: 10, maxDelayMs: 200 } },
+    controller: { resyncIntervalMs: overrides.controllerResyncMs ?? 1000, backoff: { baseDelayMs: 10, maxDelayMs: 200 } },
   });
   const request: TestWharf['request'] = async (method, url, body, credentials = { token: adminToken }) => {
     const response = await wharf.api.inject({
@@ -75,6 +79,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
   return {
     ...wharf,
     dataDir,
+    databaseUrl,
     adminToken,
     simulated: wharf.regions.get('local')?.runtime as SimulatedRuntime,
     request,
