@@ -75,7 +75,9 @@ export class ChangeListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: CHANGE_FEED_APPLICATION });
+    // TCP keepalive: a connection that died without a word (a dropped route) ends in minutes, not hours;
+    // until then the periodic expiry bounds how long anything missed is served from the cache.
+    const client = new pg.Client({ connectionString: this.url, application_name: CHANGE_FEED_APPLICATION, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('notification', (message) => this.receive(message.payload));
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection ended')));
