@@ -3,6 +3,7 @@ import { engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
 import { benchApi, type LoadResult } from './api.js';
 import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
 import { benchDocker, formatDockerBench } from './docker.js';
+import { benchStores, formatStores } from './stores.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 
 function table(results: LoadResult[]): string {
@@ -27,6 +28,12 @@ process.stdout.write(`${table(api.results)}\n`);
 process.stdout.write(`Wharf RSS after the load: ${api.rssMb.toFixed(0)} MB\n`);
 
 process.stdout.write(`\n${formatConfigMapUpdate(await benchConfigMapUpdate())}\n`);
+
+// A server and a role that may create databases, as WHARF_TEST_DATABASE_URL for the tests.
+const benchDatabase = process.env.BENCH_DATABASE_URL || process.env.WHARF_TEST_DATABASE_URL;
+process.stdout.write(benchDatabase
+  ? `\n${formatStores(await benchStores(benchDatabase))}\n`
+  : '\nSQLite vs PostgreSQL benchmark skipped: set BENCH_DATABASE_URL (or WHARF_TEST_DATABASE_URL) to a PostgreSQL server\n');
 
 const dockerAddress = engineAddress(undefined, process.env);
 if (await engineAnswers(dockerAddress)) {

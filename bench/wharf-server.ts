@@ -16,7 +16,8 @@ export interface BenchWharf {
   stop(): Promise<void>;
 }
 
-export async function startBenchWharf(): Promise<BenchWharf> {
+/** `env` is laid over the server's (WHARF_DATABASE_URL: a PostgreSQL store). */
+export async function startBenchWharf(env: NodeJS.ProcessEnv = {}): Promise<BenchWharf> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
   const configPath = join(dataDir, 'wharf.yaml');
   writeFileSync(configPath, 'regions:\n  - name: local\n    runtime: simulated\n    simulated: { startDelayMs: 50 }\n');
@@ -29,6 +30,7 @@ export async function startBenchWharf(): Promise<BenchWharf> {
       WHARF_CONFIG: configPath,
       WHARF_LOG_LEVEL: 'warn',
       WHARF_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -216,6 +216,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** WHARF_DATABASE_URL: the PostgreSQL store several replicas share; unset: SQLite in dataDir. */
+  databaseUrl: string | undefined;
   logLevel: string;
   regions: RegionSettings[];
   /** WHARF_AUTH: `off` lets every request in, so it is accepted only on a loopback address. */
@@ -288,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
     host,
     port: parsePort(env.PORT) ?? file.port ?? 8080,
     dataDir: env.WHARF_DATA_DIR ?? file.dataDir ?? './data',
+    databaseUrl: parseDatabaseUrl(env.WHARF_DATABASE_URL),
     logLevel: env.WHARF_LOG_LEVEL ?? 'info',
     regions,
     auth: parseAuth(env.WHARF_AUTH, host),
@@ -358,4 +361,11 @@ function parsePort(text: string | undefined): number | undefined {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0..65535, got "${text}"`);
   return port;
+}
+
+/** Only PostgreSQL is served by URL; a typo must not silently fall back to a fresh SQLite store. */
+function parseDatabaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new Error('WHARF_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return value;
 }

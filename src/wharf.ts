@@ -7,9 +7,11 @@ import type { Config } from './config.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
 import { defaultStorage, DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
+import { ChangeListener } from './store/change-listener.js';
 import { openSqlite } from './store/database.js';
 import { instanceId } from './store/instance.js';
 import { migrateToLatest } from './store/migrations.js';
+import { openPostgres } from './store/postgres.js';
 import { Store } from './store/store.js';
 import { TokenStore } from './store/tokens.js';
 
@@ -26,12 +28,12 @@ export interface Wharf {
 /** Opens the store, builds regions, controller and HTTP server. Nothing listens until `api.listen`. */
 export async function createWharf(
   config: Config,
-  options: { logger?: Logger; controller?: Partial<ControllerOptions> } = {},
+  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number } = {},
 ): Promise<Wharf> {
   const log = options.logger ?? pino({ level: config.logLevel });
   // First: a data dir where the admin token cannot be kept fails the start before anything opens.
   const auth = authSettings(config, log);
-  const db = openSqlite(config.dataDir);
+  const db = config.databaseUrl ? openPostgres(config.databaseUrl, log) : openSqlite(config.dataDir);
   await migrateToLatest(db);
   const settingsOf = new Map(config.regions.map((settings) => [settings.name, settings]));
   const store = new Store(db, {
@@ -43,6 +45,12 @@ export async function createWharf(
       const settings = settingsOf.get(region);
       return { region: settings?.quota ?? {}, project: settings?.projectQuota ?? {}, specs: settings?.resourceSpecs ?? [] };
     },
+  });
+  const feed = config.databaseUrl ? listen(config.databaseUrl, store, log, options.cacheResyncIntervalMs ?? CACHE_RESYNC_INTERVAL_MS) : undefined;
+  await feed?.start().catch(async (error: unknown) => {
+    await feed.close();
+    await store.close();
+    throw error;
   });
   for (const settings of config.regions) await store.volumes.typeUntyped(settings.name);
   const instance = await instanceId(db, new Date().toISOString());
@@ -69,6 +77,7 @@ export async function createWharf(
       await api.close();
       await controller.close();
       for (const region of regions.values()) await region.runtime.close();
+      await feed?.close();
       await store.close();
     })();
     return closing;
@@ -79,6 +88,27 @@ export async function createWharf(
     throw error;
   });
   return { api, store, controller, regions, log, close };
+}
+
+/** How long a cached service is trusted at most on PostgreSQL, should a notification be lost unnoticed. */
+const CACHE_RESYNC_INTERVAL_MS = 30_000;
+
+/** Other replicas' commits, fed to this one's cache and controller. */
+function listen(url: string, store: Store, log: Logger, resyncIntervalMs: number): ChangeListener {
+  const feedLog = log.child({ component: 'change-feed' });
+  const everythingChanged = (): void => {
+    store.everythingChanged().catch((error: unknown) => feedLog.error({ err: error }, 'resync after a gap in the change feed failed'));
+  };
+  return new ChangeListener(url, {
+    origin: store.origin,
+    changed: (changed, resources) => store.remoteCommit(changed, resources),
+    everythingChanged,
+    listening: (up) => store.listening(up),
+    // The controller resyncs on its own clock; only the cache needs expiring here.
+    expire: () => store.expireCache(),
+    resyncIntervalMs,
+    log: feedLog,
+  });
 }
 
 function authSettings(config: Config, log: Logger): AuthSettings {

@@ -4,7 +4,7 @@ import type { ConfigMapContent } from '../domain/pod-inputs.js';
 import { beingDeletedMessage, type ProjectResourceKey } from '../domain/deletion.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
-import { isUniqueViolation, type ConfigMapsTable, type Database } from './database.js';
+import { type ConfigMapsTable, type Database } from './database.js';
 import { serviceList, type Executor, type ProjectResourceRef, type StoreAccess } from './store-access.js';
 
 /**
@@ -30,10 +30,9 @@ export class ConfigMapStore {
         region: ref.region, project: ref.project, name: ref.name, data: JSON.stringify(data), version: 1, digest: configMapDigest(data),
         created_at: now, updated_at: now, deleting_since: null, delete_message: '',
       };
-      try {
-        await trx.insertInto('configmaps').values(row).execute();
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
+      // Not a caught unique violation: PostgreSQL refuses every further statement of a transaction one failed in.
+      const inserted = await trx.insertInto('configmaps').values(row).onConflict((conflict) => conflict.columns(['region', 'project', 'name']).doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
         const existing = await this.findRow(trx, ref);
         if (existing.deleting_since !== null) throw beingDeleted(ref, existing.deleting_since);
         throw new WharfError('ConfigMapExists', `ConfigMap "${ref.name}" already exists in project "${ref.project}"`);

@@ -27,6 +27,16 @@ export class DeletionStore {
     return keys;
   }
 
+  /** The regions with a ConfigMap or volume being deleted. */
+  async regions(): Promise<string[]> {
+    const regions = new Set<string>();
+    for (const table of Object.values(TABLES)) {
+      const rows = await this.access.db.selectFrom(table).select('region').distinct().where('deleting_since', 'is not', null).execute();
+      for (const row of rows) regions.add(row.region);
+    }
+    return [...regions];
+  }
+
   /** The deletion under way, or undefined when the object is gone or not being deleted. */
   async find(key: ProjectResourceKey): Promise<DeletionState | undefined> {
     const row = await this.access.db

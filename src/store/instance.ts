@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { isPostgres, lockWrites } from './postgres.js';
 
 /**
  * The id of the Wharf this store belongs to, made at its first start and kept with the desired
@@ -9,6 +10,8 @@ import type { Database } from './database.js';
  */
 export async function instanceId(db: Kysely<Database>, now: string): Promise<string> {
   return db.transaction().execute(async (trx) => {
+    // Replicas starting together on one PostgreSQL store must agree on one id.
+    if (isPostgres(db)) await lockWrites(trx);
     const existing = await trx.selectFrom('instance').select('id').executeTakeFirst();
     if (existing) return existing.id;
     const id = randomBytes(6).toString('hex');

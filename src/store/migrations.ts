@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, type ColumnDataType, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
+import { isPostgres } from './postgres.js';
 
 /** Schema history, applied in key order at start. Never edit a released entry: add one. Exported for tests of a migration. */
 export const migrations: Record<string, Migration> = {
@@ -7,7 +8,7 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('apps')
-        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('id', ...generatedId(db))
         .addColumn('region', 'text', (col) => col.notNull())
         .addColumn('project', 'text', (col) => col.notNull())
         .addColumn('name', 'text', (col) => col.notNull())
@@ -16,7 +17,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('services')
-        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('id', ...generatedId(db))
         .addColumn('app_id', 'integer', (col) => col.notNull().references('apps.id').onDelete('cascade'))
         .addColumn('uid', 'text', (col) => col.notNull().unique())
         .addColumn('name', 'text', (col) => col.notNull())
@@ -65,7 +66,7 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('configmaps')
-        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('id', ...generatedId(db))
         .addColumn('region', 'text', (col) => col.notNull())
         .addColumn('project', 'text', (col) => col.notNull())
         .addColumn('name', 'text', (col) => col.notNull())
@@ -78,7 +79,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('volumes')
-        .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+        .addColumn('id', ...generatedId(db))
         .addColumn('region', 'text', (col) => col.notNull())
         .addColumn('project', 'text', (col) => col.notNull())
         .addColumn('name', 'text', (col) => col.notNull())
@@ -178,6 +179,17 @@ export const migrations: Record<string, Migration> = {
     },
   },
 };
+
+/**
+ * An integer primary key the engine numbers. SQLite gets exactly the column it always had
+ * (released migrations must not change what they did); PostgreSQL has no AUTOINCREMENT and
+ * numbers a `serial` column instead.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+function generatedId(db: Kysely<any>): [ColumnDataType, (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
+  if (isPostgres(db)) return ['serial', (col) => col.primaryKey()];
+  return ['integer', (col) => col.primaryKey().autoIncrement()];
+}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

@@ -5,15 +5,17 @@ const MAX_ENTRIES = 50_000;
 
 /**
  * Committed desired state of single services, for the API's and the controller's reads: a read of
- * the SQLite store through Kysely costs more than the rest of a GET. Exact because this process is
- * the store's only writer and every write invalidates what it touched once it commits (the same
- * idea as the Kubernetes API server's watch cache). A read that raced a write is not kept: each
+ * the SQLite store through Kysely costs more than the rest of a GET. Exact because every write
+ * invalidates what it touched once it commits: this process's writes directly, other replicas' (on
+ * PostgreSQL) through the change feed, with the whole cache dropped whenever a notification may
+ * have been missed (the same idea as the Kubernetes API server's watch cache). A read that raced a write is not kept: each
  * write moves the generation, and a loaded state is kept only if the generation did not move while
  * it was read. States are shared: callers never mutate them (domain functions copy).
  */
 export class ServiceCache<State extends ServiceState = ServiceState> {
   private readonly entries = new Map<string, State>();
   private generation = 0;
+  private trusted = true;
 
   async read(key: ServiceKey, load: () => Promise<State | undefined>): Promise<State | undefined> {
     const id = keyString(key);
@@ -21,7 +23,7 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
     if (hit) return hit;
     const generation = this.generation;
     const state = await load();
-    if (state && generation === this.generation) {
+    if (state && this.trusted && generation === this.generation) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(id, state);
     }
@@ -32,5 +34,20 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
   written(keys: ServiceKey[]): void {
     this.generation++;
     for (const key of keys) this.entries.delete(keyString(key));
+  }
+
+  /** Anything may have changed: nothing cached is kept. */
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  /**
+   * Whether every write that could change a cached state is seen (another replica's only through
+   * the PostgreSQL change feed): while not, nothing is cached and every read goes to the store.
+   */
+  trust(trusted: boolean): void {
+    this.trusted = trusted;
+    this.clear();
   }
 }

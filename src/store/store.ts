@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Port, ServiceType } from '../api/schemas/microservice.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
@@ -10,8 +11,10 @@ import { revisionsToPrune, type DesiredService, type RevisionRecord, type Servic
 import { configMapNames, type Template } from '../domain/template.js';
 import type { ProjectResourceKey } from '../domain/deletion.js';
 import { ConfigMapStore } from './configmaps.js';
+import { announcement } from './change-listener.js';
 import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, type ServicesTable } from './database.js';
 import { DeletionStore } from './deletions.js';
+import { announce, isPostgres, lockWrites } from './postgres.js';
 import { placeholder, reusableQuery } from './reusable-query.js';
 import { ServiceCache } from './service-cache.js';
 import type { Executor, StoreAccess } from './store-access.js';
@@ -95,9 +98,14 @@ export class Store {
   readonly deletions: DeletionStore;
   private readonly quotaPolicy: (region: string) => QuotaPolicy;
   private readonly commitListeners: CommitListener[] = [];
+  /** On PostgreSQL: several replicas write, so writes lock each other out and announce what they changed. */
+  private readonly postgres: boolean;
+  /** Names this Store in its announcements, so it skips its own. */
+  readonly origin = randomBytes(8).toString('hex');
 
   constructor(private readonly db: Kysely<Database>, options: StoreOptions) {
     this.reads = compileReads(db);
+    this.postgres = isPostgres(db);
     const access: StoreAccess = {
       db,
       write: (changed, work, resources) => this.write(changed, work, resources),
@@ -123,14 +131,55 @@ export class Store {
   private async write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>, resources: ProjectResourceKey[] = []): Promise<T> {
     let result: T;
     try {
-      result = await this.db.transaction().execute(work);
+      result = await this.db.transaction().execute(async (trx) => {
+        if (this.postgres) await lockWrites(trx);
+        const value = await work(trx);
+        if (this.postgres && (changed.length > 0 || resources.length > 0)) await announce(trx, announcement(this.origin, changed, resources));
+        return value;
+      });
     } finally {
       this.cache.written(changed);
     }
+    this.tell(changed, resources);
+    return result;
+  }
+
+  private tell(changed: ServiceKey[], resources: ProjectResourceKey[]): void {
     if (changed.length > 0 || resources.length > 0) {
       for (const listener of this.commitListeners) listener([...changed], [...resources]);
     }
-    return result;
+  }
+
+  /** Another replica committed a write (the PostgreSQL change feed): as if this one had. */
+  remoteCommit(changed: ServiceKey[], resources: ProjectResourceKey[]): void {
+    this.cache.written(changed);
+    this.tell(changed, resources);
+  }
+
+  /**
+   * Commits may have gone unannounced: drops the cache and tells the feed's listeners that every
+   * service and every pending deletion changed, so the controller looks at each again.
+   */
+  async everythingChanged(): Promise<void> {
+    this.cache.clear();
+    const services = await this.db
+      .selectFrom('services')
+      .innerJoin('apps', 'apps.id', 'services.app_id')
+      .select(['apps.region', 'apps.project', 'apps.name as app', 'services.name as service'])
+      .execute();
+    const resources: ProjectResourceKey[] = [];
+    for (const region of await this.deletions.regions()) resources.push(...(await this.deletions.pending(region)));
+    this.tell(services, resources);
+  }
+
+  /** Drops every cached service: the next reads go to the store. */
+  expireCache(): void {
+    this.cache.clear();
+  }
+
+  /** Whether other replicas' commits are being seen (see ServiceCache.trust). */
+  listening(up: boolean): void {
+    this.cache.trust(up);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
 import type { ServiceState } from '../domain/service.js';
 import { mountsVolume, volumeNames, type VolumeRecord, type VolumeSpec, type VolumeStorage } from '../domain/volumes.js';
-import { isUniqueViolation, type Database, type VolumesTable } from './database.js';
+import { type Database, type VolumesTable } from './database.js';
 import { serviceList, type Executor, type ProjectResourceRef, type StoreAccess } from './store-access.js';
 
 /** A volume with the services that mount it. */
@@ -29,10 +29,9 @@ export class VolumeStore {
   async create(ref: ProjectResourceRef, sizeGi: number, storage: VolumeStorage, now: string): Promise<VolumeUse> {
     const row = volumeRow(ref, sizeGi, storage, now);
     return this.access.write([], async (trx) => {
-      try {
-        await trx.insertInto('volumes').values(row).execute();
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
+      // Not a caught unique violation: PostgreSQL refuses every further statement of a transaction one failed in.
+      const inserted = await trx.insertInto('volumes').values(row).onConflict((conflict) => conflict.columns(['region', 'project', 'name']).doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
         const existing = await this.findRow(trx, ref);
         const message = existing.deleting_since === null
           ? `volume "${ref.name}" already exists in project "${ref.project}"`

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import SQLite from 'better-sqlite3';
 import { apiPaths, assertError, assertInvalid, createApp, type Credentials } from '../support/api.js';
+import { openTestDatabase } from '../support/database.js';
 import { startWharf, statefulService, statelessService, type TestWharf } from '../support/wharf.js';
 
 interface Call {
@@ -261,13 +260,13 @@ describe('token management', () => {
     const secret = token.slice(`wharf_${created.body.id}_`.length);
     assert.ok(!JSON.stringify(list.body).includes(secret), 'the list holds no secret');
 
-    const sqlite = new SQLite(join(wharf.dataDir, 'wharf.sqlite'), { readonly: true });
+    const { db } = await openTestDatabase(wharf.dataDir);
     try {
-      const row = sqlite.prepare('SELECT * FROM tokens WHERE id = ?').get(created.body.id) as Record<string, unknown>;
+      const row = await db.selectFrom('tokens').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
       assert.equal(row.secret_hash, createHash('sha256').update(secret).digest('hex'));
       assert.ok(!Object.values(row).some((value) => String(value).includes(secret)), 'the secret is not stored');
     } finally {
-      sqlite.close();
+      await db.destroy();
     }
   });
 

@@ -125,7 +125,9 @@ describe('ConfigMaps API', () => {
   it('rolls the pods of every service that reads a ConfigMap when it changes, with no new revision', async () => {
     await wharf.request('POST', paths.configMaps, { name: 'cm', data: { key1: 'v1' } });
     await createApp(wharf, 'roll', [statelessService('web', { instanceNumber: 2 }), statefulService('db'), statelessService('plain', { containers: [{ image: 'nginx:1' }] })], paths);
-    const before = Object.fromEntries(await Promise.all(['web', 'db', 'plain'].map(async (name) => [name, await wharf.waitForService(paths.service('roll', name), isRunning)])));
+    // Running pods come before the controller records the rollout complete (a store write of its own).
+    const settled = (s: any): boolean => isRunning(s) && s.status.rollout.state === 'complete';
+    const before = Object.fromEntries(await Promise.all(['web', 'db', 'plain'].map(async (name) => [name, await wharf.waitForService(paths.service('roll', name), settled)])));
 
     assert.equal((await wharf.request('PUT', paths.configMap('cm'), { data: { key1: 'v2' } })).status, 200);
     const podNames = (service: any): string[] => service.pods.map((pod: any) => pod.name).sort();

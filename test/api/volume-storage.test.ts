@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Migrator } from 'kysely';
 import { loadConfig, type RegionSettings } from '../../src/config.js';
-import { openSqlite } from '../../src/store/database.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrations } from '../../src/store/migrations.js';
 import { apiPaths, assertInvalid, createApp } from '../support/api.js';
 import { startWharf, statefulService, type TestWharf } from '../support/wharf.js';
@@ -132,7 +132,8 @@ describe('migration 0006-volume-storage', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('gives the volumes of an existing store the region\'s default storage type and ext4', async () => {
-    const db = openSqlite(dataDir);
+    // The database a Wharf started on this data dir opens (startWharf), on either engine.
+    const { db } = await openTestDatabase(dataDir);
     const names = Object.keys(migrations).sort();
     const previous = names[names.indexOf('0006-volume-storage') - 1]!;
     const migrated = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateTo(previous);

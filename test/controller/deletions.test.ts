@@ -10,7 +10,7 @@ import type { ProjectResourceKey } from '../../src/domain/deletion.js';
 import { WharfError } from '../../src/domain/errors.js';
 import type { Region } from '../../src/regions.js';
 import { RuntimeUnavailableError, type Runtime } from '../../src/runtime/runtime.js';
-import { openSqlite } from '../../src/store/database.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { eventually } from '../support/api.js';
@@ -53,12 +53,15 @@ function fakeRuntime(answer: (call: Call, count: number) => Promise<void>): Runt
 describe('the deletions of ConfigMaps and volumes (controller)', () => {
   let dataDir: string;
   let store: Store;
+  let drop: () => Promise<void>;
   let deletions: Deletions | undefined;
   const logLines: Array<{ level: number; msg: string }> = [];
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-deletions-'));
-    const db = openSqlite(dataDir);
+    const opened = await openTestDatabase(dataDir);
+    const db = opened.db;
+    drop = opened.drop;
     await migrateToLatest(db);
     store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
     logLines.length = 0;
@@ -67,6 +70,7 @@ describe('the deletions of ConfigMaps and volumes (controller)', () => {
     await deletions?.close();
     deletions = undefined;
     await store.close();
+    await drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -9,7 +9,8 @@ import { keyString, type ServiceKey } from '../../src/domain/keys.js';
 import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
 import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';
 import type { RegionPolicy } from '../../src/domain/validation.js';
-import { openSqlite, type Database } from '../../src/store/database.js';
+import type { Database } from '../../src/store/database.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
@@ -33,6 +34,7 @@ describe("the store's change feed", () => {
   let dataDir: string;
   let db: Kysely<Database>;
   let store: Store;
+  let drop: () => Promise<void>;
   const fed: string[][] = [];
   const resourcesFed: ProjectResourceKey[][] = [];
   /** What the feed carried during `work`. */
@@ -45,7 +47,7 @@ describe("the store's change feed", () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-feed-'));
-    db = openSqlite(dataDir);
+    ({ db, drop } = await openTestDatabase(dataDir));
     await migrateToLatest(db);
     store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
     store.onCommit((keys, resources) => {
@@ -55,6 +57,7 @@ describe("the store's change feed", () => {
   });
   after(async () => {
     await store.close();
+    await drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -8,7 +8,7 @@ import { podTemplateHash } from '../../src/domain/configmaps.js';
 import { WharfError } from '../../src/domain/errors.js';
 import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';
 import type { RegionPolicy } from '../../src/domain/validation.js';
-import { openSqlite } from '../../src/store/database.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
@@ -40,16 +40,20 @@ async function refusal(call: Promise<unknown>): Promise<WharfError> {
 describe('ConfigMaps and volumes being deleted, in the store', () => {
   let dataDir: string;
   let store: Store;
+  let drop: () => Promise<void>;
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-deleting-'));
-    const db = openSqlite(dataDir);
+    const opened = await openTestDatabase(dataDir);
+    const db = opened.db;
+    drop = opened.drop;
     await migrateToLatest(db);
     store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: STORAGE }) });
     await store.createApp(app, NOW, []);
   });
   after(async () => {
     await store.close();
+    await drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

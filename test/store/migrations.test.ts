@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, type Kysely } from 'kysely';
-import { openSqlite } from '../../src/store/database.js';
+import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest, migrations } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
@@ -19,7 +19,7 @@ describe('store migrations', () => {
 describe('migration 0008-rollout-settings', () => {
   it("gives a service from before it the contract's defaults, which it reads back with, and no rollout record", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
-    const db = openSqlite(dataDir);
+    const { db, drop } = await openTestDatabase(dataDir);
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
       const { error } = await migrator.migrateTo('0007-configmap-digests');
@@ -38,6 +38,7 @@ describe('migration 0008-rollout-settings', () => {
       assert.equal(service?.rolloutRecord, undefined);
     } finally {
       await db.destroy();
+      await drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
@@ -46,7 +47,7 @@ describe('migration 0008-rollout-settings', () => {
 describe('migration 0009-deletions', () => {
   it('reads the ConfigMaps and volumes from before it as not being deleted, and resumes none', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
-    const db = openSqlite(dataDir);
+    const { db, drop } = await openTestDatabase(dataDir);
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
       const { error } = await migrator.migrateTo('0008-rollout-settings');
@@ -65,6 +66,7 @@ describe('migration 0009-deletions', () => {
       assert.deepEqual(await store.deletions.pending('local'), []);
     } finally {
       await db.destroy();
+      await drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
@@ -73,7 +75,7 @@ describe('migration 0009-deletions', () => {
 describe('migration 0010-template-document', () => {
   it('moves each template of services and revisions into one document that reads back as it was written, GPUs or none', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
-    const db = openSqlite(dataDir);
+    const { db, drop } = await openTestDatabase(dataDir);
     try {
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
       const { error } = await migrator.migrateTo('0009-deletions');
@@ -103,6 +105,7 @@ describe('migration 0010-template-document', () => {
       ]);
     } finally {
       await db.destroy();
+      await drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

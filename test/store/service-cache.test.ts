@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServiceState } from '../../src/domain/service.js';
+import { announcement } from '../../src/store/change-listener.js';
 import { ServiceCache } from '../../src/store/service-cache.js';
 
 const key = { region: 'r', project: 'p', app: 'a', service: 's' };
@@ -36,5 +37,33 @@ describe('ServiceCache', () => {
     const cache = new ServiceCache();
     assert.equal(await cache.read(key, async () => undefined), undefined);
     assert.equal((await cache.read(key, async () => state(1)))?.revision, 1);
+  });
+
+  it('loads everything again once cleared (a change feed that may have missed a write)', async () => {
+    const cache = new ServiceCache();
+    await cache.read(key, async () => state(1));
+    cache.clear();
+    assert.equal((await cache.read(key, async () => state(2)))?.revision, 2);
+  });
+
+  it('keeps nothing while untrusted (other replicas\' writes unseen), and caches again once trusted', async () => {
+    const cache = new ServiceCache();
+    await cache.read(key, async () => state(1));
+    cache.trust(false);
+    assert.equal((await cache.read(key, async () => state(2)))?.revision, 2);
+    assert.equal((await cache.read(key, async () => state(3)))?.revision, 3, 'untrusted: every read loads');
+    cache.trust(true);
+    await cache.read(key, async () => state(4));
+    assert.equal((await cache.read(key, async () => state(5)))?.revision, 4, 'trusted again: served from the cache');
+  });
+});
+
+describe('change-feed announcements', () => {
+  it('carry the keys, or "everything" when they would not fit in one PostgreSQL notification', () => {
+    const keys = (count: number) => Array.from({ length: count }, (_, index) => ({ ...key, service: `service-${index}` }));
+    assert.deepEqual(JSON.parse(announcement('me', keys(2), [])), { origin: 'me', changed: keys(2), resources: [] });
+    const many = announcement('me', keys(500), []);
+    assert.ok(Buffer.byteLength(many) < 8000, `under PostgreSQL's payload limit: ${Buffer.byteLength(many)} bytes`);
+    assert.deepEqual(JSON.parse(many), { origin: 'me', changed: [], resources: [], all: true });
   });
 });

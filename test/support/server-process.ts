@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { authHeaders, eventually, TEST_ADMIN_TOKEN, type Credentials } from './api.js';
+import { TEST_DATABASE_URL, testDatabase } from './database.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const SERVE = "import('./src/cli/main.ts').then((cli) => cli.main(['serve'])).catch((error) => { console.error(error); process.exit(1); })";
@@ -57,6 +58,8 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
       WHARF_RUNTIME: 'simulated',
       WHARF_LOG_LEVEL: 'warn',
       WHARF_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      // On PostgreSQL the data dir's own database, so a restart on it finds what the process left.
+      ...(TEST_DATABASE_URL ? { WHARF_DATABASE_URL: await testDatabase(dataDir) } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

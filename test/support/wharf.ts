@@ -5,10 +5,13 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { createWharf, type Wharf } from '../../src/wharf.js';
+import { dropTestDatabase, TEST_DATABASE_URL, testDatabase } from './database.js';
 import { apiPaths, authHeaders, TEST_ADMIN_TOKEN, type ApiPaths, type Credentials } from './api.js';
 
 export interface TestWharf extends Wharf {
   dataDir: string;
+  /** The PostgreSQL store's URL when the suites run on PostgreSQL (WHARF_TEST_DATABASE_URL); another Wharf started on it is a replica. */
+  databaseUrl: string | undefined;
   /** The simulated runtime of region `local`. */
   simulated: SimulatedRuntime;
   adminToken: string;
@@ -25,12 +28,17 @@ export interface TestWharf extends Wharf {
 }
 
 /** An in-process Wharf on a fresh data dir with the simulated runtime (fast pod starts). */
-export async function startWharf(overrides: Partial<Config> & { startDelayMs?: number; minReadySeconds?: number } = {}): Promise<TestWharf> {
+export async function startWharf(
+  overrides: Partial<Config> & { startDelayMs?: number; minReadySeconds?: number; controllerResyncMs?: number } = {},
+): Promise<TestWharf> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   const base = loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'simulated' });
   const adminToken = overrides.adminToken ?? TEST_ADMIN_TOKEN;
+  // Named after the data dir, so a test's own data dir started on again finds its state (and openTestDatabase opens it).
+  const databaseUrl = overrides.databaseUrl ?? (TEST_DATABASE_URL ? await testDatabase(dataDir) : undefined);
   const config: Config = {
     ...base,
+    databaseUrl,
     ...overrides,
     adminToken,
     // Pods count as available as soon as they run (the contract's default is 10 s), so tests that wait
@@ -43,7 +51,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
   };
   const wharf = await createWharf(config, {
     logger: pino({ level: 'silent' }),
-    controller: { resyncIntervalMs: 1000, backoff: { baseDelayMs: 10, maxDelayMs: 200 } },
+    controller: { resyncIntervalMs: overrides.controllerResyncMs ?? 1000, backoff: { baseDelayMs: 10, maxDelayMs: 200 } },
   });
   const request: TestWharf['request'] = async (method, url, body, credentials = { token: adminToken }) => {
     const response = await wharf.api.inject({
@@ -71,6 +79,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
   return {
     ...wharf,
     dataDir,
+    databaseUrl,
     adminToken,
     simulated: wharf.regions.get('local')?.runtime as SimulatedRuntime,
     request,
@@ -78,6 +87,7 @@ export async function startWharf(overrides: Partial<Config> & { startDelayMs?: n
     stop: async () => {
       await wharf.close();
       if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (overrides.dataDir === undefined && overrides.databaseUrl === undefined && databaseUrl) await dropTestDatabase(databaseUrl);
     },
   };
 }
