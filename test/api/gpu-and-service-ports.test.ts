@@ -7,6 +7,7 @@ import { loadConfig, type RegionSettings } from '../../src/config.js';
 import { createService as createDomainService, setPorts } from '../../src/domain/service.js';
 import { regionPolicy } from '../../src/regions.js';
 import { apiPaths, assertInvalid, createApp, createService } from '../support/api.js';
+import { dropDatabaseOf } from '../support/database.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
 
 // No GPU exists where these tests run: they check what Wharf stores, answers and asks of an engine;
@@ -135,6 +136,7 @@ describe('gpuSpec on a microservice', () => {
       assert.equal(answer.body.revision, 1);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      await dropDatabaseOf(dataDir);
     }
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Migrator } from 'kysely';
 import { loadConfig, type RegionSettings } from '../../src/config.js';
-import { openTestDatabase } from '../support/database.js';
+import { dropDatabaseOf, openTestDatabase } from '../support/database.js';
 import { migrations } from '../../src/store/migrations.js';
 import { apiPaths, assertInvalid, createApp } from '../support/api.js';
 import { startWharf, statefulService, type TestWharf } from '../support/wharf.js';
@@ -129,7 +129,10 @@ describe('migration 0006-volume-storage', () => {
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
   });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabaseOf(dataDir);
+  });
 
   it('gives the volumes of an existing store the region\'s default storage type and ext4', async () => {
     // The database a Wharf started on this data dir opens (startWharf), on either engine.

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dropTestDatabase, TEST_DATABASE_URL, testDatabase } from '../support/database.js';
+import { dropDatabaseOf } from '../support/database.js';
 import { apiPaths, eventually, isRunning, isStopped } from '../support/api.js';
 import { postInTwoParts, startServerProcess, type Answer, type ServerProcess } from '../support/server-process.js';
 import { createSeedConfigMap, statefulService, statelessService } from '../support/wharf.js';
@@ -25,7 +25,7 @@ describe('durability of acknowledged writes', () => {
   });
   after(async () => {
     rmSync(dataDir, { recursive: true, force: true });
-    if (TEST_DATABASE_URL) await dropTestDatabase(await testDatabase(dataDir));
+    await dropDatabaseOf(dataDir);
   });
 
   it('keeps every acknowledged write through a SIGKILL, and a restart reconciles every service', async () => {

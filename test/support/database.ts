@@ -49,6 +49,11 @@ async function admin(url: string, work: (client: pg.Client) => Promise<unknown>)
   }
 }
 
+/** Drops the PostgreSQL database of a data dir a test started Wharfs on (startWharf with its own dataDir); nothing on SQLite. */
+export async function dropDatabaseOf(dataDir: string): Promise<void> {
+  if (TEST_DATABASE_URL) await dropTestDatabase(await testDatabase(dataDir));
+}
+
 /**
  * A store on the engine the suites run on: SQLite in `dataDir`, or the PostgreSQL database of
  * `dataDir` (the one a Wharf started on that data dir by startWharf uses). `drop` removes the
