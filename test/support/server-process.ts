@@ -90,7 +90,8 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
         return request('GET', '/healthz').catch(() => undefined);
       },
       (answer) => answer?.status === 200,
-      20_000,
+      // tsx compiles the server's TypeScript at start: on a loaded 2-core machine that alone took over 20 s.
+      60_000,
     );
   } catch (error) {
     // A server that never answered must not outlive the test file and hold its runner.
