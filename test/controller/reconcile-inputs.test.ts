@@ -10,21 +10,13 @@ import { configMapDigest, podTemplateHash } from '../../src/domain/configmaps.js
 import type { ObservedPod } from '../../src/domain/observed.js';
 import type { Operation, PodSpec } from '../../src/domain/plan.js';
 import { createService, type ServiceChange, type ServiceState } from '../../src/domain/service.js';
-import type { RegionPolicy } from '../../src/domain/validation.js';
+import { STORE_TEST_POLICY as POLICY } from '../domain/fixtures.js';
 import type { Region } from '../../src/regions.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { openSqlite } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
-const POLICY: RegionPolicy = {
-  resourceSpecs: [{ name: '1U1G', cpu: 1, memory: 1024, meomory: 1024, desc: '' }],
-  gpus: [],
-  maxInstances: 50,
-  revisionHistoryLimit: 10,
-  allowedRegistries: undefined,
-  mapsServicePorts: true,
-};
 const NOW = '2026-01-01T00:00:00.000Z';
 const app = { region: 'local', project: 'inputs', app: 'shop' };
 const key = { ...app, service: 'db' };

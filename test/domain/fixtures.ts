@@ -3,6 +3,7 @@ import type { ObservedPod } from '../../src/domain/observed.js';
 import type { PlanContext } from '../../src/domain/plan.js';
 import { NO_POD_INPUTS } from '../../src/domain/pod-inputs.js';
 import type { DesiredService } from '../../src/domain/service.js';
+import type { RegionPolicy } from '../../src/domain/validation.js';
 
 export const KEY: ServiceKey = { region: 'local', project: 'proj', app: 'shop', service: 'web' };
 export const OLD_HASH = 'oldhash000';
@@ -68,3 +69,13 @@ export function planContext(): PlanContext {
   let next = 0;
   return { resources: { cpu: 1, memoryMb: 1024 }, podSuffix: () => `s${String(++next).padStart(4, '0')}`, now: NOW, inputs: NO_POD_INPUTS };
 }
+
+/** A region offering one resource spec (1U1G) and no GPU: enough for tests that write services to a store. */
+export const STORE_TEST_POLICY: RegionPolicy = {
+  resourceSpecs: [{ name: '1U1G', cpu: 1, memory: 1024, meomory: 1024, desc: '' }],
+  gpus: [],
+  maxInstances: 50,
+  revisionHistoryLimit: 10,
+  allowedRegistries: undefined,
+  mapsServicePorts: true,
+};

@@ -8,20 +8,12 @@ import type { ProjectResourceKey } from '../../src/domain/deletion.js';
 import { keyString, type ServiceKey } from '../../src/domain/keys.js';
 import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
 import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';
-import type { RegionPolicy } from '../../src/domain/validation.js';
+import { STORE_TEST_POLICY as POLICY } from '../domain/fixtures.js';
 import type { Database } from '../../src/store/database.js';
 import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
-const POLICY: RegionPolicy = {
-  resourceSpecs: [{ name: '1U1G', cpu: 1, memory: 1024, meomory: 1024, desc: '' }],
-  gpus: [],
-  maxInstances: 50,
-  revisionHistoryLimit: 10,
-  allowedRegistries: undefined,
-  mapsServicePorts: true,
-};
 const NOW = '2026-01-01T00:00:00.000Z';
 const ref = { region: 'local', project: 'feed', app: 'shop' };
 const key = (service: string, app = ref.app): ServiceKey => ({ ...ref, app, service });

@@ -7,19 +7,11 @@ import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
 import { podTemplateHash } from '../../src/domain/configmaps.js';
 import { WharfError } from '../../src/domain/errors.js';
 import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';
-import type { RegionPolicy } from '../../src/domain/validation.js';
+import { STORE_TEST_POLICY as POLICY } from '../domain/fixtures.js';
 import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
-const POLICY: RegionPolicy = {
-  resourceSpecs: [{ name: '1U1G', cpu: 1, memory: 1024, meomory: 1024, desc: '' }],
-  gpus: [],
-  maxInstances: 50,
-  revisionHistoryLimit: 10,
-  allowedRegistries: undefined,
-  mapsServicePorts: true,
-};
 const NOW = '2026-01-01T00:00:00.000Z';
 const LATER = '2026-01-01T00:01:00.000Z';
 const app = { region: 'local', project: 'gone', app: 'shop' };
