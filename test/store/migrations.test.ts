@@ -8,6 +8,29 @@ import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest, migrations } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 
+const NOW = '2026-01-01T00:00:00.000Z';
+
+/**
+ * A store at migration `before`, filled by `fill` with rows as they were written then, migrated to
+ * the latest schema and read by `check` through the Store.
+ */
+async function afterMigrating(before: string, fill: (old: Kysely<any>) => Promise<void>, check: (store: Store) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
+  const { db, drop } = await openTestDatabase(dataDir);
+  try {
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    const { error } = await migrator.migrateTo(before);
+    assert.equal(error, undefined);
+    await fill(db as unknown as Kysely<any>);
+    await migrateToLatest(db);
+    await check(new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) }));
+  } finally {
+    await db.destroy();
+    await drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe('store migrations', () => {
   it('are written in the order they run (Kysely runs them by name)', () => {
     const names = Object.keys(migrations);
@@ -18,83 +41,51 @@ describe('store migrations', () => {
 
 describe('migration 0008-rollout-settings', () => {
   it("gives a service from before it the contract's defaults, which it reads back with, and no rollout record", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
-    const { db, drop } = await openTestDatabase(dataDir);
-    try {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-      const { error } = await migrator.migrateTo('0007-configmap-digests');
-      assert.equal(error, undefined);
-      const now = '2026-01-01T00:00:00.000Z';
-      const old = db as unknown as Kysely<any>;
-      const app = await old.insertInto('apps').values({ region: 'local', project: 'proj', name: 'shop', created_at: now }).returning('id').executeTakeFirstOrThrow();
+    await afterMigrating('0007-configmap-digests', async (old) => {
+      const app = await old.insertInto('apps').values({ region: 'local', project: 'proj', name: 'shop', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
       await old.insertInto('services').values({
         app_id: app.id, uid: 'uid-1', name: 'web', type: 'stateless', resource_spec: '1U1G', containers: '[]', instance_number: 2,
-        stopped: 0, ports: '[]', revision: 1, template_hash: 'h', created_at: now, updated_at: now,
+        stopped: 0, ports: '[]', revision: 1, template_hash: 'h', created_at: NOW, updated_at: NOW,
       }).execute();
-      await migrateToLatest(db);
-      const store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
+    }, async (store) => {
       const service = await store.findDesired({ region: 'local', project: 'proj', app: 'shop', service: 'web' });
       assert.deepEqual(service?.rollout, { minReadySeconds: 10, progressDeadlineSeconds: 600, autoRollback: false });
       assert.equal(service?.rolloutRecord, undefined);
-    } finally {
-      await db.destroy();
-      await drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('migration 0009-deletions', () => {
   it('reads the ConfigMaps and volumes from before it as not being deleted, and resumes none', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
-    const { db, drop } = await openTestDatabase(dataDir);
-    try {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-      const { error } = await migrator.migrateTo('0008-rollout-settings');
-      assert.equal(error, undefined);
-      const now = '2026-01-01T00:00:00.000Z';
-      const old = db as unknown as Kysely<any>;
-      await old.insertInto('configmaps').values({ region: 'local', project: 'proj', name: 'cm', data: '{"k":"v"}', version: 1, digest: 'd', created_at: now, updated_at: now }).execute();
-      await old.insertInto('volumes').values({ region: 'local', project: 'proj', name: 'data', size_gi: 1, storage_type: 'local', fs_type: 'ext4', created_at: now }).execute();
-      await migrateToLatest(db);
-      const store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
+    await afterMigrating('0008-rollout-settings', async (old) => {
+      await old.insertInto('configmaps').values({ region: 'local', project: 'proj', name: 'cm', data: '{"k":"v"}', version: 1, digest: 'd', created_at: NOW, updated_at: NOW }).execute();
+      await old.insertInto('volumes').values({ region: 'local', project: 'proj', name: 'data', size_gi: 1, storage_type: 'local', fs_type: 'ext4', created_at: NOW }).execute();
+    }, async (store) => {
       const ref = { region: 'local', project: 'proj' };
       assert.equal((await store.configMaps.get({ ...ref, name: 'cm' })).deleting, undefined);
       assert.deepEqual((await store.configMaps.find({ ...ref, name: 'cm' }))?.data, { k: 'v' }, 'services still see it');
       assert.equal((await store.volumes.get({ ...ref, name: 'data' })).volume.deleting, undefined);
       assert.equal((await store.volumes.find({ ...ref, name: 'data' }))?.name, 'data', 'runtimes still see it');
       assert.deepEqual(await store.deletions.pending('local'), []);
-    } finally {
-      await db.destroy();
-      await drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('migration 0010-template-document', () => {
   it('moves each template of services and revisions into one document that reads back as it was written, GPUs or none', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-migration-'));
-    const { db, drop } = await openTestDatabase(dataDir);
-    try {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-      const { error } = await migrator.migrateTo('0009-deletions');
-      assert.equal(error, undefined);
-      const now = '2026-01-01T00:00:00.000Z';
-      const old = db as unknown as Kysely<any>;
-      const containers = [{ name: 'web', image: 'nginx:2', workingDir: '', command: [], args: ['-g'], volumeMounts: [], configs: [], envs: [{ type: '', name: 'A', value: '1' }] }];
-      const gpuSpec = { type: 'nvidia-t4', number: 1 };
-      const app = await old.insertInto('apps').values({ region: 'local', project: 'proj', name: 'shop', created_at: now }).returning('id').executeTakeFirstOrThrow();
+    const containers = [{ name: 'web', image: 'nginx:2', workingDir: '', command: [], args: ['-g'], volumeMounts: [], configs: [], envs: [{ type: '', name: 'A', value: '1' }] }];
+    const gpuSpec = { type: 'nvidia-t4', number: 1 };
+    await afterMigrating('0009-deletions', async (old) => {
+      const app = await old.insertInto('apps').values({ region: 'local', project: 'proj', name: 'shop', created_at: NOW }).returning('id').executeTakeFirstOrThrow();
       const service = await old.insertInto('services').values({
         app_id: app.id, uid: 'uid-1', name: 'web', type: 'stateless', resource_spec: '2U4G', containers: JSON.stringify(containers), gpu_spec: JSON.stringify(gpuSpec),
-        instance_number: 2, stopped: 0, ports: '[]', revision: 2, template_hash: 'h2', created_at: now, updated_at: now,
+        instance_number: 2, stopped: 0, ports: '[]', revision: 2, template_hash: 'h2', created_at: NOW, updated_at: NOW,
       }).returning('id').executeTakeFirstOrThrow();
       await old.insertInto('revisions').values([
-        { service_id: service.id, revision: 1, resource_spec: '1U1G', containers: '[]', gpu_spec: null, template_hash: 'h1', created_at: now },
-        { service_id: service.id, revision: 2, resource_spec: '2U4G', containers: JSON.stringify(containers), gpu_spec: JSON.stringify(gpuSpec), template_hash: 'h2', created_at: now },
+        { service_id: service.id, revision: 1, resource_spec: '1U1G', containers: '[]', gpu_spec: null, template_hash: 'h1', created_at: NOW },
+        { service_id: service.id, revision: 2, resource_spec: '2U4G', containers: JSON.stringify(containers), gpu_spec: JSON.stringify(gpuSpec), template_hash: 'h2', created_at: NOW },
       ]).execute();
-      await migrateToLatest(db);
-      const store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
+    }, async (store) => {
       const key = { region: 'local', project: 'proj', app: 'shop', service: 'web' };
       const state = await store.findDesired(key);
       assert.deepEqual([state?.resourceSpec, state?.containers, state?.gpuSpec, state?.templateHash], ['2U4G', containers, gpuSpec, 'h2']);
@@ -103,10 +94,6 @@ describe('migration 0010-template-document', () => {
         [1, '1U1G', [], 'none', 'h1'],
         [2, '2U4G', containers, gpuSpec, 'h2'],
       ]);
-    } finally {
-      await db.destroy();
-      await drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
