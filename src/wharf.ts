@@ -4,6 +4,7 @@ import type { AuthSettings } from './api/auth.js';
 import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config.js';
+import type { EventRecorder } from './domain/events.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
 import { defaultStorage, DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
@@ -54,6 +55,8 @@ export async function createWharf(
   });
   for (const settings of config.regions) await store.volumes.typeUntyped(settings.name);
   const instance = await instanceId(db, new Date().toISOString());
+  // Until events are kept in the store (issue 12), they go to the log.
+  const events: EventRecorder = { record: (event) => log.info({ event }, `event ${event.reason}: ${event.message}`) };
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
     const region = settings.name;
@@ -62,6 +65,7 @@ export async function createWharf(
       volumes: { all: () => store.volumes.ofRegion(region) },
       projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
       dataDir: config.dataDir,
+      events,
     }));
   }
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
@@ -69,7 +73,7 @@ export async function createWharf(
     ...options.controller,
   });
   const tokens = new TokenStore(db);
-  const api = await buildServer({ store, regions, tokens, auth, fieldValidation: config.fieldValidation }, log);
+  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

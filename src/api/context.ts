@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { EventRecorder } from '../domain/events.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import type { TokenStore } from '../store/tokens.js';
@@ -11,6 +12,8 @@ export interface ApiContext {
   store: Store;
   regions: Map<string, Region>;
   tokens: TokenStore;
+  /** Where routes record what they did that no store write says (an exec into a pod). */
+  events: EventRecorder;
   auth: AuthSettings;
   /** What a body's unknown fields get unless the request asks (`?fieldValidation=`). */
   fieldValidation: FieldValidation;

@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   InternalError: 500,
+  /** The region's engine cannot do it (pod stats without a metrics API): Wharf's own. */
+  NotImplemented: 501,
   RuntimeUnavailable: 503,
 } as const;
 

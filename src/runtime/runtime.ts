@@ -1,4 +1,5 @@
 import { WharfError } from '../domain/errors.js';
+import type { EventRecorder } from '../domain/events.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
 import type { RuntimeKind } from '../api/schemas/region.js';
 import type { ServiceKey } from '../domain/keys.js';
@@ -67,6 +68,8 @@ export interface RuntimeContext {
   projectQuotas: ProjectQuotaSource;
   /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */
   dataDir: string;
+  /** What the engine did to pods and containers (pulled, started, crashed, failed a probe) goes here. */
+  events: EventRecorder;
 }
 
 /**
