@@ -1,0 +1,93 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** How a Server-Sent Events stream treats its client; every watch route uses the defaults unless a test needs less time. */
+export interface SseOptions {
+  /** A comment line this often keeps proxies from closing an idle stream and shows a dead client. */
+  heartbeatMs: number;
+  /**
+   * What may wait in the socket's buffer for a client that does not read. Past it the stream is cut
+   * off rather than buffered without bound; the client reconnects with Last-Event-ID and resumes.
+   */
+  maxBufferedBytes: number;
+  /** Sent as `retry:`: how long an EventSource waits before it reconnects. */
+  retryMs: number;
+}
+
+export const DEFAULT_SSE_OPTIONS: SseOptions = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, retryMs: 1000 };
+
+export interface SseMessage {
+  /** What a client resumes from: it sends the last one it saw as Last-Event-ID. */
+  id?: string;
+  /** The `event:` field; an EventSource dispatches `message` when absent. */
+  event?: string;
+  /** Sent as one line of JSON. */
+  data: unknown;
+}
+
+/**
+ * One Server-Sent Events response (text/event-stream). The reply is hijacked: Fastify no longer
+ * sends it, so the headers set by hooks (the request id) are copied over here.
+ */
+export class SseStream {
+  /** What the client saw last, from its Last-Event-ID header (an EventSource sends it when it reconnects). */
+  readonly lastEventId: string | undefined;
+  private closed = false;
+  private readonly closeListeners: (() => void)[] = [];
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly request: FastifyRequest, private readonly reply: FastifyReply, private readonly options: SseOptions = DEFAULT_SSE_OPTIONS) {
+    const header = request.headers['last-event-id'];
+    this.lastEventId = typeof header === 'string' && header !== '' ? header : undefined;
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      // nginx buffers a response unless told not to, which would hold every message back.
+      'x-accel-buffering': 'no',
+    });
+    raw.write(`retry: ${options.retryMs}\n\n`);
+    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), options.heartbeatMs);
+    this.heartbeat.unref();
+    raw.on('close', () => this.close());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends one message; false once the stream is closed (the client left or was cut off). */
+  send({ id, event, data }: SseMessage): boolean {
+    const lines = [id === undefined ? '' : `id: ${id}\n`, event === undefined ? '' : `event: ${event}\n`, `data: ${JSON.stringify(data)}\n\n`];
+    return this.write(lines.join(''));
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    if (!this.reply.raw.writableEnded) this.reply.raw.end();
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  private write(text: string): boolean {
+    if (this.closed) return false;
+    const raw = this.reply.raw;
+    raw.write(text);
+    if (raw.writableLength > this.options.maxBufferedBytes) {
+      this.request.log.warn({ bufferedBytes: raw.writableLength }, 'watch cut off: its client does not read fast enough');
+      this.closed = true;
+      clearInterval(this.heartbeat);
+      raw.destroy();
+      for (const listener of this.closeListeners.splice(0)) listener();
+      return false;
+    }
+    return true;
+  }
+}
