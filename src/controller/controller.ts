@@ -30,6 +30,11 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   backoff: { baseDelayMs: 200, maxDelayMs: 30_000 },
 };
 
+/** Whether two reads of a service's desired state are of the same user change (the controller's own rollout records aside). */
+function sameChange(now: DesiredService | undefined, then: DesiredService | undefined): boolean {
+  return now?.uid === then?.uid && now?.revision === then?.revision && now?.updateTime === then?.updateTime;
+}
+
 /**
  * Makes every engine match the store. Level-triggered: a key in the queue means "look at this
  * service again", whatever happened; the reconcile reads the whole desired and observed state.
@@ -120,6 +125,9 @@ export class Controller {
       ? planWorkload(key, desired, observed.workload, resources, inputs)
       : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5), now, inputs });
     for (const operation of operations) {
+      // A stop, scale or upgrade committed since the read: the change feed queued the service
+      // again, and that reconcile plans it. Executing this plan would, say, start a pod after a stop.
+      if (!sameChange(await this.store.findDesired(key), desired)) return;
       this.log.info({ service: keyString(key) }, describe(operation));
       await region.runtime.execute(operation);
     }

@@ -9,7 +9,7 @@ import { Controller, DEFAULT_CONTROLLER_OPTIONS } from '../../src/controller/con
 import { configMapDigest, podTemplateHash } from '../../src/domain/configmaps.js';
 import type { ObservedPod } from '../../src/domain/observed.js';
 import type { Operation, PodSpec } from '../../src/domain/plan.js';
-import { createService, type ServiceChange, type ServiceState } from '../../src/domain/service.js';
+import { createService, setStopped, type ServiceChange, type ServiceState } from '../../src/domain/service.js';
 import { STORE_TEST_POLICY as POLICY } from '../domain/fixtures.js';
 import type { Region } from '../../src/regions.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
@@ -146,5 +146,22 @@ describe('the controller resolves ConfigMaps and volumes before planning; driver
     await store.configMaps.create(cmRef, V1, NOW);
     await controller.reconcile(key);
     assert.deepEqual(runtime.created.map((pod) => pod.podTemplateHash), [hashWith(state, undefined), hashWith(state, V1)], 'a new pod carries it');
+  });
+
+  it('a stop committed after the desired state was read: the plan made before it is not executed', async () => {
+    await store.configMaps.create(cmRef, V1, NOW);
+    await created(store);
+    const findDesired = store.findDesired.bind(store);
+    store.findDesired = async (at) => {
+      const desired = await findDesired(at);
+      store.findDesired = findDesired;
+      await store.updateService(key, 10, (current) => setStopped(current, true, '2026-01-01T00:00:01.000Z'));
+      return desired;
+    };
+
+    await controller.reconcile(key);
+    assert.deepEqual(runtime.created, [], 'no pod is created for a service stopped since its plan was made');
+    await controller.reconcile(key);
+    assert.deepEqual(runtime.observe(key).pods, [], 'and the next reconcile, which reads the stop, creates none');
   });
 });
