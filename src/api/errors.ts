@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { WharfError } from '../domain/errors.js';
+import { isStoreOutage } from '../store/outage.js';
 import { discardBody } from './lingering-close.js';
 import { PATTERN_WORDS, type ErrorBody } from './schemas/common.js';
 import { likelyTypo } from './typos.js';
@@ -18,7 +19,10 @@ interface AjvError {
 /** Every error leaves as `{error, message}`: the seed's code and a sentence naming the field. */
 export async function handleError(error: FastifyError | WharfError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { status, body } = toErrorBody(error, request);
-  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  if (status === 503 && body.error === 'StoreUnavailable') {
+    request.log.warn({ err: error }, 'the store does not answer');
+    void reply.header('retry-after', '1');
+  } else if (status >= 500) request.log.error({ err: error }, 'request failed');
   // A body too large was not read: let its sender finish, or it never sees the 413.
   if (status === 413) await discardBody(request.raw);
   return reply.code(status).send(body);
@@ -27,6 +31,9 @@ export async function handleError(error: FastifyError | WharfError | Error, requ
 function toErrorBody(error: FastifyError | WharfError | Error, request: FastifyRequest): { status: number; body: ErrorBody } {
   if (error instanceof WharfError) {
     return { status: error.statusCode, body: { error: error.code, message: error.message, ...(error.key === undefined ? {} : { key: error.key }) } };
+  }
+  if (isStoreOutage(error)) {
+    return { status: 503, body: { error: 'StoreUnavailable', message: `the store does not answer (${error.message}): retry the request` } };
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {

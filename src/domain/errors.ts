@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   /** The region's engine cannot do it (pod stats without a metrics API): Wharf's own. */
   NotImplemented: 501,
   RuntimeUnavailable: 503,
+  /** The store (PostgreSQL, the SQLite file) does not answer: Wharf's own, retryable. */
+  StoreUnavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -17,9 +17,14 @@ const WRITE_LOCK = 0x57_48_41_52_46; // "WHARF"
 
 /** A pool on a PostgreSQL database, `postgres://user:password@host:port/database`. */
 export function openPostgres(url: string, log?: Logger): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle connection the server drops emits "error" on the pool; unhandled, it ends the process.
-  pool.on('error', (error) => log?.warn({ err: error }, 'a PostgreSQL connection of the pool failed'));
+  // A server that does not answer fails a request within seconds (503 StoreUnavailable) instead of holding it forever.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // A connection the server drops emits "error": on the pool while idle, on the client while checked
+  // out (in a transaction, between two statements). Unhandled, either ends the process; handled,
+  // the transaction fails on its next statement and the request answers 503 StoreUnavailable.
+  const warn = (error: Error): void => log?.warn({ err: error }, 'a PostgreSQL connection of the pool failed');
+  pool.on('error', warn);
+  pool.on('connect', (client) => client.on('error', warn));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
