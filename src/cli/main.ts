@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createWharf } from '../wharf.js';
+import { MIGRATE_STORE_USAGE, migrateStoreCommand } from './migrate-store.js';
 import { renderCommand } from './render.js';
 
 const USAGE = `usage: wharf <command> [options]
@@ -9,6 +10,7 @@ commands:
   serve [--config FILE]   run the API server and controller (the default command)
   render --project P --app A -f SERVICE.json
                           print the Kubernetes manifests of a service as YAML (offline)
+  ${MIGRATE_STORE_USAGE}
   help                    show this text
 
 environment: HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHARF_RUNTIME, WHARF_LOG_LEVEL,
@@ -24,6 +26,9 @@ export async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case 'render':
       process.stdout.write(renderCommand(rest));
+      return;
+    case 'migrate-store':
+      process.stdout.write(await migrateStoreCommand(rest));
       return;
     case 'help':
     case '--help':
