@@ -40,8 +40,9 @@ export interface ExecSession {
   resize(size: TerminalSize): Promise<void>;
   readonly ending: Promise<ExecEnding>;
   /**
-   * Drops the engine connection (the client left). The command's stdin and terminal close with it;
-   * a command that reads neither runs on to its end: neither Docker nor Kubernetes can kill an exec.
+   * Drops the engine connection (the client left). The command's stdin closes with it; a command
+   * that does not read it runs on to its end — with a terminal too on Docker, which keeps an exec's
+   * terminal open (moby#9098): neither Docker nor Kubernetes has a call that kills an exec.
    */
   close(): void;
 }
