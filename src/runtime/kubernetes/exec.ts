@@ -26,8 +26,10 @@ export async function startKubernetesExec(config: KubeConfig, namespace: string,
   const socketOptions: WebSocket.ClientOptions = {};
   await config.applyToHTTPSOptions(socketOptions);
   const socket = new WebSocket(`${server.replace(/^http/, 'ws').replace(/\/$/, '')}${path}`, [...EXEC_PROTOCOLS], socketOptions);
+  // Listening before the upgrade completes: a short command's output and status may come in the same read as the upgrade's answer.
+  const attached = session(socket, options);
   await opened(socket, server, `container "${options.container}" of pod ${target.pod}`);
-  return session(socket, options);
+  return attached;
 }
 
 /** Resolves once the API server upgraded the connection; a refusal becomes the API's error, with the server's own message. */
