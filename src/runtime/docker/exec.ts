@@ -39,12 +39,15 @@ export async function startDockerExec(docker: Docker, containerName: string, tar
 
 function session(exec: Docker.Exec, socket: Duplex, options: ExecOptions): ExecSession {
   let leaving = false;
+  let lost: Error | undefined;
   let stdout: Readable | undefined = options.tty ? socket : undefined;
   let stderr: Readable | undefined;
+  // From now on, not only once a client reads: an engine connection that breaks must not bring Wharf down.
+  socket.on('error', (error) => (lost = error));
   if (!options.tty) {
     const demux = new StreamDemux();
     socket.pipe(demux);
-    socket.once('error', (error) => demux.destroy(error));
+    socket.once('error', () => demux.destroy());
     stdout = demux.stdout;
     stderr = demux.stderr;
     // Streams nobody asked for carry nothing, but must flow for the end to show.
@@ -55,7 +58,7 @@ function session(exec: Docker.Exec, socket: Duplex, options: ExecOptions): ExecS
   const ending = new Promise<ExecEnding>((resolve) => {
     socket.once('close', () => {
       if (leaving) resolve({ failure: 'the session was closed before the command ended' });
-      else exitOf(exec).then(resolve, (error: unknown) => resolve({ failure: `the engine did not tell how the command ended: ${engineMessage(error)}` }));
+      else exitOf(exec).then(resolve, (error: unknown) => resolve({ failure: `the engine did not tell how the command ended: ${engineMessage(lost ?? error)}` }));
     });
   });
   return {

@@ -36,9 +36,13 @@ export class StreamDemux extends Writable {
     callback();
   }
 
+  /**
+   * The outputs end early without an error of their own: their reader sees a premature close,
+   * and no reader has to be listening yet for the process to survive it. The error stays the writer's.
+   */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.stdout.readableEnded) this.stdout.destroy(error ?? undefined);
-    if (!this.stderr.readableEnded) this.stderr.destroy(error ?? undefined);
+    if (!this.stdout.readableEnded) this.stdout.destroy();
+    if (!this.stderr.readableEnded) this.stderr.destroy();
     callback(error);
   }
 
