@@ -322,7 +322,7 @@ export class KubeApiServer {
     }
   }
 
-  /** A WebSocket upgrade: only `pods/exec` has one. RBAC checks `get` and, from 1.31, `create` on it. */
+  /** A WebSocket upgrade: only `pods/exec` has one. RBAC checks `get` and (recent API servers) `create` on it. */
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', this.url);
     const route = parsePath(url.pathname);

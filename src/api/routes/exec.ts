@@ -34,6 +34,7 @@ export function execRoutes(api: Api, { store, events }: ApiContext, scope: Servi
     },
     preHandler: async (request) => {
       const key = serviceKey(request);
+      // An unknown service is 404 ServiceNotFound, not a pod that does not exist.
       await store.getService(key);
       const { runtime } = request.region;
       const pod = findPod(key, runtime.observe(key), request.params.pod);
