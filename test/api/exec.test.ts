@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+// Not exported from the package's index (only its Exec class, which builds Kubernetes' own paths).
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import type { EventInput } from '../../src/domain/events.js';
 import { V4_PROTOCOL, V5_PROTOCOL } from '../../src/domain/remotecommand.js';
 import { SIMULATED_EXEC_EXIT_CODE } from '../../src/runtime/simulated/exec.js';
@@ -65,6 +69,33 @@ describe('exec (simulated runtime)', () => {
     const both = await ExecClient.open(execUrl('web', pod, execQuery(['true'])), { token: wharf.adminToken, protocols: [V4_PROTOCOL, V5_PROTOCOL] });
     assert.equal(both.protocol, V5_PROTOCOL);
     await both.status;
+  });
+
+  it('@kubernetes/client-node\'s own WebSocket handler speaks it, with the token from a kubeconfig', async () => {
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'wharf', server: base.replace(/^ws/, 'http'), skipTLSVerify: true }],
+      users: [{ name: 'admin', token: wharf.adminToken }],
+      contexts: [{ name: 'wharf', cluster: 'wharf', user: 'admin' }],
+      currentContext: 'wharf',
+    });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let errors = '';
+    stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    stdout.resume();
+    const handler = new WebSocketHandler(config, undefined, { stdin: new PassThrough(), stdout, stderr });
+    const status = await new Promise<any>((resolve, reject) => {
+      handler
+        .connect(`${paths.service('shop', 'web')}/pods/${pod}/exec?${execQuery(['uname'])}`, null, (channel, data) => {
+          const ended = WebSocketHandler.handleStandardStreams(channel, data, stdout, stderr);
+          if (ended) resolve(ended);
+          return ended === null;
+        })
+        .catch(reject);
+    });
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.equal(errors, 'simulated runtime: no container runs; "uname" was not executed\n');
   });
 
   it('with a terminal there is no stderr channel: the notice comes on stdout', async () => {

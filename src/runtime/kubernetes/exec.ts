@@ -11,9 +11,10 @@ import { RuntimeUnavailableError } from '../runtime.js';
 /**
  * Runs a command in a pod's container through the API server's `pods/exec` subresource, over a
  * WebSocket speaking v5.channel.k8s.io (or v4). The kubeconfig's credentials and TLS settings come
- * from client-node (`applyToHTTPSOptions`, as its WebSocketHandler does); the socket is `ws`'s own,
- * so that the output can pause the API server (back-pressure), a refusal's Status body is read for
- * its message, and no server message can reach this process's own stdio (WebSocketHandler's default streams).
+ * from client-node (`applyToHTTPSOptions`, as its WebSocketHandler does — which the package does not
+ * export); the socket is `ws`'s own, so that the output can pause the API server (back-pressure), a
+ * refusal's Status body is read for its message, and no server message can reach this process's own
+ * stdio (WebSocketHandler's default streams).
  */
 export async function startKubernetesExec(config: KubeConfig, namespace: string, target: ExecTarget, options: ExecOptions): Promise<ExecSession> {
   const server = config.getCurrentCluster()?.server;
