@@ -40,7 +40,10 @@ export function bridgeExec(socket: WebSocket, session: ExecSession, command: rea
   }
 
   const stdin = session.stdin;
-  stdin?.on('error', (error) => log.debug({ err: error }, 'exec: the command\'s stdin failed'));
+  stdin?.on('error', (error) => {
+    log.debug({ err: error }, 'exec: the command\'s stdin failed');
+    socket.resume();
+  });
   socket.on('message', (data: Buffer) => {
     const payload = data.subarray(1);
     switch (data[0]) {
@@ -58,7 +61,10 @@ export function bridgeExec(socket: WebSocket, session: ExecSession, command: rea
         return;
       }
       case CHANNEL.close:
-        if (socket.protocol === V5_PROTOCOL && payload[0] === CHANNEL.stdin) stdin?.end();
+        if (socket.protocol !== V5_PROTOCOL || payload[0] !== CHANNEL.stdin) return;
+        stdin?.end();
+        // An ending stdin emits no 'drain': read the client again now, or its close would never be seen.
+        socket.resume();
         return;
     }
   });
