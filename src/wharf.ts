@@ -29,7 +29,7 @@ export interface Wharf {
 /** Opens the store, builds regions, controller and HTTP server. Nothing listens until `api.listen`. */
 export async function createWharf(
   config: Config,
-  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number } = {},
+  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number; events?: EventRecorder } = {},
 ): Promise<Wharf> {
   const log = options.logger ?? pino({ level: config.logLevel });
   // First: a data dir where the admin token cannot be kept fails the start before anything opens.
@@ -56,7 +56,7 @@ export async function createWharf(
   for (const settings of config.regions) await store.volumes.typeUntyped(settings.name);
   const instance = await instanceId(db, new Date().toISOString());
   // Until events are kept in the store (issue 12), they go to the log.
-  const events: EventRecorder = { record: (event) => log.info({ event }, `event ${event.reason}: ${event.message}`) };
+  const events: EventRecorder = options.events ?? { record: (event) => log.info({ event }, `event ${event.reason}: ${event.message}`) };
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
     const region = settings.name;

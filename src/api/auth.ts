@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { WharfError } from '../domain/errors.js';
+import { offeredProtocols, tokenOfProtocols } from '../domain/remotecommand.js';
 import { ADMIN, hashSecret, parseToken, secretMatches, whyForbidden, whyRejected, type Principal } from '../domain/tokens.js';
 import type { TokenStore } from '../store/tokens.js';
 import type { Api } from './context.js';
@@ -45,7 +46,8 @@ export function requireTokens(api: Api, adminToken: string, tokens: TokenStore):
     if (!secretMatches(parsed.secret, record?.secretHash) || !record) throw unauthorized('the token is not known');
     const rejected = whyRejected(record, new Date());
     if (rejected) throw unauthorized(rejected);
-    return record.admin ? ADMIN : { admin: false, projects: record.projects };
+    const presented = { id: record.id, name: record.name };
+    return record.admin ? { admin: true, token: presented } : { admin: false, projects: record.projects, token: presented };
   };
 
   api.addHook('onRequest', async (request) => {
@@ -61,11 +63,15 @@ export function requireTokens(api: Api, adminToken: string, tokens: TokenStore):
   });
 }
 
-/** X-Auth-Token (what the seed's platform clients send) first, then a bearer token. */
+/**
+ * X-Auth-Token (what the seed's platform clients send) first, then a bearer token, then Kubernetes'
+ * bearer-token WebSocket subprotocol (a browser cannot set headers on a WebSocket: exec).
+ */
 function presentedToken({ headers }: FastifyRequest): string | undefined {
   const direct = headers['x-auth-token'];
   if (typeof direct === 'string' && direct !== '') return direct;
-  return /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '')?.[1];
+  const bearer = /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '')?.[1];
+  return bearer ?? tokenOfProtocols(offeredProtocols(headers['sec-websocket-protocol']));
 }
 
 const unauthorized = (message: string): WharfError => new WharfError('Unauthorized', message);

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { WharfError } from '../domain/errors.js';
+import { chooseProtocol } from '../domain/remotecommand.js';
 import type { Region } from '../regions.js';
 import { decoratePrincipal, requireTokens } from './auth.js';
 import type { Api, ApiContext } from './context.js';
@@ -14,6 +16,7 @@ import { RequestLog } from './request-log.js';
 import { OUTPUT_ONLY, readBodiesTolerantly, ZERO_IS_ABSENT } from './tolerant-reading.js';
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
+import { execRoutes } from './routes/exec.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
@@ -89,6 +92,8 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
     },
   });
   await api.register(swaggerUi, { routePrefix: '/docs' });
+  // Exec's WebSockets (routes/exec.ts): the route refuses an upgrade offering no subprotocol it speaks.
+  await api.register(websocket, { options: { handleProtocols: (offered) => chooseProtocol(offered) ?? false, maxPayload: BODY_LIMIT_BYTES } });
 
   decoratePrincipal(api);
   if (context.auth !== 'off') requireTokens(api, context.auth.adminToken, context.tokens);
@@ -102,6 +107,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       appRoutes(regional, context);
       microserviceRoutes(regional, context, V1_SERVICES);
       revisionRoutes(regional, context, V1_SERVICES);
+      execRoutes(regional, context, V1_SERVICES);
       configMapRoutes(regional, context);
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
@@ -115,6 +121,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       resolveRegion(regional, context);
       microserviceRoutes(regional, context, V2_SERVICES);
       revisionRoutes(regional, context, V2_SERVICES);
+      execRoutes(regional, context, V2_SERVICES);
     },
     { prefix: '/regions/:region/v2' },
   );

@@ -14,10 +14,16 @@ export interface TokenRecord {
   secretHash: Buffer;
 }
 
-/** Who a request acts for once its token is accepted. */
-export type Principal = { admin: true } | { admin: false; projects: readonly string[] };
+/** Who a request acts for once its token is accepted; `token` names the stored token it presented (none for the configured admin token). */
+export type Principal = ({ admin: true } | { admin: false; projects: readonly string[] }) & { token?: { id: string; name: string } };
 
 export const ADMIN: Principal = { admin: true };
+
+/** Who acted, for events and logs: the token's name and id, or the configured admin token. */
+export function describePrincipal(principal: Principal): string {
+  if (principal.token) return `token "${principal.token.name}" (${principal.token.id})`;
+  return principal.admin ? 'the admin' : 'a project token';
+}
 
 /*
  * A token is `wharf_<id>_<secret>`: the id finds the record without comparing secrets in SQL

@@ -1,5 +1,6 @@
 import { WharfError } from '../domain/errors.js';
 import type { EventRecorder } from '../domain/events.js';
+import type { ExecOptions, ExecSession, ExecTarget } from './exec.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
 import type { RuntimeKind } from '../api/schemas/region.js';
 import type { ServiceKey } from '../domain/keys.js';
@@ -32,6 +33,12 @@ export interface Runtime {
   observe(key: ServiceKey): ObservedService;
   /** Every service the engine has pods for, including ones the store no longer knows. */
   observedKeys(): ServiceKey[];
+  /**
+   * Runs a command in a container of a pod (runtime/exec.ts). Refuses with 404 NotFound for a
+   * container the engine does not have, 400 InvalidArgs for one not running, 503 when the engine
+   * does not answer: before the command starts, so the API can still answer over HTTP.
+   */
+  exec(target: ExecTarget, options: ExecOptions): Promise<ExecSession>;
   /** One engine call. Once it resolves, `observe` reflects it, so a next plan never repeats it. */
   execute(operation: Operation): Promise<void>;
   /**

@@ -44,6 +44,7 @@ function fakeRuntime(answer: (call: Call, count: number) => Promise<void>): Runt
     observe: () => ({ known: true, pods: [] }),
     observedKeys: () => [],
     execute: async () => {},
+    exec: () => Promise.reject(new Error('the deletion tests run no command')),
     volumeStatus: () => ({ status: 'success', message: '' }),
     deleteVolume: (project, name) => record(`volume ${project}/${name}`),
     deleteConfigMap: (project, name) => record(`configMap ${project}/${name}`),

@@ -36,6 +36,7 @@ function fakeRuntime(): Runtime & { created: PodSpec[]; duringCreate?: () => Pro
     close: async () => {},
     observe: () => ({ known: true, pods: [...pods.values()] }),
     observedKeys: () => [],
+    exec: () => Promise.reject(new Error('the reconcile tests run no command')),
     execute: async (operation: Operation) => {
       if (operation.action === 'remove') pods.delete(operation.pod);
       if (operation.action !== 'create') return;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
+import { KubeExec } from './kube-exec.js';
 
 /**
  * A Kubernetes API server for tests: the endpoints the Wharf driver calls, with Kubernetes'
@@ -98,6 +100,8 @@ const REASONS: Record<number, string> = { 400: 'BadRequest', 404: 'NotFound', 40
 
 export class KubeApiServer {
   readonly requests: RecordedRequest[] = [];
+  /** The kubelet's side of `pods/exec` (kube-exec.ts). */
+  readonly exec = new KubeExec();
   private readonly objects = new Map<string, KubeObject>();
   private readonly events: WatchEvent[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -114,6 +118,7 @@ export class KubeApiServer {
     api.server.on('request', (request, response) => {
       api.handle(request, response).catch((error: unknown) => api.sendStatus(response, 500, String(error)));
     });
+    api.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => api.upgrade(request, socket, head));
     await api.listen();
     return api;
   }
@@ -146,6 +151,7 @@ export class KubeApiServer {
 
   async close(): Promise<void> {
     this.endWatches();
+    this.exec.endSessions();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -314,6 +320,15 @@ export class KubeApiServer {
       default:
         return this.sendStatus(response, 405, `${verb} is not served by the test API server`);
     }
+  }
+
+  /** A WebSocket upgrade: only `pods/exec` has one. RBAC checks `get` and (recent API servers) `create` on it. */
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', this.url);
+    const route = parsePath(url.pathname);
+    if (!route?.namespace || !route.name || route.resource !== 'pods' || route.subresource !== 'exec') return void socket.destroy();
+    for (const verb of ['get', 'create']) this.requests.push({ method: 'GET', verb, apiGroup: '', resource: 'pods/exec', namespace: route.namespace, name: route.name, query: url.searchParams });
+    this.exec.upgrade(request, socket, head, { namespace: route.namespace, name: route.name }, this.get('pods', route.namespace, route.name), url.searchParams);
   }
 
   private listBody(resource: string, namespace: string | undefined, selector: string): unknown {

@@ -8,11 +8,13 @@ import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
 import { WharfError } from '../../domain/errors.js';
 import type { VolumeSpec, VolumeState } from '../../domain/volumes.js';
+import type { ExecOptions, ExecSession, ExecTarget } from '../exec.js';
 import { RuntimeUnavailableError, type Runtime, type VolumeSource } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { ContainerHealthMonitor, type HealthOptions } from './container-health.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
-import { LABEL, volumeName, type Owner } from './labels.js';
+import { startDockerExec } from './exec.js';
+import { containerName, LABEL, volumeName, type Owner } from './labels.js';
 import { migrateLegacyLayout } from './migration.js';
 import { ProjectNetworks } from './network.js';
 import { hasImage } from './images.js';
@@ -119,6 +121,11 @@ export class DockerRuntime implements Runtime {
       this.watch.lost(error);
       throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} does not answer: ${engineMessage(error)}`);
     }
+  }
+
+  async exec(target: ExecTarget, options: ExecOptions): Promise<ExecSession> {
+    if (!this.watch.connected) throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} does not answer`);
+    return startDockerExec(this.docker, containerName(target.key, target.pod, options.container), target, options, this.options.address);
   }
 
   createVolume(volume: VolumeSpec): void {

@@ -21,7 +21,7 @@ import type { ServiceType } from '../../api/schemas/microservice.js';
 import { FIELD_MANAGER } from './labels.js';
 import type { KubernetesSettings } from './settings.js';
 
-export type Verb = 'create' | 'patch' | 'list' | 'watch' | 'delete';
+export type Verb = 'create' | 'get' | 'patch' | 'list' | 'watch' | 'delete';
 
 /** One kind of request the driver makes, as Kubernetes' RBAC authorizes it. */
 export interface ApiCall {
@@ -43,6 +43,8 @@ export const API_CALLS: readonly ApiCall[] = [
   { apiGroup: '', resource: 'configmaps', verbs: ['create', 'patch', 'delete'], why: 'apply the ConfigMaps pods read, delete them with the API' },
   { apiGroup: '', resource: 'services', verbs: ['create', 'patch', 'list', 'delete'], why: 'apply, find and delete the ClusterIP Service' },
   { apiGroup: '', resource: 'pods', verbs: ['list', 'watch'], why: 'observe pods' },
+  // A WebSocket exec is a GET, authorized as `get`; recent API servers also check `create` on its upgrade (AuthorizePodWebsocketUpgradeCreatePermission).
+  { apiGroup: '', resource: 'pods/exec', verbs: ['create', 'get'], why: 'run a command in a pod\'s container (exec)' },
   { apiGroup: 'apps', resource: 'deployments', verbs: ['create', 'patch', 'list', 'watch', 'delete'], why: 'stateless workloads' },
   { apiGroup: 'apps', resource: 'deployments/scale', verbs: ['patch'], why: 'stop, start and scale' },
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['create', 'patch', 'list', 'watch', 'delete'], why: 'stateful workloads' },

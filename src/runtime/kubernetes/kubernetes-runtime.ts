@@ -5,10 +5,12 @@ import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
 import type { VolumeState } from '../../domain/volumes.js';
+import type { ExecOptions, ExecSession, ExecTarget } from '../exec.js';
 import { RuntimeUnavailableError, type ProjectQuotaSource, type Runtime } from '../runtime.js';
 import { isConnectionError } from '../engine-errors.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
+import { startKubernetesExec } from './exec.js';
 import { ServiceIndexedCache, type CacheEntry } from './cache.js';
 import { keyOfObject, MANAGED_SELECTOR, namespaceName, workloadName } from './labels.js';
 import { podSizeOf, type PodSize, type ProjectQuota } from './quota.js';
@@ -119,6 +121,10 @@ export class KubernetesRuntime implements Runtime {
       }
       throw error;
     }
+  }
+
+  exec(target: ExecTarget, options: ExecOptions): Promise<ExecSession> {
+    return startKubernetesExec(this.options.api.config, this.namespaceOf(target.key.project), target, options);
   }
 
   /** Deletes the volume's claim, and so (by the storage class's reclaim policy) its data. */

@@ -5,6 +5,8 @@ import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
 import { activeProbes, INITIAL_PROBE_STATE, isContainerReady, mustRestart, nextProbeState, type ContainerProbes } from '../../domain/probes.js';
 import type { VolumeState } from '../../domain/volumes.js';
 import { podConfigMaps } from '../configmaps.js';
+import type { ExecOptions, ExecSession } from '../exec.js';
+import { simulatedExec } from './exec.js';
 import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
 
 export interface SimulatedOptions {
@@ -57,6 +59,12 @@ export class SimulatedRuntime implements Runtime {
 
   observedKeys(): ServiceKey[] {
     return [...this.services.keys()].map(parseKey);
+  }
+
+  /** Runs nothing: the session says so (simulated/exec.ts). */
+  async exec(_target: unknown, options: ExecOptions): Promise<ExecSession> {
+    if (!this.reachable) throw new RuntimeUnavailableError('the simulated engine is set unreachable');
+    return simulatedExec(options);
   }
 
   /** Every volume is there at once: none exists, as the region's storage type says. */

@@ -535,6 +535,14 @@ describe('observing', () => {
   });
 });
 
+test('exec goes through the pods/exec subresource (test/runtime/kubernetes/exec.test.ts tests it in full)', async () => {
+  server.put('namespaces', { metadata: { name: 'wharf-shell' } });
+  server.put('pods', { metadata: { name: 'app0-service0-0', namespace: 'wharf-shell' }, spec: { containers: [{ name: 'main' }] } });
+  const session = await runtime.exec({ key: key('shell'), pod: 'app0-service0-0' }, { container: 'main', command: ['echo', 'hi'], stdin: false, stdout: true, stderr: true, tty: false });
+  session.stdout!.resume();
+  assert.deepEqual(await session.ending, { exitCode: 0 });
+});
+
 test('the driver called nothing outside API_CALLS, and every declared call was made', () => {
   const declared = new Set(API_CALLS.flatMap((call) => call.verbs.map((verb) => `${call.apiGroup}|${call.resource}|${verb}`)));
   const made = server.authorizedCalls();
