@@ -58,7 +58,8 @@ export class Controller {
   async start(): Promise<void> {
     this.store.onCommit((keys) => keys.forEach((key) => this.enqueue(key)));
     for (const region of this.regions.values()) {
-      await region.runtime.start((key) => this.enqueue(key));
+      region.changes.listen((key) => this.enqueue(key));
+      await region.runtime.start(region.changes.emit);
     }
     await this.deletions.start();
     await this.resync();
