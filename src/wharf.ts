@@ -3,6 +3,7 @@ import { adminToken } from './admin-token.js';
 import type { AuthSettings } from './api/auth.js';
 import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
+import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './api/watch-hub.js';
 import type { Config } from './config.js';
 import type { EventRecorder } from './domain/events.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
@@ -21,6 +22,8 @@ export interface Wharf {
   store: Store;
   controller: Controller;
   regions: Map<string, Region>;
+  /** The state watches of services. */
+  watches: WatchHub;
   log: Logger;
   /** Stops taking requests, lets those in flight finish, then stops the controller, engines and store. */
   close(): Promise<void>;
@@ -29,7 +32,7 @@ export interface Wharf {
 /** Opens the store, builds regions, controller and HTTP server. Nothing listens until `api.listen`. */
 export async function createWharf(
   config: Config,
-  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number } = {},
+  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number; watch?: Partial<WatchOptions> } = {},
 ): Promise<Wharf> {
   const log = options.logger ?? pino({ level: config.logLevel });
   // First: a data dir where the admin token cannot be kept fails the start before anything opens.
@@ -73,11 +76,14 @@ export async function createWharf(
     ...options.controller,
   });
   const tokens = new TokenStore(db);
-  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation }, log);
+  const watches = new WatchHub(store, regions, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
+  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // A watch never ends by itself: the server's close would wait for it.
+      watches.close();
       await api.close();
       await controller.close();
       for (const region of regions.values()) await region.runtime.close();
@@ -91,7 +97,7 @@ export async function createWharf(
     await close();
     throw error;
   });
-  return { api, store, controller, regions, log, close };
+  return { api, store, controller, regions, watches, log, close };
 }
 
 /** How long a cached service is trusted at most on PostgreSQL, should a notification be lost unnoticed. */

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import type { TokenStore } from '../store/tokens.js';
 import type { AuthSettings } from './auth.js';
 import type { FieldValidation } from './tolerant-reading.js';
+import type { WatchHub } from './watch-hub.js';
 
 /** What the routes work with: the store they commit to (its change feed wakes the controller) and the regions' runtimes they read. */
 export interface ApiContext {
@@ -15,6 +16,8 @@ export interface ApiContext {
   /** Where routes record what they did that no store write says (an exec into a pod). */
   events: EventRecorder;
   auth: AuthSettings;
+  /** The state watches of services (`?watch=true`). */
+  watches: WatchHub;
   /** What a body's unknown fields get unless the request asks (`?fieldValidation=`). */
   fieldValidation: FieldValidation;
 }

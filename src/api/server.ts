@@ -21,6 +21,7 @@ import { storageTypeRoutes } from './routes/storage-types.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { systemRoutes } from './routes/system.js';
 import { projectRoutes } from './routes/projects.js';
+import { projectServiceRoutes } from './routes/project-services.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -106,6 +107,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
       projectRoutes(regional, context);
+      projectServiceRoutes(regional, context);
     },
     { prefix: '/regions/:region/v1' },
   );
