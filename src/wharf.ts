@@ -3,6 +3,7 @@ import { adminToken } from './admin-token.js';
 import type { AuthSettings } from './api/auth.js';
 import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
+import { WharfMetrics } from './metrics.js';
 import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './api/watch-hub.js';
 import type { Config } from './config.js';
 import type { EventRecorder } from './domain/events.js';
@@ -40,7 +41,9 @@ export async function createWharf(
   const db = config.databaseUrl ? openPostgres(config.databaseUrl, log) : openSqlite(config.dataDir);
   await migrateToLatest(db);
   const settingsOf = new Map(config.regions.map((settings) => [settings.name, settings]));
+  const metrics = new WharfMetrics();
   const store = new Store(db, {
+    transactionTimed: (seconds) => metrics.storeTransaction(seconds),
     volumeDefaults: (region) => {
       const settings = settingsOf.get(region);
       return { sizeGi: settings?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI, storage: defaultStorage(settings?.storageTypes ?? []) };
@@ -69,15 +72,18 @@ export async function createWharf(
       projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
       dataDir: config.dataDir,
       events,
+      engineWatchRestarted: () => metrics.engineWatchRestarted(region),
     }));
   }
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
     ...DEFAULT_CONTROLLER_OPTIONS,
+    metrics,
     ...options.controller,
   });
   const tokens = new TokenStore(db);
   const watches = new WatchHub(store, regions, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
-  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches }, log);
+  metrics.readFrom({ regions, queueDepth: () => controller.queueDepth, watchClients: () => watches.clients });
+  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches, metrics }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

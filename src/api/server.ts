@@ -14,6 +14,7 @@ import { RequestLog } from './request-log.js';
 import { OUTPUT_ONLY, readBodiesTolerantly, ZERO_IS_ABSENT } from './tolerant-reading.js';
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
@@ -94,6 +95,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   decoratePrincipal(api);
   if (context.auth !== 'off') requireTokens(api, context.auth.adminToken, context.tokens);
   systemRoutes(api, context);
+  metricsRoutes(api, context);
   tokenRoutes(api, context);
   await api.register(
     async (regional: Api) => {
