@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, apiV2Paths, assertError, createApp, createService, isRunning, TEST_ADMIN_TOKEN } from '../support/api.js';
+import { TEST_DATABASE_URL } from '../support/database.js';
 import { listen, SseClient, type SseEvent } from '../support/sse.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
 
@@ -241,5 +242,31 @@ describe('watch history', () => {
     assert.deepEqual(resumed.events[1]!.data, last(keeper.events)!.data);
     keeper.close();
     resumed.close();
+  });
+});
+
+describe('watch across two replicas on one PostgreSQL store', { skip: TEST_DATABASE_URL ? false : 'needs PostgreSQL: set WHARF_TEST_DATABASE_URL' }, () => {
+  let a: TestWharf;
+  let b: TestWharf;
+  let baseA: string;
+  before(async () => {
+    // No periodic resync: what A's watcher sees of B's writes came through the change feed.
+    a = await startWharf({ controllerResyncMs: 10 * 60_000 });
+    b = await startWharf({ databaseUrl: a.databaseUrl, controllerResyncMs: 10 * 60_000 });
+    baseA = await listen(a.api);
+    await createApp(a, 'shop');
+  });
+  after(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it("a replica's watcher sees what was written through the other replica", async () => {
+    const client = await watch(baseA, paths.services('shop'));
+    assert.equal((await b.request('POST', paths.services('shop'), web('remote'))).status, 201);
+    await client.until((events) => events.some((event) => event.event === 'ADDED' && event.data.name === 'remote'), 10_000, 'the service created through B');
+    assert.equal((await b.request('PUT', `${paths.service('shop', 'remote')}/scale/2`)).status, 204);
+    await client.until((events) => last(events)?.data.instanceNumber === 2, 10_000, 'the scale made through B');
+    client.close();
   });
 });
