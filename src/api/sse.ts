@@ -13,6 +13,8 @@ export interface SseOptions {
   retryMs: number;
 }
 
+export const SSE_CONTENT_TYPE = 'text/event-stream';
+
 export const DEFAULT_SSE_OPTIONS: SseOptions = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, retryMs: 1000 };
 
 export interface SseMessage {
@@ -54,7 +56,7 @@ export class SseStream {
     const raw = reply.raw;
     raw.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': `${SSE_CONTENT_TYPE}; charset=utf-8`,
       'cache-control': 'no-cache',
       // nginx buffers a response unless told not to, which would hold every message back.
       'x-accel-buffering': 'no',
