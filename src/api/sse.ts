@@ -65,6 +65,8 @@ export class SseStream {
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), options.heartbeatMs);
     this.heartbeat.unref();
     raw.on('close', () => this.close());
+    // The client may have left while the route prepared its answer: 'close' has been and gone.
+    if (raw.destroyed) this.close();
   }
 
   get isClosed(): boolean {

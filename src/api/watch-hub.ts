@@ -262,7 +262,8 @@ export class WatchHub {
   private leave(scope: Scope, watcher: Watcher): void {
     scope.watchers.delete(watcher);
     if (scope.watchers.size > 0 || this.closed) return;
-    scope.idleTimer = setTimeout(() => this.forget(scope), this.options.idleTrackingMs);
+    // In turn with the changes: one being computed must not see its service forgotten halfway.
+    scope.idleTimer = setTimeout(() => void this.serially(async () => this.forget(scope)), this.options.idleTrackingMs);
     scope.idleTimer.unref();
   }
 

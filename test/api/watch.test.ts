@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, apiV2Paths, assertError, createApp, createService, isRunning, TEST_ADMIN_TOKEN } from '../support/api.js';
+import { apiPaths, apiV2Paths, assertError, createApp, createService, eventually, isRunning, TEST_ADMIN_TOKEN } from '../support/api.js';
 import { TEST_DATABASE_URL } from '../support/database.js';
 import { listen, SseClient, type SseEvent } from '../support/sse.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
@@ -241,6 +241,36 @@ describe('watch history', () => {
     assert.equal(resumed.events[1]!.event, 'ADDED');
     assert.deepEqual(resumed.events[1]!.data, last(keeper.events)!.data);
     keeper.close();
+    resumed.close();
+  });
+});
+
+describe('watch of a scope nobody watched for a while', () => {
+  let wharf: TestWharf;
+  let base: string;
+  before(async () => {
+    wharf = await startWharf({ watch: { idleTrackingMs: 100 } });
+    base = await listen(wharf.api);
+    await createApp(wharf, 'shop', [web('idle')]);
+  });
+  after(async () => wharf.stop());
+
+  it('is followed no more after idleTrackingMs: a client resuming then gets RESET and the current state', async () => {
+    const path = paths.service('shop', 'idle');
+    const settled = await wharf.waitForService(path, isRunning, 10_000);
+    const first = await watch(base, path);
+    await first.until((events) => events.length >= 1);
+    first.close();
+    await eventually(async () => wharf.watches.clients, (clients) => clients === 0);
+    // Changes while nobody follows the service: no message records them.
+    assert.equal((await wharf.request('PUT', `${path}/scale/2`)).status, 204);
+    const scaled = await wharf.waitForService(path, (service) => isRunning(service) && service.pods.length === 2, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const resumed = await watch(base, path, { 'last-event-id': first.lastEventId! });
+    await resumed.until((events) => events.length >= 2);
+    assert.equal(resumed.events[0]!.event, 'RESET');
+    assert.deepEqual(resumed.events[1]!.data, scaled);
+    assert.notDeepEqual(scaled, settled);
     resumed.close();
   });
 });

@@ -16,5 +16,10 @@ export function wantsWatch(query: WatchQuery): boolean {
 export async function streamWatch({ watches }: ApiContext, request: FastifyRequest, reply: FastifyReply, scope: WatchScope): Promise<void> {
   const header = request.headers['last-event-id'];
   const watcher = await watches.subscribe(scope, typeof header === 'string' && header !== '' ? header : undefined);
-  watcher.attach(new SseStream(request, reply, watches.options.sse));
+  try {
+    watcher.attach(new SseStream(request, reply, watches.options.sse));
+  } catch (error) {
+    watcher.close();
+    throw error;
+  }
 }
