@@ -109,6 +109,21 @@ describe('GET /metrics', () => {
     assert.ok(sample(after, 'wharf_reconcile_queue_depth'), 'the queue depth is there');
   });
 
+  it('counts a rollout that failed and was rolled back', async () => {
+    wharf.simulated.crashLoop('registry.example/web:crash');
+    const before = await metrics();
+    // The shortest deadline the API takes: 10 s. A crash loop never stays up minReadySeconds.
+    await createService(wharf, 'shop', { ...web('undo'), minReadySeconds: 1, progressDeadlineSeconds: 10, autoRollback: true });
+    const path = paths.service('shop', 'undo');
+    await wharf.waitForService(path, (service) => isRunning(service) && service.status.rollout.state === 'complete', 10_000);
+    assert.equal((await wharf.request('PUT', `${path}/upgrade`, { containers: [{ name: 'web', image: 'registry.example/web:crash' }] })).status, 200);
+    await wharf.waitForService(path, (service) => service.revision === 3 && service.status.rollout.state === 'complete', 30_000);
+    const after = await metrics();
+    for (const outcome of ['failed', 'rolledBack']) {
+      assert.equal(value(after, 'wharf_rollouts_total', { outcome }) - value(before, 'wharf_rollouts_total', { outcome }), 1, `one rollout ${outcome}`);
+    }
+  });
+
   it('counts reconciles that failed and were retried', async () => {
     const before = await metrics();
     wharf.simulated.setReachable(false);
