@@ -6,6 +6,7 @@ import { benchDocker, formatDockerBench } from './docker.js';
 import { benchExec, formatExecBench } from './exec.js';
 import { benchStores, formatStores } from './stores.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
+import { benchWatch, formatWatchBench } from './watch.js';
 
 function table(results: LoadResult[]): string {
   const rows = results.map((result, index) => {
@@ -27,6 +28,8 @@ const api = await benchApi();
 process.stdout.write(`\nAPI reads, simulated runtime, ${api.services} services x 3 pods:\n`);
 process.stdout.write(`${table(api.results)}\n`);
 process.stdout.write(`Wharf RSS after the load: ${api.rssMb.toFixed(0)} MB\n`);
+
+process.stdout.write(`\n${formatWatchBench(await benchWatch())}\n`);
 
 process.stdout.write(`\n${formatConfigMapUpdate(await benchConfigMapUpdate())}\n`);
 

@@ -3,6 +3,7 @@ import type { RuntimeKind } from './api/schemas/region.js';
 import type { RegionSettings } from './config.js';
 import type { RegionPolicy } from './domain/validation.js';
 import type { StorageTypeOffer } from './domain/volumes.js';
+import { EngineChanges } from './runtime/engine-changes.js';
 import type { Runtime, RuntimeContext } from './runtime/runtime.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
 
@@ -11,6 +12,8 @@ export interface Region {
   name: string;
   policy: RegionPolicy;
   runtime: Runtime;
+  /** What the runtime reports changing, fanned out to the controller and the API's watches. */
+  changes: EngineChanges;
   /** What its volumes may be made of; the first is the default. */
   storageTypes: readonly StorageTypeOffer[];
 }
@@ -18,7 +21,7 @@ export interface Region {
 export async function createRegion(settings: RegionSettings, log: Logger, context: RuntimeContext): Promise<Region> {
   // The policy follows the runtime `auto` picked, not the setting.
   const runtime = await createRuntime(settings, log, context);
-  return { name: settings.name, policy: regionPolicy(settings, runtime.kind), runtime, storageTypes: settings.storageTypes };
+  return { name: settings.name, policy: regionPolicy(settings, runtime.kind), runtime, changes: new EngineChanges(), storageTypes: settings.storageTypes };
 }
 
 /** The rules a region enforces; also what `wharf render` validates a service with, offline. */

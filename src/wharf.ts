@@ -3,6 +3,8 @@ import { adminToken } from './admin-token.js';
 import type { AuthSettings } from './api/auth.js';
 import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
+import { WharfMetrics } from './metrics.js';
+import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './api/watch-hub.js';
 import type { Config } from './config.js';
 import type { EventRecorder } from './domain/events.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
@@ -21,6 +23,8 @@ export interface Wharf {
   store: Store;
   controller: Controller;
   regions: Map<string, Region>;
+  /** The state watches of services. */
+  watches: WatchHub;
   log: Logger;
   /** Stops taking requests, lets those in flight finish, then stops the controller, engines and store. */
   close(): Promise<void>;
@@ -29,7 +33,7 @@ export interface Wharf {
 /** Opens the store, builds regions, controller and HTTP server. Nothing listens until `api.listen`. */
 export async function createWharf(
   config: Config,
-  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number; events?: EventRecorder } = {},
+  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number; events?: EventRecorder; watch?: Partial<WatchOptions> } = {},
 ): Promise<Wharf> {
   const log = options.logger ?? pino({ level: config.logLevel });
   // First: a data dir where the admin token cannot be kept fails the start before anything opens.
@@ -37,7 +41,9 @@ export async function createWharf(
   const db = config.databaseUrl ? openPostgres(config.databaseUrl, log) : openSqlite(config.dataDir);
   await migrateToLatest(db);
   const settingsOf = new Map(config.regions.map((settings) => [settings.name, settings]));
+  const metrics = new WharfMetrics();
   const store = new Store(db, {
+    transactionTimed: (seconds) => metrics.storeTransaction(seconds),
     volumeDefaults: (region) => {
       const settings = settingsOf.get(region);
       return { sizeGi: settings?.defaultVolumeSizeGi ?? DEFAULT_VOLUME_SIZE_GI, storage: defaultStorage(settings?.storageTypes ?? []) };
@@ -66,18 +72,24 @@ export async function createWharf(
       projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
       dataDir: config.dataDir,
       events,
+      engineWatchRestarted: () => metrics.engineWatchRestarted(region),
     }));
   }
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
     ...DEFAULT_CONTROLLER_OPTIONS,
+    metrics,
     ...options.controller,
   });
   const tokens = new TokenStore(db);
-  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation }, log);
+  const watches = new WatchHub(store, regions, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
+  metrics.readFrom({ regions, queueDepth: () => controller.queueDepth, watchClients: () => watches.clients });
+  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches, metrics }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // A watch never ends by itself: the server's close would wait for it.
+      watches.close();
       await api.close();
       await controller.close();
       for (const region of regions.values()) await region.runtime.close();
@@ -91,7 +103,7 @@ export async function createWharf(
     await close();
     throw error;
   });
-  return { api, store, controller, regions, log, close };
+  return { api, store, controller, regions, watches, log, close };
 }
 
 /** How long a cached service is trusted at most on PostgreSQL, should a notification be lost unnoticed. */

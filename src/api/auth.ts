@@ -24,8 +24,8 @@ export function decoratePrincipal(api: Api): void {
   });
 }
 
-/** The routes that need a token; /healthz, /openapi.json and /docs stay open. */
-const PROTECTED_ROUTE = /^\/(regions|v1)\//;
+/** The routes that need a token; /healthz, /openapi.json and /docs stay open. /metrics takes the admin's. */
+const PROTECTED_ROUTE = /^\/(regions\/|v1\/|metrics$)/;
 
 /**
  * Every call to a `/regions/...` or `/v1/...` route needs a token that covers it. A root hook,

@@ -6,6 +6,8 @@ import type { Store } from '../store/store.js';
 import type { TokenStore } from '../store/tokens.js';
 import type { AuthSettings } from './auth.js';
 import type { FieldValidation } from './tolerant-reading.js';
+import type { WharfMetrics } from '../metrics.js';
+import type { WatchHub } from './watch-hub.js';
 
 /** What the routes work with: the store they commit to (its change feed wakes the controller) and the regions' runtimes they read. */
 export interface ApiContext {
@@ -15,6 +17,10 @@ export interface ApiContext {
   /** Where routes record what they did that no store write says (an exec into a pod). */
   events: EventRecorder;
   auth: AuthSettings;
+  /** The state watches of services (`?watch=true`). */
+  watches: WatchHub;
+  /** What GET /metrics serves; the routes count every answer into it. */
+  metrics: WharfMetrics;
   /** What a body's unknown fields get unless the request asks (`?fieldValidation=`). */
   fieldValidation: FieldValidation;
 }

@@ -17,6 +17,7 @@ import { OUTPUT_ONLY, readBodiesTolerantly, ZERO_IS_ABSENT } from './tolerant-re
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
 import { execRoutes } from './routes/exec.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
@@ -24,6 +25,7 @@ import { storageTypeRoutes } from './routes/storage-types.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { systemRoutes } from './routes/system.js';
 import { projectRoutes } from './routes/projects.js';
+import { projectServiceRoutes } from './routes/project-services.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -98,6 +100,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
   decoratePrincipal(api);
   if (context.auth !== 'off') requireTokens(api, context.auth.adminToken, context.tokens);
   systemRoutes(api, context);
+  metricsRoutes(api, context);
   tokenRoutes(api, context);
   await api.register(
     async (regional: Api) => {
@@ -112,6 +115,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
       projectRoutes(regional, context);
+      projectServiceRoutes(regional, context);
     },
     { prefix: '/regions/:region/v1' },
   );

@@ -13,6 +13,8 @@ export interface SseOptions {
   retryMs: number;
 }
 
+export const SSE_CONTENT_TYPE = 'text/event-stream';
+
 export const DEFAULT_SSE_OPTIONS: SseOptions = { heartbeatMs: 15_000, maxBufferedBytes: 1024 * 1024, retryMs: 1000 };
 
 export interface SseMessage {
@@ -24,6 +26,16 @@ export interface SseMessage {
   data: unknown;
 }
 
+/** One message as it goes on the wire: `id:`, `event:` and one `data:` line of JSON. */
+export function encodeSse({ id, event, data }: SseMessage): string {
+  return encodeSseJson(id, event, JSON.stringify(data));
+}
+
+/** A message whose data is serialized already (JSON has no raw newline, so it is one `data:` line). */
+export function encodeSseJson(id: string | undefined, event: string | undefined, json: string): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}${event === undefined ? '' : `event: ${event}\n`}data: ${json}\n\n`;
+}
+
 /**
  * One Server-Sent Events response (text/event-stream). The reply is hijacked: Fastify no longer
  * sends it, so the headers set by hooks (the request id) are copied over here.
@@ -32,6 +44,8 @@ export class SseStream {
   /** What the client saw last, from its Last-Event-ID header (an EventSource sends it when it reconnects). */
   readonly lastEventId: string | undefined;
   private closed = false;
+  /** What the first messages (sendInitial) add to maxBufferedBytes until the buffer is back under it. */
+  private allowance = 0;
   private readonly closeListeners: (() => void)[] = [];
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -42,7 +56,7 @@ export class SseStream {
     const raw = reply.raw;
     raw.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': `${SSE_CONTENT_TYPE}; charset=utf-8`,
       'cache-control': 'no-cache',
       // nginx buffers a response unless told not to, which would hold every message back.
       'x-accel-buffering': 'no',
@@ -51,6 +65,8 @@ export class SseStream {
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), options.heartbeatMs);
     this.heartbeat.unref();
     raw.on('close', () => this.close());
+    // The client may have left while the route prepared its answer: 'close' has been and gone.
+    if (raw.destroyed) this.close();
   }
 
   get isClosed(): boolean {
@@ -58,9 +74,27 @@ export class SseStream {
   }
 
   /** Sends one message; false once the stream is closed (the client left or was cut off). */
-  send({ id, event, data }: SseMessage): boolean {
-    const lines = [id === undefined ? '' : `id: ${id}\n`, event === undefined ? '' : `event: ${event}\n`, `data: ${JSON.stringify(data)}\n\n`];
-    return this.write(lines.join(''));
+  send(message: SseMessage): boolean {
+    return this.write(encodeSse(message));
+  }
+
+  /**
+   * Sends a message encoded once by encodeSse or encodeSseJson: what a change sent to many streams costs once,
+   * not once per client.
+   */
+  sendEncoded(frame: string): boolean {
+    return this.write(frame);
+  }
+
+  /**
+   * Sends what a client gets first at once (a watch's current state, however large): it does not
+   * count against maxBufferedBytes until it has been taken, so only a backlog that grows after it
+   * cuts the client off.
+   */
+  sendInitial(frames: string[]): boolean {
+    const text = frames.join('');
+    this.allowance = text.length;
+    return this.write(text);
   }
 
   onClose(listener: () => void): void {
@@ -80,7 +114,8 @@ export class SseStream {
     if (this.closed) return false;
     const raw = this.reply.raw;
     raw.write(text);
-    if (raw.writableLength > this.options.maxBufferedBytes) {
+    if (raw.writableLength <= this.options.maxBufferedBytes) this.allowance = 0;
+    else if (raw.writableLength > this.options.maxBufferedBytes + this.allowance) {
       this.request.log.warn({ bufferedBytes: raw.writableLength }, 'watch cut off: its client does not read fast enough');
       this.closed = true;
       clearInterval(this.heartbeat);

@@ -12,6 +12,7 @@ import { safeEncode } from '../domain/template.js';
 import { planWorkload } from '../domain/workload-plan.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
+import { NO_CONTROLLER_METRICS, type ControllerMetrics } from './controller-metrics.js';
 import { DEFAULT_DELETION_OPTIONS, Deletions, type DeletionOptions } from './deletions.js';
 import { resolveDesired } from './resolve-desired.js';
 import { WorkQueue } from './work-queue.js';
@@ -22,6 +23,8 @@ export interface ControllerOptions {
   backoff: { baseDelayMs: number; maxDelayMs: number };
   /** The deletions of ConfigMaps and volumes; their backoff is the controller's unless set here. */
   deletions?: Partial<DeletionOptions>;
+  /** Told of every reconcile and rollout end (the /metrics endpoint). */
+  metrics?: ControllerMetrics;
 }
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
@@ -45,6 +48,7 @@ export class Controller {
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The engine side of ConfigMap and volume DELETEs, on a queue of its own. */
   readonly deletions: Deletions;
+  private readonly metrics: ControllerMetrics;
 
   constructor(
     private readonly store: Store,
@@ -53,6 +57,7 @@ export class Controller {
     private readonly options: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
   ) {
     this.queue = new WorkQueue(options.backoff);
+    this.metrics = options.metrics ?? NO_CONTROLLER_METRICS;
     this.deletions = new Deletions(store, regions, log, { ...DEFAULT_DELETION_OPTIONS, backoff: options.backoff, ...options.deletions });
   }
 
@@ -63,7 +68,8 @@ export class Controller {
   async start(): Promise<void> {
     this.store.onCommit((keys) => keys.forEach((key) => this.enqueue(key)));
     for (const region of this.regions.values()) {
-      await region.runtime.start((key) => this.enqueue(key));
+      region.changes.listen((key) => this.enqueue(key));
+      await region.runtime.start(region.changes.emit);
     }
     await this.deletions.start();
     await this.resync();
@@ -80,6 +86,11 @@ export class Controller {
     clearInterval(this.resyncTimer);
     this.queue.shutdown();
     await Promise.all([...this.workers, this.deletions.close()]);
+  }
+
+  /** Services waiting for a worker now. */
+  get queueDepth(): number {
+    return this.queue.length;
   }
 
   enqueue(key: ServiceKey): void {
@@ -143,6 +154,7 @@ export class Controller {
     if (!(await this.store.recordRollout(key, desired.uid, record))) return false;
     if (record.state !== desired.rolloutRecord?.state) {
       this.log.info({ service: keyString(key), revision: record.revision, reason: record.reason }, `rollout ${record.state}: ${record.message}`);
+      if (record.state === 'complete' || record.state === 'failed') this.metrics.rolloutEnded(record.state);
     }
     if (rollbackTo === undefined) return false;
     const now = new Date().toISOString();
@@ -160,6 +172,7 @@ export class Controller {
       });
       if (after.revision === record.revision) return false;
       this.log.warn({ service: keyString(key), from: record.revision, to: after.revision }, `rolled back to the template of revision ${rollbackTo}`);
+      this.metrics.rolloutEnded('rolledBack');
       return true;
     } catch (error) {
       if (!(error instanceof WharfError)) throw error;
@@ -180,10 +193,13 @@ export class Controller {
 
   private async work(): Promise<void> {
     for (let id = await this.queue.get(); id !== undefined; id = await this.queue.get()) {
+      const started = performance.now();
       try {
         await this.reconcile(parseKey(id));
+        this.metrics.reconciled((performance.now() - started) / 1000, false);
         this.queue.forget(id);
       } catch (error) {
+        this.metrics.reconciled((performance.now() - started) / 1000, true);
         const retryInMs = this.queue.addRateLimited(id);
         this.log.warn({ service: id, err: error, retryInMs }, 'reconcile failed');
       } finally {

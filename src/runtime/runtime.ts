@@ -77,6 +77,8 @@ export interface RuntimeContext {
   dataDir: string;
   /** What the engine did to pods and containers (pulled, started, crashed, failed a probe) goes here. */
   events: EventRecorder;
+  /** The engine watch started over (Docker's event stream reconnected, a Kubernetes watch relisted): the metrics count it. */
+  engineWatchRestarted?: () => void;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface StoreOptions {
   volumeDefaults: (region: string) => VolumeDefaults;
   /** The quotas of a region; absent: nothing is limited. */
   quotaPolicy?: (region: string) => QuotaPolicy;
+  /** Told how long each write transaction took, committed or not (the metrics' histogram). */
+  transactionTimed?: (seconds: number) => void;
 }
 
 /** What a region limits, and the resource specs usage is counted with. */
@@ -98,6 +100,7 @@ export class Store {
   readonly deletions: DeletionStore;
   private readonly quotaPolicy: (region: string) => QuotaPolicy;
   private readonly commitListeners: CommitListener[] = [];
+  private readonly transactionTimed: (seconds: number) => void;
   /** On PostgreSQL: several replicas write, so writes lock each other out and announce what they changed. */
   private readonly postgres: boolean;
   /** Names this Store in its announcements, so it skips its own. */
@@ -114,6 +117,7 @@ export class Store {
     this.configMaps = new ConfigMapStore(access);
     this.volumes = new VolumeStore(access, options.volumeDefaults);
     this.quotaPolicy = options.quotaPolicy ?? (() => UNLIMITED);
+    this.transactionTimed = options.transactionTimed ?? (() => {});
     this.quotas = new QuotaStore(access, (region) => this.quotaPolicy(region).project);
     this.deletions = new DeletionStore(access);
   }
@@ -130,6 +134,7 @@ export class Store {
   /** Runs a write transaction, drops the cached services it may have changed, then tells the feed. */
   private async write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>, resources: ProjectResourceKey[] = []): Promise<T> {
     let result: T;
+    const started = performance.now();
     try {
       result = await this.db.transaction().execute(async (trx) => {
         if (this.postgres) await lockWrites(trx);
@@ -138,6 +143,7 @@ export class Store {
         return value;
       });
     } finally {
+      this.transactionTimed((performance.now() - started) / 1000);
       this.cache.written(changed);
     }
     this.tell(changed, resources);
@@ -256,6 +262,11 @@ export class Store {
     // The V2 app appears with the project's first V2 service: until then the project has none.
     if (ref.app !== V2_APP) await this.findApp(this.db, ref);
     return this.desired(this.db, (await this.reads.servicesOfApp(this.db, ref)).map(toState));
+  }
+
+  /** Every service of a project in the region, V1 apps' and V2 ones, by name; none: []. */
+  async listProjectServices(region: string, project: string): Promise<DesiredService[]> {
+    return this.desired(this.db, (await this.reads.servicesOfProject(this.db, { region, project })).map(toState));
   }
 
   async getService(key: ServiceKey): Promise<DesiredService> {

@@ -14,6 +14,7 @@ import { openTestDatabase } from '../support/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { eventually } from '../support/api.js';
+import { EngineChanges } from '../../src/runtime/engine-changes.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const OPTIONS: DeletionOptions = { workers: 2, backoff: { baseDelayMs: 20, maxDelayMs: 160 }, engineTimeoutMs: 150 };
@@ -76,7 +77,7 @@ describe('the deletions of ConfigMaps and volumes (controller)', () => {
   });
 
   async function start(runtime: Runtime): Promise<void> {
-    const region = { name: 'local', runtime, storageTypes: [], policy: {} } as unknown as Region;
+    const region = { name: 'local', runtime, changes: new EngineChanges(), storageTypes: [], policy: {} } as unknown as Region;
     const log = pino({ level: 'info' }, new Writable({
       write(chunk: Buffer, _encoding, done) {
         logLines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });

@@ -16,6 +16,7 @@ import type { Runtime } from '../../src/runtime/runtime.js';
 import { openSqlite } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
+import { EngineChanges } from '../../src/runtime/engine-changes.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const app = { region: 'local', project: 'inputs', app: 'shop' };
@@ -92,7 +93,7 @@ describe('the controller resolves ConfigMaps and volumes before planning; driver
     await migrateToLatest(db);
     store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
     runtime = fakeRuntime();
-    const region = { name: 'local', runtime, storageTypes: [], policy: POLICY } as unknown as Region;
+    const region = { name: 'local', runtime, changes: new EngineChanges(), storageTypes: [], policy: POLICY } as unknown as Region;
     controller = new Controller(store, new Map([['local', region]]), pino({ level: 'silent' }), DEFAULT_CONTROLLER_OPTIONS);
   });
   afterEach(async () => {

@@ -17,9 +17,12 @@ import { serviceView } from '../present.js';
 import { ERROR_RESPONSES, NoContent, WholeNumberParam } from '../schemas/common.js';
 import { appRef, serviceKey, serviceParams, type ServiceRequest, type ServiceScope } from './refs.js';
 import { PortsUpdate, Service, ServiceCreate, ServiceUpgrade } from '../schemas/microservice.js';
+import { WATCH_DESCRIPTION, WatchQuery } from '../schemas/watch.js';
+import { streamWatch, wantsWatch } from './watch.js';
 
 /** The microservice routes of one API version: V1's under an app, V2's under the project (see ServiceScope). */
-export function microserviceRoutes(api: Api, { store }: ApiContext, scope: ServiceScope): void {
+export function microserviceRoutes(api: Api, context: ApiContext, scope: ServiceScope): void {
+  const { store } = context;
   const SERVICE = `${scope.services}/:service`;
   const ServiceParams = serviceParams(scope);
 
@@ -58,12 +61,18 @@ export function microserviceRoutes(api: Api, { store }: ApiContext, scope: Servi
     {
       schema: {
         tags: ['microservices'],
-        summary: 'List the microservices of an app (V2: of the project)',
+        summary: 'List the microservices of an app (V2: of the project), or watch them (?watch=true)',
+        description: WATCH_DESCRIPTION,
         params: scope.params,
+        querystring: WatchQuery,
         response: { 200: Type.Array(Service), ...ERROR_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      if (wantsWatch(request.query)) {
+        await streamWatch(context, request, reply, { kind: 'app', ref: appRef(request) });
+        return reply;
+      }
       const { region } = request;
       const states = await store.listServices(appRef(request));
       return states.map((state) => serviceView(state, region.runtime.observe(state.key)));
@@ -75,13 +84,19 @@ export function microserviceRoutes(api: Api, { store }: ApiContext, scope: Servi
     {
       schema: {
         tags: ['microservices'],
-        summary: 'Get a microservice with its status and pods',
+        summary: 'Get a microservice with its status and pods, or watch it (?watch=true)',
+        description: WATCH_DESCRIPTION,
         params: ServiceParams,
+        querystring: WatchQuery,
         response: { 200: Service, ...ERROR_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const key = serviceKey(request);
+      if (wantsWatch(request.query)) {
+        await streamWatch(context, request, reply, { kind: 'service', key });
+        return reply;
+      }
       return serviceView(await store.getService(key), request.region.runtime.observe(key));
     },
   );

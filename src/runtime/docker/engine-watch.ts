@@ -13,6 +13,8 @@ export interface WatchOptions {
   resyncIntervalMs: number;
   /** While the engine is unreachable, try again this often. */
   reconnectIntervalMs: number;
+  /** Told of every connection after the first (the metrics count reconnects). */
+  reconnected?: () => void;
 }
 
 // Container events that change what a pod looks like; exec_*, attach, top, … do not.
@@ -32,6 +34,7 @@ const AFTER_DIE_MS = 1000;
  */
 export class EngineWatch {
   private connectedNow = false;
+  private connectedBefore = false;
   private events: NodeJS.ReadableStream | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -96,6 +99,8 @@ export class EngineWatch {
       const before = this.cache.keys();
       await this.listAll();
       this.connectedNow = true;
+      if (this.connectedBefore) this.options.reconnected?.();
+      this.connectedBefore = true;
       this.log.info('watching the Docker engine');
       this.notify(uniqueKeys([...before, ...this.cache.keys()]));
     } catch (error) {

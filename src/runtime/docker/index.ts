@@ -49,6 +49,7 @@ export async function createDockerRuntime(
       // Absolute: the engine resolves a bind mount's source on its own, not in Wharf's working directory.
       configMapRoot: join(resolve(context.dataDir), 'configmaps', settings.name),
       volumes: context.volumes,
+      ...(context.engineWatchRestarted ? { reconnected: context.engineWatchRestarted } : {}),
       volumeDrivers: new Map(settings.storageTypes.flatMap((type) => (type.docker ? [[type.type, type.docker]] : []))),
     },
     log.child({ region: settings.name, runtime: 'docker' }),

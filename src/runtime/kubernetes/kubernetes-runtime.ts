@@ -14,7 +14,7 @@ import { startKubernetesExec } from './exec.js';
 import { ServiceIndexedCache, type CacheEntry } from './cache.js';
 import { keyOfObject, MANAGED_SELECTOR, namespaceName, workloadName } from './labels.js';
 import { podSizeOf, type PodSize, type ProjectQuota } from './quota.js';
-import { Reflector } from './reflector.js';
+import { Reflector, type ReflectorOptions } from './reflector.js';
 import { render } from './render.js';
 import type { KubernetesSettings } from './settings.js';
 import { toObservedPod, toObservedWorkload } from './status.js';
@@ -30,6 +30,8 @@ export interface KubernetesRuntimeOptions {
   /** Between failed lists and watches. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
   watchTimeoutSeconds?: number;
+  /** Told of every relist after a watch's first (the metrics count watch restarts). */
+  watchRestarted?: () => void;
 }
 
 /** Where a workload is, so stop/start/scale can address it. */
@@ -249,8 +251,9 @@ export class KubernetesRuntime implements Runtime {
     });
   }
 
-  private watchTiming(): { backoff: { baseDelayMs: number; maxDelayMs: number }; watchTimeoutSeconds: number; log: Logger } {
+  private watchTiming(): Pick<ReflectorOptions<KubernetesObject>, 'backoff' | 'watchTimeoutSeconds' | 'log' | 'relisted'> {
     return {
+      ...(this.options.watchRestarted ? { relisted: this.options.watchRestarted } : {}),
       backoff: this.options.backoff ?? { baseDelayMs: 500, maxDelayMs: 30_000 },
       watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
       log: this.options.log,

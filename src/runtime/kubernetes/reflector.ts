@@ -23,6 +23,8 @@ export interface ReflectorOptions<T extends KubernetesObject> {
   /** The API server ends each watch after this long; a watch still open some time later is dead and is dropped. */
   watchTimeoutSeconds: number;
   log: Logger;
+  /** A list after the first: the watch started over (410 Gone, a failure). */
+  relisted?: () => void;
 }
 
 /**
@@ -64,10 +66,13 @@ export class Reflector<T extends KubernetesObject> {
     const { options } = this;
     let resourceVersion: string | undefined; // undefined: list before watching
     let failures = 0;
+    let listed = false;
     while (!this.stopped) {
       try {
         if (resourceVersion === undefined) {
           const list = await options.list();
+          if (listed) options.relisted?.();
+          listed = true;
           options.onList(list.items);
           resourceVersion = list.metadata?.resourceVersion ?? '';
           failures = 0;

@@ -64,4 +64,21 @@ describe('EngineWatch and the region claim', () => {
     assert.equal(engine.listings(), listedAtStart, 'nothing was listed after the claim was lost');
     watch.close();
   });
+
+  test('a reconnect after the event stream ended is counted once; the first connection is not', async () => {
+    const engine = fakeEngine();
+    const { log } = recordingLog();
+    let reconnects = 0;
+    const watch = new EngineWatch(engine.docker, owner, new PodCache(), () => {}, async () => {}, log, { ...options, reconnected: () => reconnects++ });
+    await watch.start();
+    assert.equal(reconnects, 0, 'the first connection is no reconnect');
+    engine.streams[0]!.end(); // dockerd restarted
+    const deadline = Date.now() + 5000;
+    while (engine.streams.length < 2 || !watch.connected) {
+      assert.ok(Date.now() < deadline, 'reconnected within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(reconnects, 1);
+    watch.close();
+  });
 });

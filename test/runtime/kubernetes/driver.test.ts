@@ -25,6 +25,8 @@ const RESOURCES = { cpu: 1, memoryMb: 1024 };
 let server: KubeApiServer;
 let runtime: KubernetesRuntime;
 const changed: string[] = [];
+/** Relists after a watch's first (what wharf_engine_watch_reconnects_total counts). */
+let watchRestarts = 0;
 /** The store's ConfigMaps, by `<project>/<name>`. */
 const configMaps = new Map<string, ConfigMapContent>();
 /** The store's volumes, by `<project>/<name>`. */
@@ -46,6 +48,7 @@ before(async () => {
     projectQuotas: async (project) => quotas.get(project) ?? {},
     log: pino({ level: 'silent' }),
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
+    watchRestarted: () => watchRestarts++,
   });
   await runtime.start((key) => changed.push(keyString(key)));
 });
@@ -484,10 +487,12 @@ describe('observing', () => {
     const at = key('drop');
     await reconcile(at, create(at));
     const before = lists('pods');
+    const restartsBefore = watchRestarts;
     server.endWatches();
     server.rollOut('deployments', 'wharf-drop', 'app0-service0');
     await eventually(() => assert.equal(runtime.observe(at).pods.length, 2));
     assert.equal(lists('pods'), before);
+    assert.equal(watchRestarts, restartsBefore, 'a resumed watch is no restart');
     assert.equal(runtime.observe(at).known, true);
   });
 
@@ -498,9 +503,11 @@ describe('observing', () => {
     await eventually(() => assert.equal(runtime.observe(at).pods.length, 2));
 
     const before = lists('pods');
+    const restartsBefore = watchRestarts;
     server.compact();
     server.endWatches();
     await eventually(() => assert.equal(lists('pods'), before + 1));
+    assert.ok(watchRestarts > restartsBefore, 'a relist is counted as a watch restart');
 
     server.failNext({ verb: 'watch', resource: 'pods' }, 410);
     server.endWatches();

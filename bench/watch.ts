@@ -1,0 +1,163 @@
+// What watching costs the API: GET of one service under load, with nothing else going on, then
+// beside other work (100 watchers of service state while services scale every 100 ms, …), each
+// three times; prints min / median / max requests/s per condition and its median's ratio to the
+// baseline's.
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import autocannon from 'autocannon';
+import { AUTH, call, startBenchWharf, waitUntilRunning } from './wharf-server.js';
+
+const APPS = 10;
+const SERVICES_PER_APP = 10;
+const WATCHERS = 100;
+const WRITE_INTERVAL_MS = 100;
+const RUNS = 3;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = 16;
+/** The rows compared for the watchers' own cost: the same writes with and without them. */
+const WRITES_ROW = 1;
+const WATCHERS_ROW = 2;
+
+/**
+ * Something running beside the GET load. `start` sets it going and returns what stops it and
+ * says what it did; the baseline runs nothing.
+ */
+interface Condition {
+  name: string;
+  start(base: string): Promise<() => Promise<string>>;
+}
+
+const CONDITIONS: Condition[] = [
+  { name: 'baseline: GET alone', start: async () => async () => '' },
+  // The writes cost GET on their own (each drops the service from the cache): this row tells them from the watchers' cost.
+  { name: `a scale every ${WRITE_INTERVAL_MS} ms, no watcher`, start: (base) => watchersAndWrites(base, 0) },
+  { name: `${WATCHERS} watchers, a scale every ${WRITE_INTERVAL_MS} ms`, start: (base) => watchersAndWrites(base, WATCHERS) },
+  // The next row, once logs can be followed: `a follow of one busy container's logs` (GET …/pods/<pod>/logs?follow=true
+  // of a container printing continuously), as a Condition whose start opens the follow and returns its close.
+];
+
+export interface WatchBenchRow {
+  name: string;
+  /** Requests/s of each run. */
+  runs: number[];
+  /** What the condition did meanwhile (messages delivered, writes made). */
+  note: string;
+}
+
+export async function benchWatch(): Promise<{ rows: WatchBenchRow[]; services: number }> {
+  const wharf = await startBenchWharf();
+  try {
+    await createServices(wharf.base);
+    const target = `${wharf.base}/projects/p0/apps/a0/microservices/s0`;
+    const rows: WatchBenchRow[] = [];
+    for (const condition of CONDITIONS) {
+      const runs: number[] = [];
+      const notes: string[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const stop = await condition.start(wharf.base);
+        try {
+          runs.push(await load(target));
+        } finally {
+          notes.push(await stop());
+        }
+      }
+      rows.push({ name: condition.name, runs, note: notes.filter((note) => note !== '').join('; ') });
+    }
+    return { rows, services: APPS * SERVICES_PER_APP };
+  } finally {
+    await wharf.stop();
+  }
+}
+
+export function formatWatchBench({ rows, services }: { rows: WatchBenchRow[]; services: number }): string {
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const baseline = median(rows[0]!.runs);
+  const lines = rows.map((row, index) => [
+    row.name.padEnd(44),
+    Math.min(...row.runs).toFixed(0).padStart(8),
+    median(row.runs).toFixed(0).padStart(8),
+    Math.max(...row.runs).toFixed(0).padStart(8),
+    `${((100 * median(row.runs)) / baseline).toFixed(0)}%`.padStart(9),
+    index === WATCHERS_ROW ? `${((100 * median(row.runs)) / median(rows[WRITES_ROW]!.runs)).toFixed(0)}% of the writes alone`.padStart(28) : '',
+  ].join(' '));
+  const notes = rows.filter((row) => row.note !== '').map((row) => `  ${row.name}: ${row.note}`);
+  return [
+    `GET …/microservices/<name> throughput beside other work (simulated runtime, ${services} services, ${RUNS} runs of ${DURATION_S} s, ${CONNECTIONS} connections):`,
+    `${'condition'.padEnd(44)} ${'min'.padStart(8)} ${'median'.padStart(8)} ${'max'.padStart(8)} ${'vs base'.padStart(9)}   (requests/s)`,
+    ...lines,
+    ...notes,
+  ].join('\n');
+}
+
+async function createServices(base: string): Promise<void> {
+  for (let a = 0; a < APPS; a++) {
+    const microservices = Array.from({ length: SERVICES_PER_APP }, (_, s) => ({
+      name: `s${s}`,
+      type: 'stateless',
+      resourceSpec: '1U1G',
+      instanceNumber: 2,
+      ports: [{ port: 80, protocol: 'TCP' }],
+      containers: [{ name: 'web', image: 'registry.example/web:1', envs: [{ name: 'MODE', value: 'bench' }] }],
+    }));
+    await call('POST', `${base}/projects/p0/apps`, 201, { name: `a${a}`, microservices });
+  }
+  await waitUntilRunning(base, 'p0');
+}
+
+async function load(url: string): Promise<number> {
+  const result = await autocannon({ url, headers: AUTH, connections: CONNECTIONS, duration: DURATION_S });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`GET ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+/**
+ * `watcherCount` clients watching the services of app a0, as many on each, and a scale every
+ * WRITE_INTERVAL_MS of those services in turn (GET's target among them): each scale makes several
+ * messages (the new desire, each pod created or removed, each pod running), each sent to every
+ * watcher of the service.
+ */
+async function watchersAndWrites(base: string, watcherCount: number): Promise<() => Promise<string>> {
+  let messages = 0;
+  const watchers: ClientRequest[] = [];
+  for (let index = 0; index < watcherCount; index++) {
+    const path = `${base}/projects/p0/apps/a0/microservices/s${index % SERVICES_PER_APP}?watch=true`;
+    watchers.push(await openWatch(path, () => messages++));
+  }
+  let writes = 0;
+  let failed: unknown;
+  const timer = setInterval(() => {
+    const service = writes % SERVICES_PER_APP;
+    const count = 2 + (Math.floor(writes / SERVICES_PER_APP) % 2);
+    writes++;
+    call('PUT', `${base}/projects/p0/apps/a0/microservices/s${service}/scale/${count}`, 204).catch((error: unknown) => (failed = error));
+  }, WRITE_INTERVAL_MS);
+  return async () => {
+    clearInterval(timer);
+    for (const watcher of watchers) watcher.destroy();
+    if (failed) throw failed;
+    return watcherCount === 0 ? `${writes} scales` : `${writes} scales, ${messages} messages delivered`;
+  };
+}
+
+/** Opens a watch and counts its messages; resolves once the stream is open. */
+function openWatch(url: string, message: () => void): Promise<ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { headers: AUTH, agent: false });
+    request.on('error', (error) => {
+      if (!request.destroyed) reject(error);
+    });
+    request.on('response', (response) => {
+      if (response.statusCode !== 200) reject(new Error(`watch ${url}: ${response.statusCode}`));
+      response.setEncoding('utf8');
+      // A message's `data:` line may be split between chunks: the end of the last one is kept.
+      let tail = '';
+      response.on('data', (chunk: string) => {
+        const text = tail + chunk;
+        for (let at = text.indexOf('\ndata: '); at >= 0; at = text.indexOf('\ndata: ', at + 1)) message();
+        tail = text.slice(-6);
+      });
+      response.on('error', () => {});
+      resolve(request);
+    });
+    request.end();
+  });
+}
