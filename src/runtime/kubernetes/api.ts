@@ -21,11 +21,11 @@ import type { ServiceType } from '../../api/schemas/microservice.js';
 import { FIELD_MANAGER } from './labels.js';
 import type { KubernetesSettings } from './settings.js';
 
-export type Verb = 'create' | 'patch' | 'list' | 'watch' | 'delete';
+export type Verb = 'get' | 'create' | 'patch' | 'list' | 'watch' | 'delete';
 
 /** One kind of request the driver makes, as Kubernetes' RBAC authorizes it. */
 export interface ApiCall {
-  apiGroup: '' | 'apps';
+  apiGroup: '' | 'apps' | 'metrics.k8s.io';
   resource: string;
   verbs: Verb[];
   why: string;
@@ -43,6 +43,8 @@ export const API_CALLS: readonly ApiCall[] = [
   { apiGroup: '', resource: 'configmaps', verbs: ['create', 'patch', 'delete'], why: 'apply the ConfigMaps pods read, delete them with the API' },
   { apiGroup: '', resource: 'services', verbs: ['create', 'patch', 'list', 'delete'], why: 'apply, find and delete the ClusterIP Service' },
   { apiGroup: '', resource: 'pods', verbs: ['list', 'watch'], why: 'observe pods' },
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'], why: 'read (and follow) a container\'s log' },
+  { apiGroup: 'metrics.k8s.io', resource: 'pods', verbs: ['get'], why: 'a pod\'s CPU and memory use, where metrics-server serves them' },
   { apiGroup: 'apps', resource: 'deployments', verbs: ['create', 'patch', 'list', 'watch', 'delete'], why: 'stateless workloads' },
   { apiGroup: 'apps', resource: 'deployments/scale', verbs: ['patch'], why: 'stop, start and scale' },
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['create', 'patch', 'list', 'watch', 'delete'], why: 'stateful workloads' },
