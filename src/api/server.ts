@@ -14,6 +14,7 @@ import { RequestLog } from './request-log.js';
 import { OUTPUT_ONLY, readBodiesTolerantly, ZERO_IS_ABSENT } from './tolerant-reading.js';
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
+import { logRoutes } from './routes/logs.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
@@ -102,6 +103,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       appRoutes(regional, context);
       microserviceRoutes(regional, context, V1_SERVICES);
       revisionRoutes(regional, context, V1_SERVICES);
+      logRoutes(regional, context, V1_SERVICES);
       configMapRoutes(regional, context);
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
@@ -115,6 +117,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       resolveRegion(regional, context);
       microserviceRoutes(regional, context, V2_SERVICES);
       revisionRoutes(regional, context, V2_SERVICES);
+      logRoutes(regional, context, V2_SERVICES);
     },
     { prefix: '/regions/:region/v2' },
   );
