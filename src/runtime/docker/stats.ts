@@ -51,7 +51,8 @@ export async function podStats(docker: Docker, entries: CachedPodEntry[], ref: P
 export function containerStats(name: string, sample: DockerStatsSample): ContainerStats {
   const { cpu_stats: cpu, precpu_stats: precpu, memory_stats: memory } = sample;
   const used = cpu.cpu_usage.total_usage - precpu.cpu_usage.total_usage;
-  const elapsed = (cpu.system_cpu_usage ?? 0) - (precpu.system_cpu_usage ?? 0);
+  // A sample without a previous reading (the engine's first) measures no interval.
+  const elapsed = cpu.system_cpu_usage !== undefined && precpu.system_cpu_usage !== undefined ? cpu.system_cpu_usage - precpu.system_cpu_usage : 0;
   const cpus = cpu.online_cpus ?? cpu.cpu_usage.percpu_usage?.length ?? 1;
   const usageCores = used > 0 && elapsed > 0 ? Math.round((used / elapsed) * cpus * 1e6) / 1e6 : 0;
   // cgroup v2 names it inactive_file, v1 total_inactive_file.
