@@ -99,6 +99,8 @@ function openLogs(docker: Docker, id: string, options: Record<string, unknown>):
 export function engineError(error: unknown, what: string, address: string): unknown {
   if (error instanceof WharfError) return error;
   if (statusOf(error) === 404) return new WharfError('NotFound', `${what} is gone from the Docker engine`);
+  // A logging driver Docker cannot read back (none, syslog, …) is refused with 501.
+  if (statusOf(error) === 501) return new WharfError('NotImplemented', `the Docker engine cannot read the log of ${what}: ${engineMessage(error)}`);
   if (isConnectionError(error)) return new RuntimeUnavailableError(`the Docker engine at ${address} does not answer: ${engineMessage(error)}`);
   return error;
 }
