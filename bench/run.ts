@@ -3,6 +3,7 @@ import { engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
 import { benchApi, type LoadResult } from './api.js';
 import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
 import { benchDocker, formatDockerBench } from './docker.js';
+import { benchLogs, formatLogBench } from './logs.js';
 import { benchStores, formatStores } from './stores.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 
@@ -38,6 +39,7 @@ process.stdout.write(benchDatabase
 const dockerAddress = engineAddress(undefined, process.env);
 if (await engineAnswers(dockerAddress)) {
   process.stdout.write(`\n${formatDockerBench(await benchDocker())}\n`);
+  process.stdout.write(`\n${formatLogBench(await benchLogs())}\n`);
   const skip = await rollingUpgradeSkip();
   process.stdout.write(skip ? `\nRolling upgrade benchmark skipped: ${skip}\n` : `\n${formatRollingUpgrade(await benchRollingUpgrade())}\n`);
 } else {

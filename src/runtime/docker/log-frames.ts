@@ -13,12 +13,15 @@ export class LogFrames extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const payloads: Buffer[] = [];
     while (data.length >= HEADER_BYTES) {
       const size = data.readUInt32BE(4);
       if (data.length < HEADER_BYTES + size) break;
-      this.push(data.subarray(HEADER_BYTES, HEADER_BYTES + size));
+      payloads.push(data.subarray(HEADER_BYTES, HEADER_BYTES + size));
       data = data.subarray(HEADER_BYTES + size);
     }
+    // One push per chunk read, not per frame (a frame is a line): a write per line would cost the response a chunk each.
+    if (payloads.length > 0) this.push(Buffer.concat(payloads));
     this.pending = Buffer.from(data);
     done();
   }
