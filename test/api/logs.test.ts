@@ -126,6 +126,7 @@ describe('logs and stats on the simulated runtime', () => {
     for (const line of lines) assert.match(line, new RegExp(`^\\[${duoPod}/(main|side)\\] \\[simulated\\] `));
     assert.ok(lines.some((line) => line.startsWith(`[${duoPod}/main] `)), duo.text);
     assert.ok(lines.some((line) => line.startsWith(`[${duoPod}/side] `)), duo.text);
+    assertInvalid(answer(await getText(wharf, `${DUO}/logs?container=other`)), 'main, side');
     const onlySide = await getText(wharf, `${DUO}/logs?container=side&tailLines=1`);
     assert.equal(onlySide.text.trimEnd().split('\n').length, 1, onlySide.text);
     assert.match(onlySide.text, new RegExp(`^\\[${duoPod}/side\\] `));

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { invalidArgs } from '../../domain/errors.js';
 import { parseLogQuery } from '../../domain/log-query.js';
 import { chooseContainer, findPod } from '../../domain/pods.js';
 import { serviceLogs } from '../../runtime/service-logs.js';
@@ -23,6 +24,8 @@ export function logRoutes(api: Api, { store }: ApiContext, scope: ServiceScope):
   api.get(
     `${SERVICE}/pods/:pod/logs`,
     {
+      // A HEAD would open (and, followed, hold) an engine stream only to throw its bytes away.
+      exposeHeadRoute: false,
       schema: {
         tags: ['logs'],
         summary: 'The log of one container of a pod (Kubernetes\' pods/log parameters); streamed with follow=true',
@@ -45,6 +48,7 @@ export function logRoutes(api: Api, { store }: ApiContext, scope: ServiceScope):
   api.get(
     `${SERVICE}/logs`,
     {
+      exposeHeadRoute: false,
       schema: {
         tags: ['logs'],
         summary: 'The logs of every container of every pod, each line prefixed [pod/container]; follow=true follows pods a rollout adds',
@@ -55,8 +59,14 @@ export function logRoutes(api: Api, { store }: ApiContext, scope: ServiceScope):
     },
     async (request, reply) => {
       const key = serviceKey(request);
-      await store.getService(key);
+      const service = await store.getService(key);
       const { container, query } = parseLogQuery(request.query);
+      if (container !== undefined) {
+        // The current template's and those of pods of an earlier revision still running (a rollout under way).
+        const pods = request.region.runtime.observe(key).pods;
+        const names = new Set([...service.containers.map((each) => each.name), ...pods.flatMap((pod) => pod.containerStatuses.map((status) => status.name))]);
+        if (!names.has(container)) throw invalidArgs(`container "${container}" is not a container of the service; choose one of: ${[...names].join(', ')}`, 'container');
+      }
       const log = serviceLogs({
         runtime: request.region.runtime,
         key,
