@@ -60,7 +60,8 @@ function skippable(error: unknown): boolean {
 }
 
 async function readInTurn({ runtime, key, container, query, onSkip }: ServiceLogsOptions, output: PassThrough): Promise<void> {
-  const pods = [...runtime.observe(key).pods].sort((a, b) => a.name.localeCompare(b.name));
+  // Code-point order, as every other listing: the same on every host, whatever its locale.
+  const pods = [...runtime.observe(key).pods].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const pod of pods) {
     for (const status of containersOf(pod, container)) {
       if (output.destroyed) return;

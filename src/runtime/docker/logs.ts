@@ -28,9 +28,9 @@ export function podContainers(entries: CachedPodEntry[], ref: PodRef): { sandbox
 
 /**
  * One container's log from the Engine's logs API. Docker keeps one container across restarts and
- * one log for all its runs, so an instance is a window of it by time: the current one (running,
- * or the last run if it is not running) from its StartedAt on, the previous one everything
- * before. A container without a TTY answers in frames (stdout and stderr multiplexed), demultiplexed here.
+ * one log for all its runs, so an instance is a window of it by time (instanceWindow): the current
+ * one (running, or the last run if it is not running), or the previous one: everything before it.
+ * A container without a TTY answers in frames (stdout and stderr multiplexed), demultiplexed here.
  */
 export async function containerLogs(docker: Docker, entries: CachedPodEntry[], ref: PodRef, options: LogOptions, address: string): Promise<Readable> {
   const facts = podContainers(entries, ref).containers.get(options.container);
@@ -65,20 +65,29 @@ export async function containerLogs(docker: Docker, entries: CachedPodEntry[], r
   }
 }
 
+// Docker's restart policy waits at least this long before it starts a crashed container again.
+const RESTART_BACKOFF_MS = 100;
+
 /**
- * The window of the log one instance wrote: from the current run's start on, or (previous) up to
- * it. 400, as kubectl says it, when there was no earlier run.
+ * The window of the log one instance wrote. Docker drains a process's output before it records
+ * FinishedAt, but records StartedAt only after the process runs (its first line may be older), so
+ * a running container's instances are told apart by when the last one finished. A container that
+ * is not running shows its last run, which started at least the restart back-off after the one
+ * before ended. 400, as kubectl says it, when there was no earlier run.
  */
 export function instanceWindow(inspected: Inspected, options: Pick<LogOptions, 'previous' | 'container'>): { since?: number; until?: number } {
   const { State: state } = inspected;
-  const startedAt = engineTime(state.StartedAt);
-  if (!options.previous) return startedAt === undefined ? {} : { since: startedAt };
   const running = state.Running && state.Restarting !== true;
-  // Running: an earlier run ended if any ever did. Not running: the last run is the current one,
-  // and an earlier one exists only if the engine restarted it.
-  const earlier = running ? engineTime(state.FinishedAt) !== undefined : inspected.RestartCount > 0;
-  if (startedAt === undefined || !earlier) throw invalidArgs(`previous terminated container "${options.container}" not found: it has not restarted`, 'previous');
-  return { until: startedAt };
+  const startedAt = engineTime(state.StartedAt);
+  const finishedAt = engineTime(state.FinishedAt);
+  // Running: the earlier run ended at FinishedAt, if one ever did. Not running: the last run is the
+  // current one, and an earlier one exists only if the engine restarted it.
+  const boundary = running
+    ? finishedAt
+    : startedAt !== undefined && inspected.RestartCount > 0 ? startedAt - RESTART_BACKOFF_MS : undefined;
+  if (!options.previous) return boundary === undefined ? {} : { since: boundary };
+  if (boundary === undefined) throw invalidArgs(`previous terminated container "${options.container}" not found: it has not restarted`, 'previous');
+  return { until: boundary };
 }
 
 function unixSeconds(ms: number): string {

@@ -62,10 +62,12 @@ describe('Docker runtime: logs and stats', { skip }, () => {
   it('previous=true is the crashed instance; the current one is only the running instance', async () => {
     const pod = await podOf(ONCE, (each) => each.containerStatuses[0].restartCount >= 1 && each.containerStatuses[0].state === 'running');
     const url = `${ONCE}/pods/${pod.name}/logs`;
+    let last: unknown;
     const current = await eventually('the second run\'s line', async () => {
       const answer = await getText(wharf(), url);
+      last = [answer, (await wharf().request('GET', ONCE)).body.pods];
       return answer.text.includes('second run') ? answer.text : undefined;
-    });
+    }).catch((error: Error) => assert.fail(`${error.message}; last: ${JSON.stringify(last)}`));
     assert.doesNotMatch(current, /first run failing/, 'the current instance only');
     const previous = await getText(wharf(), `${url}?previous=true`);
     assert.equal(previous.status, 200, previous.text);
@@ -119,9 +121,9 @@ describe('Docker runtime: logs and stats', { skip }, () => {
       return names.every((name: string) => log.text.includes(`[${name}/main] tick`)) ? log : undefined;
     });
     const lines = answer.text.trimEnd().split('\n');
-    assert.equal(lines.length, 4, answer.text);
+    assert.equal(lines.length, 4, `${JSON.stringify(names)}: ${answer.text}`);
     for (const line of lines) assert.match(line, /^\[[a-z0-9-]+\/main\] tick \d+$/);
-    assert.deepEqual([...new Set(lines.map((line) => /^\[([^/]+)\//.exec(line)![1]))], names, 'pod by pod, in name order');
+    assert.deepEqual([...new Set(lines.map((line) => /^\[([^/]+)\//.exec(line)![1]))], names, `pod by pod, in name order: ${answer.text}`);
   });
 
   it('stats: nonzero memory within the resource spec\'s limit, CPU, and the pod\'s network', async () => {

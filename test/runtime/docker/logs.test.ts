@@ -32,20 +32,22 @@ describe('Docker logs', () => {
     }, /ended inside a frame/);
   });
 
-  it('the current instance is the log since StartedAt; previous everything before it', () => {
+  it('a running container: the current instance is the log since the last run finished, previous everything before', () => {
     const running = inspected({ Running: true, StartedAt: '2026-01-01T00:01:00.5Z', FinishedAt: '2026-01-01T00:00:59Z' }, 1);
-    assert.deepEqual(instanceWindow(running, { previous: false, container: 'main' }), { since: Date.parse('2026-01-01T00:01:00.5Z') });
-    assert.deepEqual(instanceWindow(running, { previous: true, container: 'main' }), { until: Date.parse('2026-01-01T00:01:00.5Z') });
+    assert.deepEqual(instanceWindow(running, { previous: false, container: 'main' }), { since: Date.parse('2026-01-01T00:00:59Z') });
+    assert.deepEqual(instanceWindow(running, { previous: true, container: 'main' }), { until: Date.parse('2026-01-01T00:00:59Z') });
   });
 
-  it('previous of a container that never ended is 400; of one waiting to restart, the run before the last', () => {
+  it('previous of a container that never ended is 400; of one waiting to restart, the runs before the last', () => {
     const fresh = inspected({ Running: true, StartedAt: '2026-01-01T00:01:00Z', FinishedAt: NEVER });
+    assert.deepEqual(instanceWindow(fresh, { previous: false, container: 'main' }), {}, 'one run so far: the whole log, its first line however early');
     assert.throws(() => instanceWindow(fresh, { previous: true, container: 'main' }), (error: any) => error.code === 'InvalidArgs' && error.key === 'previous' && /previous terminated container "main" not found/.test(error.message));
     const firstCrash = inspected({ Running: false, Restarting: true, StartedAt: '2026-01-01T00:01:00Z', FinishedAt: '2026-01-01T00:01:01Z' }, 0);
     assert.throws(() => instanceWindow(firstCrash, { previous: true, container: 'main' }), /not found/, 'its only run is the current one');
     const looping = inspected({ Running: true, Restarting: true, StartedAt: '2026-01-01T00:02:00Z', FinishedAt: '2026-01-01T00:02:01Z' }, 3);
-    assert.deepEqual(instanceWindow(looping, { previous: true, container: 'main' }), { until: Date.parse('2026-01-01T00:02:00Z') });
-    assert.deepEqual(instanceWindow(inspected({ Running: false, StartedAt: NEVER, FinishedAt: NEVER }), { previous: false, container: 'main' }), {}, 'never started: the whole (empty) log');
+    const boundary = Date.parse('2026-01-01T00:02:00Z') - 100;
+    assert.deepEqual(instanceWindow(looping, { previous: false, container: 'main' }), { since: boundary }, 'the last run, from within the restart back-off before its recorded start');
+    assert.deepEqual(instanceWindow(looping, { previous: true, container: 'main' }), { until: boundary });
   });
 
   it('stats as docker stats computes them: CPU from the deltas times the CPUs, memory less the inactive page cache', () => {
