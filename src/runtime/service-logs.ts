@@ -107,6 +107,7 @@ function followAll({ runtime, key, container, query, pollMs, onSkip }: ServiceLo
   const sources = new Map<string, Source>();
   const opening = new Set<string>();
   let first = true;
+  let draining = false;
 
   const open = async (pod: ObservedPod, status: ContainerStatus, initial: boolean): Promise<void> => {
     const id = `${pod.name}/${status.name}`;
@@ -118,11 +119,16 @@ function followAll({ runtime, key, container, query, pollMs, onSkip }: ServiceLo
       if (output.destroyed) return void stream.destroy();
       const source: Source = { stream: prefixed(stream, pod.name, status.name), startedAt: status.startedAt, ended: false };
       sources.set(id, source);
+      if (draining) source.stream.pause();
       source.stream.on('data', (chunk: Buffer) => {
-        if (!output.write(chunk)) {
-          for (const each of sources.values()) each.stream.pause();
-          output.once('drain', () => sources.forEach((each) => each.stream.resume()));
-        }
+        if (output.write(chunk) || draining) return;
+        // The client reads slower than the containers write: every source waits for it.
+        draining = true;
+        for (const each of sources.values()) each.stream.pause();
+        output.once('drain', () => {
+          draining = false;
+          for (const each of sources.values()) each.stream.resume();
+        });
       });
       const ended = (): void => {
         source.ended = true;

@@ -114,4 +114,23 @@ describe('a service\'s logs, merged', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(engine.asked.length, asked, 'nothing is opened once the reader went');
   });
+
+  it('followed: a client that reads slowly holds the engine streams back instead of Wharf buffering them', async () => {
+    const engine = fakeEngine();
+    engine.pods.push(pod('web-a', [container('main')]));
+    const output = serviceLogs({ runtime: engine.runtime, key, container: undefined, query: { ...QUERY, follow: true }, pollMs: 10, onSkip: () => {} });
+    await until(() => engine.streams.has('web-a/main'), 'opened');
+    const engineStream = engine.streams.get('web-a/main')!;
+    const line = `${'x'.repeat(99)}\n`;
+    // Nobody reads the output: after what the buffers between hold, the engine's stream is no longer read.
+    for (let i = 0; i < 2000 && engineStream.write(line); i++);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(engineStream.writableLength > 0, 'the engine stream is held back, its writes waiting');
+    assert.ok(output.readableLength < 200_000, `Wharf buffers a bounded amount: ${output.readableLength} bytes`);
+    let received = 0;
+    output.on('data', (chunk: Buffer) => (received += chunk.length));
+    await until(() => engineStream.writableLength === 0, 'the engine stream drained once the client reads');
+    assert.ok(received > 0, 'the held lines arrive');
+    output.destroy();
+  });
 });
