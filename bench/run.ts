@@ -4,6 +4,7 @@ import { benchApi, type LoadResult } from './api.js';
 import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
 import { benchDocker, formatDockerBench } from './docker.js';
 import { benchExec, formatExecBench } from './exec.js';
+import { benchLogs, formatLogBench } from './logs.js';
 import { benchStores, formatStores } from './stores.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 import { benchWatch, formatWatchBench } from './watch.js';
@@ -43,6 +44,7 @@ const dockerAddress = engineAddress(undefined, process.env);
 if (await engineAnswers(dockerAddress)) {
   process.stdout.write(`\n${formatDockerBench(await benchDocker())}\n`);
   process.stdout.write(`\n${formatExecBench(await benchExec())}\n`);
+  process.stdout.write(`\n${formatLogBench(await benchLogs())}\n`);
   const skip = await rollingUpgradeSkip();
   process.stdout.write(skip ? `\nRolling upgrade benchmark skipped: ${skip}\n` : `\n${formatRollingUpgrade(await benchRollingUpgrade())}\n`);
 } else {

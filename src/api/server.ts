@@ -18,6 +18,7 @@ import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
 import { execRoutes } from './routes/exec.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { logRoutes } from './routes/logs.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
@@ -111,6 +112,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       microserviceRoutes(regional, context, V1_SERVICES);
       revisionRoutes(regional, context, V1_SERVICES);
       execRoutes(regional, context, V1_SERVICES);
+      logRoutes(regional, context, V1_SERVICES);
       configMapRoutes(regional, context);
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
@@ -126,6 +128,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       microserviceRoutes(regional, context, V2_SERVICES);
       revisionRoutes(regional, context, V2_SERVICES);
       execRoutes(regional, context, V2_SERVICES);
+      logRoutes(regional, context, V2_SERVICES);
     },
     { prefix: '/regions/:region/v2' },
   );

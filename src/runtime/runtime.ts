@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { WharfError } from '../domain/errors.js';
 import type { EventRecorder } from '../domain/events.js';
 import type { ExecOptions, ExecSession, ExecTarget } from './exec.js';
@@ -7,6 +8,8 @@ import type { ServiceKey } from '../domain/keys.js';
 import type { ObservedService } from '../domain/observed.js';
 import type { Operation } from '../domain/plan.js';
 import type { VolumeSpec, VolumeState } from '../domain/volumes.js';
+import type { LogOptions, PodRef } from './logs.js';
+import type { PodStats } from './stats.js';
 
 /**
  * An engine driver. It knows nothing of HTTP or of rollout rules (those are the plan's):
@@ -53,6 +56,14 @@ export interface Runtime {
   deleteVolume?(project: string, volume: string): Promise<void>;
   /** Removes what the engine keeps of a ConfigMap the API deleted. */
   deleteConfigMap?(project: string, name: string): Promise<void>;
+  /**
+   * One container's log bytes (runtime/logs.ts), resolved once the engine answered. Destroying
+   * the stream closes the engine's. 404 NotFound: the engine has no such pod or container; 400
+   * InvalidArgs: `previous` of a container that never terminated.
+   */
+  logs(pod: PodRef, options: LogOptions): Promise<Readable>;
+  /** One sample of the pod's CPU, memory and network use. 501 NotImplemented: the engine cannot measure it. */
+  stats(pod: PodRef): Promise<PodStats>;
 }
 
 /**

@@ -47,6 +47,8 @@ function fakeRuntime(answer: (call: Call, count: number) => Promise<void>): Runt
     execute: async () => {},
     exec: () => Promise.reject(new Error('the deletion tests run no command')),
     volumeStatus: () => ({ status: 'success', message: '' }),
+    logs: async () => { throw new Error('the deletion tests read no log'); },
+    stats: async () => { throw new Error('the deletion tests read no stats'); },
     deleteVolume: (project, name) => record(`volume ${project}/${name}`),
     deleteConfigMap: (project, name) => record(`configMap ${project}/${name}`),
   };

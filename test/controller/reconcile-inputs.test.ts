@@ -50,6 +50,8 @@ function fakeRuntime(): Runtime & { created: PodSpec[]; duringCreate?: () => Pro
       });
     },
     volumeStatus: () => ({ status: 'success', message: '' }),
+    logs: async () => { throw new Error('the reconcile tests read no log'); },
+    stats: async () => { throw new Error('the reconcile tests read no stats'); },
   };
   return runtime;
 }

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { KubeExec } from './kube-exec.js';
+import { KubePodLogs } from './kube-logs.js';
 
 /**
  * A Kubernetes API server for tests: the endpoints the Wharf driver calls, with Kubernetes'
@@ -102,6 +103,8 @@ export class KubeApiServer {
   readonly requests: RecordedRequest[] = [];
   /** The kubelet's side of `pods/exec` (kube-exec.ts). */
   readonly exec = new KubeExec();
+  /** `pods/log` and the metrics API (kube-logs.ts). */
+  readonly podLogs = new KubePodLogs((namespace, name) => this.get('pods', namespace, name));
   private readonly objects = new Map<string, KubeObject>();
   private readonly events: WatchEvent[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -299,6 +302,7 @@ export class KubeApiServer {
       if (--fault.times === 0) this.faults.splice(this.faults.indexOf(fault), 1);
       return this.sendStatus(response, fault.status, `injected failure for ${verb} ${resource}`);
     }
+    if (this.podLogs.serve(route, url.searchParams, response, (...status) => this.sendStatus(...status))) return;
     if (!KINDS[route.resource]) return this.sendStatus(response, 404, `no resource ${route.resource}`);
 
     switch (verb) {
@@ -462,8 +466,8 @@ export class KubeApiServer {
     response.end(JSON.stringify(body));
   }
 
-  private sendStatus(response: ServerResponse, code: number, message: string, reason = REASONS[code] ?? 'Unknown'): void {
-    this.sendJson(response, code, { apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason, code });
+  private sendStatus(response: ServerResponse, code: number, message: string, reason = REASONS[code] ?? 'Unknown', details?: Record<string, string>): void {
+    this.sendJson(response, code, { apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason, code, ...(details ? { details } : {}) });
   }
 }
 
@@ -473,9 +477,9 @@ function typeMetaOf(resource: string): { apiVersion: string; kind: string } {
   return { apiVersion: kind.apiVersion, kind: kind.kind };
 }
 
-/** `/api/v1/...` or `/apis/<group>/v1/...`, namespaced or not, with an optional name and subresource. */
+/** `/api/v1/...` or `/apis/<group>/v1[beta1]/...`, namespaced or not, with an optional name and subresource. */
 function parsePath(path: string): { apiGroup: string; resource: string; namespace?: string; name?: string; subresource?: string } | undefined {
-  const match = /^\/(?:api\/v1|apis\/([a-z.]+)\/v1)\/(.+)$/.exec(path);
+  const match = /^\/(?:api\/v1|apis\/([a-z0-9.]+)\/v1(?:beta1)?)\/(.+)$/.exec(path);
   if (!match) return undefined;
   const apiGroup = match[1] ?? '';
   const parts = match[2]!.split('/');

@@ -1,5 +1,6 @@
 import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { ContainerSecurity } from '../../config.js';
@@ -24,6 +25,10 @@ import { PodCreation } from './pod-creation.js';
 import type { PodSettings } from './pod-spec.js';
 import { VolumeStates } from './volume-states.js';
 import { checkVolumeOwner, VolumeConflictError, type VolumeDriver } from './volumes.js';
+import type { LogOptions, PodRef } from '../logs.js';
+import type { PodStats } from '../stats.js';
+import { containerLogs } from './logs.js';
+import { podStats } from './stats.js';
 
 export interface DockerRuntimeOptions extends WatchOptions {
   /** Where the engine listens, for the start-up log and the region listing. */
@@ -155,6 +160,16 @@ export class DockerRuntime implements Runtime {
       if (isConnectionError(error)) throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} does not answer`);
       throw error;
     }
+  }
+
+  /** The Engine's logs API (docker/logs.ts). */
+  logs(pod: PodRef, options: LogOptions): Promise<Readable> {
+    return containerLogs(this.docker, this.cache.entries(pod.key), pod, options, this.options.address);
+  }
+
+  /** The Engine's stats API (docker/stats.ts). */
+  stats(pod: PodRef): Promise<PodStats> {
+    return podStats(this.docker, this.cache.entries(pod.key), pod, this.options.address);
   }
 
   /** Removes the files of every content the ConfigMap had. */

@@ -25,7 +25,7 @@ export type Verb = 'create' | 'get' | 'patch' | 'list' | 'watch' | 'delete';
 
 /** One kind of request the driver makes, as Kubernetes' RBAC authorizes it. */
 export interface ApiCall {
-  apiGroup: '' | 'apps';
+  apiGroup: '' | 'apps' | 'metrics.k8s.io';
   resource: string;
   verbs: Verb[];
   why: string;
@@ -45,6 +45,8 @@ export const API_CALLS: readonly ApiCall[] = [
   { apiGroup: '', resource: 'pods', verbs: ['list', 'watch'], why: 'observe pods' },
   // A WebSocket exec is a GET, authorized as `get`; recent API servers also check `create` on its upgrade (AuthorizePodWebsocketUpgradeCreatePermission).
   { apiGroup: '', resource: 'pods/exec', verbs: ['create', 'get'], why: 'run a command in a pod\'s container (exec)' },
+  { apiGroup: '', resource: 'pods/log', verbs: ['get'], why: 'read (and follow) a container\'s log' },
+  { apiGroup: 'metrics.k8s.io', resource: 'pods', verbs: ['get'], why: 'a pod\'s CPU and memory use, where metrics-server serves them' },
   { apiGroup: 'apps', resource: 'deployments', verbs: ['create', 'patch', 'list', 'watch', 'delete'], why: 'stateless workloads' },
   { apiGroup: 'apps', resource: 'deployments/scale', verbs: ['patch'], why: 'stop, start and scale' },
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['create', 'patch', 'list', 'watch', 'delete'], why: 'stateful workloads' },

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { KubernetesListObject, KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ServiceType } from '../../api/schemas/microservice.js';
@@ -19,6 +20,10 @@ import { render } from './render.js';
 import type { KubernetesSettings } from './settings.js';
 import { toObservedPod, toObservedWorkload } from './status.js';
 import { claimState } from './volume-status.js';
+import type { LogOptions, PodRef } from '../logs.js';
+import type { PodStats } from '../stats.js';
+import { podLog } from './logs.js';
+import { podMetrics } from './metrics.js';
 
 export interface KubernetesRuntimeOptions {
   region: string;
@@ -136,6 +141,16 @@ export class KubernetesRuntime implements Runtime {
 
   async deleteConfigMap(project: string, name: string): Promise<void> {
     await this.answered(this.options.api.deleteConfigMap(this.namespaceOf(project), name));
+  }
+
+  /** `pods/log` (kubernetes/logs.ts). */
+  logs(pod: PodRef, options: LogOptions): Promise<Readable> {
+    return podLog(this.options.api.config, this.namespaceOf(pod.key.project), pod.pod, options);
+  }
+
+  /** The metrics API, where metrics-server serves it (kubernetes/metrics.ts). */
+  stats(pod: PodRef): Promise<PodStats> {
+    return podMetrics(this.options.api.config, this.namespaceOf(pod.key.project), pod.pod);
   }
 
   private namespaceOf(project: string): string {

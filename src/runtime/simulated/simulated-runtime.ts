@@ -3,11 +3,16 @@ import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService } from '../../domain/observed.js';
 import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
 import { activeProbes, INITIAL_PROBE_STATE, isContainerReady, mustRestart, nextProbeState, type ContainerProbes } from '../../domain/probes.js';
+import type { Readable } from 'node:stream';
+import { findPod } from '../../domain/pods.js';
 import type { VolumeState } from '../../domain/volumes.js';
 import { podConfigMaps } from '../configmaps.js';
 import type { ExecOptions, ExecSession } from '../exec.js';
 import { simulatedExec } from './exec.js';
+import type { LogOptions, PodRef } from '../logs.js';
 import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
+import type { PodStats } from '../stats.js';
+import { simulatedLogs, simulatedStats } from './logs.js';
 
 export interface SimulatedOptions {
   /**
@@ -77,6 +82,20 @@ export class SimulatedRuntime implements Runtime {
     if (operation.action === 'create') await this.createPod(operation.pod);
     else if (operation.action === 'remove') this.removePod(operation.key, operation.pod);
     else throw new Error(`the simulated runtime runs single pods, not workloads: ${describe(operation)}`);
+  }
+
+  /** A few generated lines that say nothing runs (simulated/logs.ts). */
+  async logs(pod: PodRef, options: LogOptions): Promise<Readable> {
+    return simulatedLogs(this.podOf(pod), options);
+  }
+
+  async stats(pod: PodRef): Promise<PodStats> {
+    return simulatedStats(this.podOf(pod));
+  }
+
+  private podOf({ key, pod }: PodRef): ObservedPod {
+    if (!this.reachable) throw new RuntimeUnavailableError('the simulated engine is set unreachable');
+    return findPod(key, this.observe(key), pod);
   }
 
   /** Chaos for tests and demos: the pod's containers exit for good, as if the process crashed. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
@@ -12,6 +13,7 @@ import { planWorkload } from '../../../src/domain/workload-plan.js';
 import { regionPolicy } from '../../../src/regions.js';
 import { API_CALLS, KubernetesApi } from '../../../src/runtime/kubernetes/api.js';
 import { KubernetesRuntime } from '../../../src/runtime/kubernetes/kubernetes-runtime.js';
+import { durationSeconds, quantity } from '../../../src/runtime/kubernetes/metrics.js';
 import { kubernetesSettings } from '../../../src/runtime/kubernetes/settings.js';
 import { RuntimeUnavailableError } from '../../../src/runtime/runtime.js';
 import { configMapDigestsOf, type ConfigMapContent } from '../../../src/domain/pod-inputs.js';
@@ -548,6 +550,126 @@ test('exec goes through the pods/exec subresource (test/runtime/kubernetes/exec.
   const session = await runtime.exec({ key: key('shell'), pod: 'app0-service0-0' }, { container: 'main', command: ['echo', 'hi'], stdin: false, stdout: true, stderr: true, tty: false });
   session.stdout!.resume();
   assert.deepEqual(await session.ending, { exitCode: 0 });
+});
+
+describe('reading what runs: pods/log and the metrics API', () => {
+  const at = key('reading');
+  const namespace = 'wharf-reading';
+  const pod = 'app0-service0-abc12-x7k2p';
+  const ref = { key: at, pod };
+  const options = { container: 'main', timestamps: false, previous: false, follow: false };
+  const text = async (stream: Readable): Promise<string> => {
+    let all = '';
+    for await (const chunk of stream) all += String(chunk);
+    return all;
+  };
+
+  before(() => {
+    server.put('pods', { metadata: { name: pod, namespace }, spec: { containers: [{ name: 'main' }, { name: 'side' }] }, status: { phase: 'Running' } });
+    const earlier = new Date(Date.now() - 60_000);
+    server.podLogs.write(namespace, pod, 'main', 'starting', earlier);
+    server.podLogs.write(namespace, pod, 'main', 'listening on :80');
+  });
+
+  test('a container\'s log, with Kubernetes\' own parameters passed through', async () => {
+    assert.equal(await text(await runtime.logs(ref, options)), 'starting\nlistening on :80\n');
+    assert.equal(await text(await runtime.logs(ref, { ...options, tailLines: 1 })), 'listening on :80\n');
+    assert.equal(await text(await runtime.logs(ref, { ...options, sinceSeconds: 30 })), 'listening on :80\n');
+    assert.match(await text(await runtime.logs(ref, { ...options, timestamps: true })), /^\d{4}-\d{2}-\d{2}T[0-9:.]+Z starting\n/);
+    const asked = server.requests.filter((request) => request.resource === 'pods/log').at(-1)!;
+    assert.equal(asked.verb, 'get');
+    assert.equal(asked.namespace, namespace);
+    assert.equal(asked.query.get('container'), 'main');
+    assert.equal(asked.query.get('timestamps'), 'true');
+  });
+
+  test('follow: lines written after the request come as they are written; the reader going ends the request', async () => {
+    const stream = await runtime.logs(ref, { ...options, follow: true, tailLines: 0 });
+    const lines: string[] = [];
+    stream.on('data', (chunk) => lines.push(String(chunk)));
+    await eventually(() => assert.equal(server.podLogs.followers(), 1));
+    server.podLogs.write(namespace, pod, 'main', 'GET / 200');
+    await eventually(() => assert.deepEqual(lines, ['GET / 200\n']));
+    stream.destroy();
+    await eventually(() => assert.equal(server.podLogs.followers(), 0, 'the API server\'s follow is closed'));
+  });
+
+  test('follow ends when the container ends', async () => {
+    const stream = await runtime.logs(ref, { ...options, follow: true, tailLines: 0 });
+    const ended = text(stream);
+    await eventually(() => assert.equal(server.podLogs.followers(), 1));
+    server.podLogs.write(namespace, pod, 'main', 'shutting down');
+    server.podLogs.end(namespace, pod, 'main');
+    assert.equal(await ended, 'shutting down\n');
+  });
+
+  test('previous: 400 InvalidArgs in the API server\'s words until the container restarted, then its last instance', async () => {
+    await assert.rejects(runtime.logs(ref, { ...options, container: 'side', previous: true }), (error: any) => {
+      assert.equal(error.code, 'InvalidArgs');
+      assert.equal(error.key, 'previous');
+      assert.match(error.message, /previous terminated container "side" in pod "app0-service0-abc12-x7k2p" not found/);
+      return true;
+    });
+    server.podLogs.write(namespace, pod, 'side', 'panic: no config');
+    server.podLogs.restart(namespace, pod, 'side');
+    server.podLogs.write(namespace, pod, 'side', 'ok');
+    assert.equal(await text(await runtime.logs(ref, { ...options, container: 'side', previous: true })), 'panic: no config\n');
+    assert.equal(await text(await runtime.logs(ref, { ...options, container: 'side' })), 'ok\n');
+  });
+
+  test('a pod the API server does not have is 404 NotFound', async () => {
+    await assert.rejects(runtime.logs({ key: at, pod: 'app0-service0-gone-00000' }, options), (error: any) => error.code === 'NotFound' && /not found/.test(error.message));
+  });
+
+  test('stats: the PodMetrics sample, quantities in cores and bytes; no network (the API has none)', async () => {
+    server.podLogs.setMetrics(namespace, pod, [
+      { name: 'main', cpu: '12345678n', memory: '40Mi' },
+      { name: 'side', cpu: '250m', memory: '1024Ki' },
+    ]);
+    const stats = await runtime.stats(ref);
+    assert.equal(stats.pod, pod);
+    assert.equal(stats.windowSeconds, 10.5);
+    assert.ok(Math.abs(Date.parse(stats.time) - Date.now()) < 60_000, stats.time);
+    assert.deepEqual(stats.containers, [
+      { name: 'main', cpu: { usageCores: 0.012345678 }, memory: { usageBytes: 40 * 1024 * 1024 } },
+      { name: 'side', cpu: { usageCores: 0.25 }, memory: { usageBytes: 1024 * 1024 } },
+    ]);
+    assert.equal(stats.network, undefined);
+    assert.equal(stats.simulated, undefined);
+    assert.equal(server.requests.at(-1)!.apiGroup, 'metrics.k8s.io');
+  });
+
+  test('stats of a pod metrics-server has not sampled yet: 404 NotFound saying so', async () => {
+    await assert.rejects(runtime.stats({ key: at, pod: 'app0-service0-abc12-new00' }), (error: any) => error.code === 'NotFound' && /no sample of pod/.test(error.message));
+  });
+
+  test('stats on a cluster without the metrics API: 501 NotImplemented naming metrics-server', async () => {
+    server.podLogs.metricsServed = false;
+    try {
+      await assert.rejects(runtime.stats(ref), (error: any) => {
+        assert.equal(error.code, 'NotImplemented');
+        assert.equal(error.statusCode, 501);
+        assert.match(error.message, /metrics-server/);
+        return true;
+      });
+    } finally {
+      server.podLogs.metricsServed = true;
+    }
+  });
+
+  test('Kubernetes quantities and durations as numbers', () => {
+    assert.equal(quantity('250m'), 0.25);
+    assert.equal(quantity('2'), 2);
+    assert.equal(quantity('1500u'), 0.0015);
+    assert.equal(quantity('64Mi'), 64 * 2 ** 20);
+    assert.equal(quantity('1G'), 1e9);
+    assert.equal(quantity('1e3'), 1000);
+    assert.throws(() => quantity('ten'), /not a Kubernetes quantity/);
+    assert.equal(durationSeconds('10.5s'), 10.5);
+    assert.equal(durationSeconds('1m0s'), 60);
+    assert.equal(durationSeconds('250ms'), 0.25);
+    assert.equal(durationSeconds('soon'), undefined);
+  });
 });
 
 test('the driver called nothing outside API_CALLS, and every declared call was made', () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths } from '../../support/api.js';
 import { KubeApiServer } from '../../support/kube-api-server.js';
@@ -100,5 +102,64 @@ describe('Wharf on the test API server: failures', () => {
     assert.equal((await wharf.request('DELETE', paths.service('shop', 'web'))).status, 204, 'the API does not wait on the engine');
     await server.restart();
     await eventuallyAsync(async () => assert.equal(server.get('deployments', 'wharf-faults', 'shop-web'), undefined), 10_000);
+  });
+});
+
+describe('Wharf on the test API server: logs and stats routes', () => {
+  const paths = apiPaths('local', 'reading');
+  const WEB = paths.service('shop', 'web');
+  const namespace = 'wharf-reading';
+  let wharf: TestWharf;
+  let pod: string;
+  before(async () => {
+    wharf = await startKubernetesWharf(writeKubeconfig(server.kubeconfigYaml()), 'wharf-');
+    const web = { name: 'web', type: 'stateless', resourceSpec: '1U1G', instanceNumber: 1, containers: [{ name: 'main', image: 'nginx:1.27' }] };
+    assert.equal((await wharf.request('POST', paths.apps, { name: 'shop', microservices: [web] })).status, 201);
+    pod = (await wharf.waitForService(WEB, (s) => s.status.phase === 'running' && s.pods.length === 1)).pods[0].name;
+    server.podLogs.write(namespace, pod, 'main', 'nginx: ready');
+  });
+  after(() => wharf.stop());
+
+  const text = async (url: string) => {
+    const response = await wharf.api.inject({ method: 'GET', url, headers: { 'x-auth-token': wharf.adminToken } });
+    return { status: response.statusCode, body: response.body };
+  };
+
+  it('a pod\'s log and the service\'s, from pods/log', async () => {
+    assert.deepEqual(await text(`${WEB}/pods/${pod}/logs`), { status: 200, body: 'nginx: ready\n' });
+    assert.deepEqual(await text(`${WEB}/logs`), { status: 200, body: `[${pod}/main] nginx: ready\n` });
+    const previous = await text(`${WEB}/pods/${pod}/logs?previous=true`);
+    assert.equal(previous.status, 400);
+    assert.match(JSON.parse(previous.body).message, /previous terminated container "main"/);
+  });
+
+  it('a followed log streams what the container writes; the client going closes the API server\'s stream', async () => {
+    await wharf.api.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = wharf.api.server.address() as AddressInfo;
+    const request = get(`http://127.0.0.1:${port}${WEB}/pods/${pod}/logs?follow=true&tailLines=0`, { headers: { 'x-auth-token': wharf.adminToken } });
+    const response = await new Promise<IncomingMessage>((resolve, reject) => request.once('response', resolve).once('error', reject));
+    assert.equal(response.statusCode, 200);
+    await eventuallyAsync(async () => assert.equal(server.podLogs.followers(), 1), 5000);
+    const line = new Promise<string>((resolve) => response.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    server.podLogs.write(namespace, pod, 'main', 'GET /healthz 200');
+    assert.equal(await line, 'GET /healthz 200\n');
+    request.destroy();
+    await eventuallyAsync(async () => assert.equal(server.podLogs.followers(), 0, 'no follow left open on the API server'), 5000);
+  });
+
+  it('stats: the metrics API\'s sample; 501 NotImplemented on a cluster without it', async () => {
+    server.podLogs.setMetrics(namespace, pod, [{ name: 'main', cpu: '5m', memory: '20Mi' }]);
+    const stats = await wharf.request('GET', `${WEB}/pods/${pod}/stats`);
+    assert.equal(stats.status, 200, JSON.stringify(stats.body));
+    assert.deepEqual(stats.body.containers, [{ name: 'main', cpu: { usageCores: 0.005 }, memory: { usageBytes: 20 * 1024 * 1024 } }]);
+    server.podLogs.metricsServed = false;
+    try {
+      const absent = await wharf.request('GET', `${WEB}/pods/${pod}/stats`);
+      assert.equal(absent.status, 501, JSON.stringify(absent.body));
+      assert.equal(absent.body.error, 'NotImplemented');
+      assert.match(absent.body.message, /metrics-server/);
+    } finally {
+      server.podLogs.metricsServed = true;
+    }
   });
 });
