@@ -4,11 +4,11 @@ import type { AuthSettings } from './api/auth.js';
 import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config.js';
-import type { EventRecorder } from './domain/events.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
 import { defaultStorage, DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
 import { ChangeListener } from './store/change-listener.js';
+import { StoreEventRecorder } from './store/event-recorder.js';
 import { openSqlite } from './store/database.js';
 import { instanceId } from './store/instance.js';
 import { migrateToLatest } from './store/migrations.js';
@@ -46,6 +46,7 @@ export async function createWharf(
       const settings = settingsOf.get(region);
       return { region: settings?.quota ?? {}, project: settings?.projectQuota ?? {}, specs: settings?.resourceSpecs ?? [] };
     },
+    events: config.events,
   });
   const feed = config.databaseUrl ? listen(config.databaseUrl, store, log, options.cacheResyncIntervalMs ?? CACHE_RESYNC_INTERVAL_MS) : undefined;
   await feed?.start().catch(async (error: unknown) => {
@@ -55,8 +56,7 @@ export async function createWharf(
   });
   for (const settings of config.regions) await store.volumes.typeUntyped(settings.name);
   const instance = await instanceId(db, new Date().toISOString());
-  // Until events are kept in the store (issue 12), they go to the log.
-  const events: EventRecorder = { record: (event) => log.info({ event }, `event ${event.reason}: ${event.message}`) };
+  const events = new StoreEventRecorder(store, log.child({ component: 'events' }));
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
     const region = settings.name;
@@ -81,6 +81,7 @@ export async function createWharf(
       await api.close();
       await controller.close();
       for (const region of regions.values()) await region.runtime.close();
+      await events.close();
       await feed?.close();
       await store.close();
     })();

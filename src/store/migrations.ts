@@ -178,6 +178,31 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0011-events': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // What happened to a service, folded with its repeats. The id is renumbered by every repeat (a
+      // fold deletes the row and inserts it again), so it orders events by their last occurrence and
+      // a watch resumes from it. Absent pod and container are "": equal to each other when folding,
+      // which NULLs would not be. Deleted with their service.
+      await db.schema
+        .createTable('events')
+        .addColumn('id', ...generatedId(db))
+        .addColumn('service_id', 'integer', (col) => col.notNull().references('services.id').onDelete('cascade'))
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('reason', 'text', (col) => col.notNull())
+        .addColumn('message', 'text', (col) => col.notNull())
+        .addColumn('pod', 'text', (col) => col.notNull())
+        .addColumn('container', 'text', (col) => col.notNull())
+        .addColumn('revision', 'integer')
+        .addColumn('count', 'integer', (col) => col.notNull())
+        .addColumn('first_time', 'text', (col) => col.notNull())
+        .addColumn('time', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('events_service').on('events').columns(['service_id', 'reason', 'pod', 'container']).execute();
+      await db.schema.createIndex('events_time').on('events').columns(['time']).execute();
+    },
+  },
 };
 
 /**
