@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
 import { WharfError } from '../domain/errors.js';
+import type { EventInput } from '../domain/events.js';
 import type { ObservedPod } from '../domain/observed.js';
-import { describe, plan } from '../domain/plan.js';
+import { describe, plan, type Operation } from '../domain/plan.js';
 import { NO_POD_INPUTS } from '../domain/pod-inputs.js';
-import { assessRollout, availableInMs, type RolloutAssessment } from '../domain/rollout.js';
+import { assessRollout, availableInMs, type RolloutAssessment, type RolloutRecord } from '../domain/rollout.js';
 import { rollbackService, type DesiredService } from '../domain/service.js';
 import { podResources } from '../domain/resources.js';
 import { safeEncode } from '../domain/template.js';
@@ -121,8 +122,19 @@ export class Controller {
       : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5), now, inputs });
     for (const operation of operations) {
       this.log.info({ service: keyString(key) }, describe(operation));
+      await this.recordEvents(operationEvents(operation));
       await region.runtime.execute(operation);
     }
+  }
+
+  /**
+   * Written before the operation runs and awaited, so a pod's creation is listed before what the
+   * engine reports of it (pulled, started) and a rollout's outcome after the pods it created and removed.
+   * A failed write is logged: the reconcile goes on.
+   */
+  private async recordEvents(events: EventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.store.recordEvents(events).catch((error: unknown) => this.log.error({ err: error, events }, 'events could not be written: they are lost'));
   }
 
   /**
@@ -132,8 +144,9 @@ export class Controller {
   private async recordRollout(key: ServiceKey, desired: DesiredService, assessment: RolloutAssessment, historyLimit: number): Promise<boolean> {
     const { record, rollbackTo } = assessment;
     if (!record) return false;
-    if (!(await this.store.recordRollout(key, desired.uid, record))) return false;
-    if (record.state !== desired.rolloutRecord?.state) {
+    const stateChanged = record.state !== desired.rolloutRecord?.state;
+    if (!(await this.store.recordRollout(key, desired.uid, record, stateChanged ? rolloutEvents(key, record) : []))) return false;
+    if (stateChanged) {
       this.log.info({ service: keyString(key), revision: record.revision, reason: record.reason }, `rollout ${record.state}: ${record.message}`);
     }
     if (rollbackTo === undefined) return false;
@@ -183,4 +196,26 @@ export class Controller {
       }
     }
   }
+}
+
+/** The pods Wharf creates and removes itself (an engine that rolls pods out reports its own). */
+function operationEvents(operation: Operation): EventInput[] {
+  switch (operation.action) {
+    case 'create': {
+      const { pod } = operation;
+      return [{ key: pod.key, type: 'Normal', reason: 'PodCreated', message: `creating pod ${pod.name} of revision ${pod.revision}: ${operation.cause}`, pod: pod.name, revision: pod.revision }];
+    }
+    case 'remove':
+      return [{ key: operation.key, type: 'Normal', reason: 'Killing', message: `stopping pod ${operation.pod}: ${operation.cause}`, pod: operation.pod }];
+    default:
+      return [];
+  }
+}
+
+/** A rollout that ended: complete, or failed at its deadline. An automatic rollback records its own event with the new revision. */
+function rolloutEvents(key: ServiceKey, record: RolloutRecord): EventInput[] {
+  const at = { key, revision: record.revision, time: record.updateTime };
+  if (record.state === 'complete') return [{ ...at, type: 'Normal', reason: 'RolloutComplete', message: record.message }];
+  if (record.state === 'failed') return [{ ...at, type: 'Warning', reason: 'ProgressDeadlineExceeded', message: record.message }];
+  return [];
 }
