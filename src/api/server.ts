@@ -14,6 +14,7 @@ import { RequestLog } from './request-log.js';
 import { OUTPUT_ONLY, readBodiesTolerantly, ZERO_IS_ABSENT } from './tolerant-reading.js';
 import { appRoutes } from './routes/apps.js';
 import { configMapRoutes } from './routes/configmaps.js';
+import { projectEventRoutes, serviceEventRoutes } from './routes/events.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
@@ -106,6 +107,8 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       volumeRoutes(regional, context);
       quotaRoutes(regional, context);
       projectRoutes(regional, context);
+      serviceEventRoutes(regional, context, V1_SERVICES);
+      projectEventRoutes(regional, context);
     },
     { prefix: '/regions/:region/v1' },
   );
@@ -115,6 +118,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       resolveRegion(regional, context);
       microserviceRoutes(regional, context, V2_SERVICES);
       revisionRoutes(regional, context, V2_SERVICES);
+      serviceEventRoutes(regional, context, V2_SERVICES);
     },
     { prefix: '/regions/:region/v2' },
   );
