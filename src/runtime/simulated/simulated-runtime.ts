@@ -5,6 +5,8 @@ import { describe, type Operation, type PodSpec } from '../../domain/plan.js';
 import { activeProbes, INITIAL_PROBE_STATE, isContainerReady, mustRestart, nextProbeState, type ContainerProbes } from '../../domain/probes.js';
 import type { VolumeState } from '../../domain/volumes.js';
 import { podConfigMaps } from '../configmaps.js';
+import type { EventRecorder } from '../../domain/events.js';
+import { PodEventWatcher } from '../pod-events.js';
 import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
 
 export interface SimulatedOptions {
@@ -38,11 +40,17 @@ export class SimulatedRuntime implements Runtime {
   private reachable = true;
   private readonly crashingImages = new Set<string>();
   private readonly failingProbes = new Map<string, Set<ProbeKind>>();
+  private readonly podEvents: PodEventWatcher;
 
-  constructor(private readonly options: SimulatedOptions) {}
+  constructor(private readonly options: SimulatedOptions, private readonly events: EventRecorder) {
+    this.podEvents = new PodEventWatcher(events, { engineRollouts: false });
+  }
 
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
-    this.onChange = onChange;
+    this.onChange = (key) => {
+      this.podEvents.changed(key, this.observe(key).pods);
+      onChange(key);
+    };
   }
 
   async close(): Promise<void> {
@@ -145,6 +153,7 @@ export class SimulatedRuntime implements Runtime {
     };
     pods.set(spec.name, created);
     this.services.set(id, pods);
+    if (!missing) this.simulatePulls(spec);
     this.onChange(spec.key);
     // No retry: creating the ConfigMap or key changes the pod template hash (podTemplateHash), so
     // the controller replaces this pod with one that finds it.
@@ -168,6 +177,15 @@ export class SimulatedRuntime implements Runtime {
         this.timers.add(timer);
       },
     ).schedule();
+  }
+
+  /** What an engine reports before it starts containers, said to be simulated: no image is pulled. */
+  private simulatePulls(spec: PodSpec): void {
+    for (const { name, image } of spec.containers) {
+      const at = { key: spec.key, pod: spec.name, container: name, revision: spec.revision };
+      this.events.record({ ...at, type: 'Normal', reason: 'Pulling', message: `pulling image "${image}" (simulated: nothing is pulled)` });
+      this.events.record({ ...at, type: 'Normal', reason: 'Pulled', message: `image "${image}" is ready (simulated: no image exists)` });
+    }
   }
 
   private removePod(key: ServiceKey, name: string): void {
