@@ -71,7 +71,7 @@ export async function createWharf(
   const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
     ...DEFAULT_CONTROLLER_OPTIONS,
     ...options.controller,
-  });
+  }, events);
   const tokens = new TokenStore(db);
   const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation }, log);
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
 import { WharfError } from '../domain/errors.js';
-import type { EventInput } from '../domain/events.js';
+import type { EventInput, QueuedEventRecorder } from '../domain/events.js';
 import type { ObservedPod } from '../domain/observed.js';
 import { describe, plan, type Operation } from '../domain/plan.js';
 import { NO_POD_INPUTS } from '../domain/pod-inputs.js';
@@ -46,7 +46,9 @@ export class Controller {
     private readonly store: Store,
     private readonly regions: Map<string, Region>,
     private readonly log: Logger,
-    private readonly options: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
+    private readonly options: ControllerOptions,
+    /** Where the pods it creates and removes are recorded, in order with what the engines report of them. */
+    private readonly events: QueuedEventRecorder,
   ) {
     this.queue = new WorkQueue(options.backoff);
     this.deletions = new Deletions(store, regions, log, { ...DEFAULT_DELETION_OPTIONS, backoff: options.backoff, ...options.deletions });
@@ -122,19 +124,10 @@ export class Controller {
       : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5), now, inputs });
     for (const operation of operations) {
       this.log.info({ service: keyString(key) }, describe(operation));
-      await this.recordEvents(operationEvents(operation));
+      // Before the operation: a pod's creation is listed before what the engine reports of it (pulled, started).
+      for (const event of operationEvents(operation)) this.events.record(event);
       await region.runtime.execute(operation);
     }
-  }
-
-  /**
-   * Written before the operation runs and awaited, so a pod's creation is listed before what the
-   * engine reports of it (pulled, started) and a rollout's outcome after the pods it created and removed.
-   * A failed write is logged: the reconcile goes on.
-   */
-  private async recordEvents(events: EventInput[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.store.recordEvents(events).catch((error: unknown) => this.log.error({ err: error, events }, 'events could not be written: they are lost'));
   }
 
   /**
@@ -145,6 +138,8 @@ export class Controller {
     const { record, rollbackTo } = assessment;
     if (!record) return false;
     const stateChanged = record.state !== desired.rolloutRecord?.state;
+    // The outcome is listed after the pods the rollout created and removed, and what their engine reported.
+    if (stateChanged) await this.events.flushed();
     if (!(await this.store.recordRollout(key, desired.uid, record, stateChanged ? rolloutEvents(key, record) : []))) return false;
     if (stateChanged) {
       this.log.info({ service: keyString(key), revision: record.revision, reason: record.reason }, `rollout ${record.state}: ${record.message}`);

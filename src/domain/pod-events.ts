@@ -52,9 +52,12 @@ function containerEvents(before: ContainerStatus | undefined, status: ContainerS
     events.push({ type: exit.exitCode === 0 ? 'Normal' : 'Warning', reason: 'Exited', message: `container ${name} exited with code ${exit.exitCode}` });
   }
   if (newlyWaiting('Restarting')) events.push({ type: 'Normal', reason: 'Killing', message: `container ${name} is restarted: ${status.message}` });
-  if (newlyWaiting('CrashLoopBackOff')) events.push({ type: 'Warning', reason: 'BackOff', message: `back-off restarting failed container ${name}` });
+  // Each exit into back-off, even when no run between two was seen (a short one, between two looks at the engine).
+  if (newlyWaiting('CrashLoopBackOff') || (exited && status.state === 'waiting' && status.reason === 'CrashLoopBackOff')) events.push({ type: 'Warning', reason: 'BackOff', message: `back-off restarting failed container ${name}` });
   if (newlyWaiting('ErrImagePull')) events.push({ type: 'Warning', reason: 'ErrImagePull', message: status.message });
-  if (status.state === 'running' && status.startedAt !== undefined && status.startedAt !== before?.startedAt) {
+  // A start is a container newly running, or running again since a restart no look saw; a start time
+  // made exact by a later inspection (Docker) is not one.
+  if (status.state === 'running' && (before?.state !== 'running' || status.restartCount > before.restartCount)) {
     events.push({ type: 'Normal', reason: 'Started', message: `started container ${name}` });
   }
   const unhealthy = status.state === 'running' && status.reason === 'Unhealthy' && (before?.reason !== 'Unhealthy' || before.message !== status.message);

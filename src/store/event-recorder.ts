@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EventInput, EventRecorder } from '../domain/events.js';
+import type { EventInput, QueuedEventRecorder } from '../domain/events.js';
 import type { Store } from './store.js';
 
 /** Events written per transaction: a crash loop of many pods makes one write, not hundreds. */
@@ -14,11 +14,15 @@ const PRUNE_INTERVAL_MS = 60_000;
  * (a reconcile, an engine's event stream) never waits on the store, and a failing write is logged,
  * never thrown at it.
  */
-export class StoreEventRecorder implements EventRecorder {
+export class StoreEventRecorder implements QueuedEventRecorder {
   private queue: EventInput[] = [];
   private flushing: Promise<void> | undefined;
   private dropped = 0;
   private readonly pruneTimer: NodeJS.Timeout;
+  /** Events queued and events handed to the store (written or lost), counted since start. */
+  private queued = 0;
+  private handled = 0;
+  private readonly waiters: Array<{ upTo: number; resolve: () => void }> = [];
 
   constructor(private readonly store: Store, private readonly log: Logger) {
     this.pruneTimer = setInterval(() => this.flushSoon(), PRUNE_INTERVAL_MS);
@@ -32,7 +36,17 @@ export class StoreEventRecorder implements EventRecorder {
     }
     // Stamped now: a write delayed by a batch must not make it look later than it was.
     this.queue.push({ ...event, time: event.time ?? new Date().toISOString() });
+    this.queued++;
     this.flushSoon();
+  }
+
+  /**
+   * Resolves once every event recorded so far is written (or lost to a failed write), so that
+   * what is written next, in a transaction of its own (a rollout's outcome), is listed after them.
+   */
+  flushed(): Promise<void> {
+    if (this.handled >= this.queued) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ upTo: this.queued, resolve }));
   }
 
   /** Writes what is queued; the events a close finds are written before the store closes. */
@@ -61,6 +75,11 @@ export class StoreEventRecorder implements EventRecorder {
       }
     } catch (error) {
       this.log.error({ err: error, events: batch.length, first: batch[0] }, 'events could not be written: they are lost');
+    }
+    this.handled += batch.length;
+    for (const waiter of this.waiters.filter((one) => one.upTo <= this.handled)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
     }
   }
 }

@@ -142,7 +142,12 @@ describe('events', () => {
     await createService(wharf, 'shop', statelessService('auto', {
       containers: [{ name: 'main', image: 'example/good:1' }], autoRollback: true, minReadySeconds: 1, progressDeadlineSeconds: 10,
     }));
-    await wharf.waitForService(paths.service('shop', 'auto'), isRunning, 15_000);
+    // Rolled back to: a revision whose rollout completed.
+    await eventually(
+      () => wharf.request('GET', eventsOf('shop', 'auto')),
+      (answer) => answer.body.some((event: any) => event.reason === 'RolloutComplete' && event.revision === 1),
+      15_000,
+    );
     assert.equal((await wharf.request('PUT', paths.action('shop', 'auto', 'upgrade'), { containers: [{ name: 'main', image: 'example/broken:1' }] })).status, 200);
     const events = (await eventually(
       () => wharf.request('GET', eventsOf('shop', 'auto')),

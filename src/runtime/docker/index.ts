@@ -50,6 +50,7 @@ export async function createDockerRuntime(
       configMapRoot: join(resolve(context.dataDir), 'configmaps', settings.name),
       volumes: context.volumes,
       volumeDrivers: new Map(settings.storageTypes.flatMap((type) => (type.docker ? [[type.type, type.docker]] : []))),
+      events: context.events,
     },
     log.child({ region: settings.name, runtime: 'docker' }),
   );
