@@ -6,7 +6,7 @@ import { KubernetesRuntime } from './kubernetes-runtime.js';
 import { kubernetesSettings } from './settings.js';
 
 /** The Kubernetes runtime of a region, on the cluster its kubeconfig and context name. */
-export function createKubernetesRuntime(region: RegionSettings, log: Logger, context: Pick<RuntimeContext, 'projectQuotas'>): KubernetesRuntime {
+export function createKubernetesRuntime(region: RegionSettings, log: Logger, context: Pick<RuntimeContext, 'projectQuotas' | 'events'>): KubernetesRuntime {
   const settings = kubernetesSettings(region);
   let api: KubernetesApi;
   try {
@@ -14,6 +14,6 @@ export function createKubernetesRuntime(region: RegionSettings, log: Logger, con
   } catch (error) {
     throw new Error(`region ${region.name}: kubeconfig: ${(error as Error).message}`);
   }
-  const { projectQuotas } = context;
-  return new KubernetesRuntime({ region: region.name, settings, api, projectQuotas, log: log.child({ region: region.name, runtime: 'kubernetes' }) });
+  const { projectQuotas, events } = context;
+  return new KubernetesRuntime({ region: region.name, settings, api, projectQuotas, events, log: log.child({ region: region.name, runtime: 'kubernetes' }) });
 }
