@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { apiPaths, apiV2Paths, assertError, assertInvalid, createApp, createService, eventually, isRunning, isStopped } from '../support/api.js';
+import { TEST_DATABASE_URL } from '../support/database.js';
 import { createSeedConfigMap, startWharf, statelessService, type TestWharf } from '../support/wharf.js';
 
 const paths = apiPaths();
@@ -235,14 +236,61 @@ describe('events', () => {
   });
 
   it('watches a project, with a folded event coming again under a new id', async () => {
-    const stream = await EventStream.open(port, `${PROJECT_EVENTS}?watch=true&since=${encodeURIComponent(new Date().toISOString())}`, auth());
+    const since = new Date().toISOString();
+    const stream = await EventStream.open(port, `${PROJECT_EVENTS}?watch=true&since=${encodeURIComponent(since)}`, auth());
     assert.equal((await wharf.request('PUT', paths.action('shop', 'web', 'stop'))).status, 204);
     assert.equal((await wharf.request('PUT', paths.action('shop', 'web', 'start'))).status, 204);
     assert.equal((await wharf.request('PUT', paths.action('shop', 'web', 'stop'))).status, 204);
     const stops = await eventually(async () => stream.messages.filter((message) => message.data.reason === 'Stopped'), (found) => found.length === 2);
     assert.equal(stops[1]!.data.count, stops[0]!.data.count + 1, 'the same event, folded');
     assert.ok(Number(stops[1]!.id) > Number(stops[0]!.id), 'under a new id');
-    assert.ok(stream.messages.every((message) => message.data.time >= stream.messages[0]!.data.time), 'nothing from before since');
+    assert.ok(stream.messages.every((message) => message.data.time >= since), 'nothing from before since');
     stream.close();
+  });
+});
+
+describe('events watches and the server\'s life', () => {
+  it('a Wharf closing ends its open watches rather than waiting for their clients', async () => {
+    const wharf = await startWharf();
+    await wharf.api.listen({ host: '127.0.0.1', port: 0 });
+    const port = (wharf.api.server.address() as AddressInfo).port;
+    const stream = await EventStream.open(port, `${PROJECT_EVENTS}?watch=true`, { 'x-auth-token': wharf.adminToken });
+    const ended = new Promise<void>((resolve) => stream.response.on('close', resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      wharf.stop().then(() => 'stopped'),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('still waiting'), 30_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    stream.close();
+    assert.equal(stopped, 'stopped');
+    await ended;
+  });
+
+  it('a watch on one replica streams what another one records (PostgreSQL\'s change feed)', { skip: TEST_DATABASE_URL ? false : 'needs PostgreSQL: set WHARF_TEST_DATABASE_URL' }, async () => {
+    const a = await startWharf();
+    const b = await startWharf({ databaseUrl: a.databaseUrl });
+    try {
+      await b.api.listen({ host: '127.0.0.1', port: 0 });
+      const port = (b.api.server.address() as AddressInfo).port;
+      await createSeedConfigMap(a);
+      await createApp(a, 'shop');
+      await createService(a, 'shop', statelessService('web'));
+      // Stopped: neither replica's controller has anything left to do or record for it.
+      assert.equal((await a.request('PUT', paths.action('shop', 'web', 'stop'))).status, 204);
+      await a.waitForService(paths.service('shop', 'web'), isStopped);
+      await b.waitForService(paths.service('shop', 'web'), isStopped);
+      const stream = await EventStream.open(port, `${eventsOf('shop', 'web')}?watch=true`, { 'x-auth-token': b.adminToken });
+      await eventually(async () => stream.messages.length, (count) => count > 0);
+      // Events alone, as a's engine would report them: nothing for b's controller to do, so only the feed wakes b's watch.
+      await a.store.recordEvents([{ key: { region: 'local', project: 'proj', app: 'shop', service: 'web' }, type: 'Warning', reason: 'Unhealthy', message: 'seen by replica a' }]);
+      await eventually(async () => stream.messages.some((message) => message.data.message === 'seen by replica a'), Boolean);
+      stream.close();
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
   });
 });

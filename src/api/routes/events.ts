@@ -18,6 +18,7 @@ const WATCH_DESCRIPTION =
 
 /** The events of one service, in one API version's scope (see ServiceScope). */
 export function serviceEventRoutes(api: Api, { store }: ApiContext, scope: ServiceScope): void {
+  const streams = openStreams(api);
   api.get(
     `${scope.services}/:service/events`,
     {
@@ -34,13 +35,14 @@ export function serviceEventRoutes(api: Api, { store }: ApiContext, scope: Servi
       const key = serviceKey(request);
       // 404 for a service (or app) that does not exist, before anything is streamed.
       await store.getService(key);
-      return answer(store.events, { service: key }, request.query, request, reply);
+      return answer(store.events, { service: key }, request.query, request, reply, streams);
     },
   );
 }
 
 /** The events of every service of a project in the region. */
 export function projectEventRoutes(api: Api, { store }: ApiContext): void {
+  const streams = openStreams(api);
   api.get(
     '/projects/:project/events',
     {
@@ -53,17 +55,40 @@ export function projectEventRoutes(api: Api, { store }: ApiContext): void {
         response: { 200: Type.Array(Event), ...ERROR_RESPONSES },
       },
     },
-    async (request, reply) => answer(store.events, { region: request.params.region, project: request.params.project }, request.query, request, reply),
+    async (request, reply) => answer(store.events, { region: request.params.region, project: request.params.project }, request.query, request, reply, streams),
   );
 }
 
 /** The list, or (watch=true) a stream that answers the request itself: the handler then returns nothing. */
-async function answer(events: EventStore, scope: EventScope, query: EventsQuery, request: FastifyRequest, reply: FastifyReply): Promise<Event[] | undefined> {
+async function answer(
+  events: EventStore,
+  scope: EventScope,
+  query: EventsQuery,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  streams: Set<SseStream>,
+): Promise<Event[] | undefined> {
   const since = parseSince(query.since);
   if (query.watch !== 'true') return (await events.list(scope, { since })).map(eventView);
   const afterId = parseLastEventId(request.headers['last-event-id']);
-  watch(events, scope, { since, afterId }, new SseStream(request, reply), request.log);
+  const stream = new SseStream(request, reply);
+  streams.add(stream);
+  stream.onClose(() => streams.delete(stream));
+  watch(events, scope, { since, afterId }, stream, request.log);
   return undefined;
+}
+
+/**
+ * The watches open on these routes. A watch never ends by itself, and the server's close waits for
+ * every connection: they are ended first (their clients reconnect, to another replica or later).
+ */
+function openStreams(api: Api): Set<SseStream> {
+  const streams = new Set<SseStream>();
+  api.addHook('preClose', (done) => {
+    for (const stream of streams) stream.close();
+    done();
+  });
+  return streams;
 }
 
 /**
