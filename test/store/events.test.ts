@@ -132,10 +132,10 @@ describe(`events in the store (${TEST_ENGINE})`, () => {
     assert.equal(told, 1);
     stop();
     await store.deleteService(keyOf('gone'));
-    assert.ok(!(await store.events.list({ region: 'local', project: 'ev' }, {}, NOW + 60_000)).some((event) => event.key.service === 'gone'));
+    assert.ok(!(await store.events.list({ region: 'local', project: 'ev' }, {}, NOW + 60_000)).some((event) => event.key.service === 'gone'), 'deleted with it');
     // What an engine reports of a service deleted meanwhile has nothing to be listed under: dropped.
     await store.recordEvents([crash('gone', 31)], NOW);
-    assert.ok(!(await store.events.list({ region: 'local', project: 'ev' }, {}, NOW + 60_000)).some((event) => event.key.service === 'gone'));
+    assert.ok(!(await store.events.list({ region: 'local', project: 'ev' }, {}, NOW + 60_000)).some((event) => event.key.service === 'gone'), 'not recorded');
   });
 
   it('the recorder never throws: a write that fails is logged and the next ones are written', async () => {
