@@ -3,6 +3,7 @@ import { engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
 import { benchApi, type LoadResult } from './api.js';
 import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
 import { benchDocker, formatDockerBench } from './docker.js';
+import { benchEvents, formatEvents } from './events.js';
 import { benchStores, formatStores } from './stores.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 
@@ -28,6 +29,8 @@ process.stdout.write(`${table(api.results)}\n`);
 process.stdout.write(`Wharf RSS after the load: ${api.rssMb.toFixed(0)} MB\n`);
 
 process.stdout.write(`\n${formatConfigMapUpdate(await benchConfigMapUpdate())}\n`);
+
+process.stdout.write(`\n${formatEvents(await benchEvents())}\n`);
 
 // A server and a role that may create databases, as WHARF_TEST_DATABASE_URL for the tests.
 const benchDatabase = process.env.BENCH_DATABASE_URL || process.env.WHARF_TEST_DATABASE_URL;

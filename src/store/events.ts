@@ -135,12 +135,6 @@ export class EventStore {
     return rows.map(toRecord);
   }
 
-  /** The newest id given so far (0: none): a watch without a resume point starts after it. */
-  async lastId(): Promise<number> {
-    const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('last')).executeTakeFirst();
-    return Number(row?.last ?? 0);
-  }
-
   /** Inside a write transaction: removes the events older than the retention allows. */
   async pruneOld(trx: Transaction<Database>, now: number): Promise<void> {
     const cutoff = new Date(now - this.retention.maxAgeSeconds * 1000).toISOString();
