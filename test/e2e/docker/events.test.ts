@@ -73,6 +73,23 @@ describe('Docker runtime: events', { skip, concurrency: true }, () => {
     assert.ok(order.indexOf('PodCreated') < order.indexOf('Started'), `created before started: ${order}`);
   });
 
+  it('a failing liveness probe: Unhealthy, then Killing saying which probe, then Started again', async () => {
+    const liveness = { httpGet: { path: '/missing', port: 80 }, periodSeconds: 1, failureThreshold: 2 };
+    await create('probed', [{ ...httpd(IMAGES.app1)[0], livenessProbe: liveness }]);
+    const list = await eventually('the liveness restart', async () => {
+      const found = await events('probed');
+      return found.some((event) => event.reason === 'Killing' && event.container === 'web') && found.filter((event) => event.reason === 'Started').some((event) => event.count >= 2)
+        ? found
+        : undefined;
+    }, 90_000);
+    const unhealthy = list.find((event) => event.reason === 'Unhealthy');
+    assert.equal(unhealthy?.type, 'Warning');
+    assert.match(unhealthy.message, /liveness probe failed/);
+    const killing = list.find((event) => event.reason === 'Killing' && event.container === 'web');
+    assert.match(killing.message, /liveness probe failed/);
+    assert.ok(list.indexOf(unhealthy) < list.indexOf(killing) || unhealthy.count > 1, `Unhealthy came first: ${list.map((event) => event.reason)}`);
+  });
+
   it('a rollout: the new pod created, the old one stopped, then RolloutComplete, in that order', async () => {
     await create('web', httpd(IMAGES.app1));
     await eventually('revision 1 running', async () => {
