@@ -64,7 +64,7 @@ describe('the Kubernetes driver records what the cluster did to pods', () => {
       spec: { containers: [{ name: 'main' }, { name: 'side' }] },
       status,
     });
-    await eventually(async () => view(), (now) => now !== seen, 3000);
+    await eventually(async () => view(), (now) => now !== seen, 10_000);
     for (const event of recorded.slice(before)) assert.deepEqual(event.key, at, 'of the service');
     return recorded.slice(before).map(({ reason, type, container, message }) => ({ reason, type, ...(container ? { container } : {}), message }));
   }
@@ -152,7 +152,7 @@ describe('the Kubernetes driver records what the cluster did to pods', () => {
     const listed = lists();
     server.compact();
     server.endWatches();
-    await eventually(async () => lists(), (count) => count > listed, 3000);
+    await eventually(async () => lists(), (count) => count > listed, 10_000);
     // The relist's pods reach the cache before the runtime tells anyone: give it that turn.
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(recorded.length, before, JSON.stringify(recorded.slice(before)));
