@@ -185,9 +185,10 @@ export const migrations: Record<string, Migration> = {
       // fold deletes the row and inserts it again), so it orders events by their last occurrence and
       // a watch resumes from it. Absent pod and container are "": equal to each other when folding,
       // which NULLs would not be. Deleted with their service.
+      // 64-bit on PostgreSQL too: every repeat takes an id, and a crash loop repeats for as long as it lasts.
       await db.schema
         .createTable('events')
-        .addColumn('id', ...generatedId(db))
+        .addColumn('id', ...eventId(db))
         .addColumn('service_id', 'integer', (col) => col.notNull().references('services.id').onDelete('cascade'))
         .addColumn('type', 'text', (col) => col.notNull())
         .addColumn('reason', 'text', (col) => col.notNull())
@@ -214,6 +215,12 @@ export const migrations: Record<string, Migration> = {
 function generatedId(db: Kysely<any>): [ColumnDataType, (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
   if (isPostgres(db)) return ['serial', (col) => col.primaryKey()];
   return ['integer', (col) => col.primaryKey().autoIncrement()];
+}
+
+/** generatedId, 64-bit on PostgreSQL too (SQLite's integer key is 64-bit already). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+function eventId(db: Kysely<any>): [ColumnDataType, (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
+  return isPostgres(db) ? ['bigserial', (col) => col.primaryKey()] : generatedId(db);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists
