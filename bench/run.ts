@@ -5,6 +5,7 @@ import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.
 import { benchDocker, formatDockerBench } from './docker.js';
 import { benchExec, formatExecBench } from './exec.js';
 import { benchLogs, formatLogBench } from './logs.js';
+import { benchEvents, formatEvents } from './events.js';
 import { benchStores, formatStores } from './stores.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 import { benchWatch, formatWatchBench } from './watch.js';
@@ -33,6 +34,8 @@ process.stdout.write(`Wharf RSS after the load: ${api.rssMb.toFixed(0)} MB\n`);
 process.stdout.write(`\n${formatWatchBench(await benchWatch())}\n`);
 
 process.stdout.write(`\n${formatConfigMapUpdate(await benchConfigMapUpdate())}\n`);
+
+process.stdout.write(`\n${formatEvents(await benchEvents())}\n`);
 
 // A server and a role that may create databases, as WHARF_TEST_DATABASE_URL for the tests.
 const benchDatabase = process.env.BENCH_DATABASE_URL || process.env.WHARF_TEST_DATABASE_URL;

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { QuotaLimits } from './api/schemas/quota.js';
 import { FIELD_VALIDATIONS, type FieldValidation } from './api/tolerant-reading.js';
 import type { GpuType } from './domain/validation.js';
+import { DEFAULT_EVENT_RETENTION, type EventRetention } from './store/events.js';
 import { DEFAULT_FS_TYPE, FS_TYPES, type FsType, type StorageTypeOffer } from './domain/volumes.js';
 
 const ResourceSpecConfig = Type.Object(
@@ -128,12 +129,25 @@ const RegionConfig = Type.Object(
 );
 type RegionFileSettings = Static<typeof RegionConfig>;
 
+const MAX_EVENTS_PER_SERVICE = 10_000;
+const MAX_EVENT_AGE_SECONDS = 30 * 86_400;
+
 const ConfigFile = Type.Object(
   {
     host: Type.Optional(Type.String()),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     dataDir: Type.Optional(Type.String()),
     regions: Type.Optional(Type.Array(RegionConfig, { minItems: 1 })),
+    /** How many events are kept per service and for how long (store/events.ts). */
+    events: Type.Optional(
+      Type.Object(
+        {
+          maxPerService: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS_PER_SERVICE })),
+          maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: MAX_EVENT_AGE_SECONDS })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     api: Type.Optional(
       Type.Object(
         { fieldValidation: Type.Optional(Type.Union(FIELD_VALIDATIONS.map((mode) => Type.Literal(mode)))) },
@@ -226,6 +240,8 @@ export interface Config {
   adminToken: string | undefined;
   /** What the API does with a body's unknown fields unless a request asks otherwise. */
   fieldValidation: FieldValidation;
+  /** How many events are kept per service and for how long. */
+  events: EventRetention;
 }
 
 /** DESIGN.md §3: the seed's four specs, with 2U4G at 4096 MB (the seed's 4906 is a typo). */
@@ -296,7 +312,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
     auth: parseAuth(env.WHARF_AUTH, host),
     adminToken: parseAdminToken(env.WHARF_ADMIN_TOKEN),
     fieldValidation: file.api?.fieldValidation ?? 'Warn',
+    events: {
+      maxPerService: parseBoundedInteger('WHARF_EVENTS_MAX_PER_SERVICE', env.WHARF_EVENTS_MAX_PER_SERVICE, 1, MAX_EVENTS_PER_SERVICE)
+        ?? file.events?.maxPerService ?? DEFAULT_EVENT_RETENTION.maxPerService,
+      maxAgeSeconds: parseBoundedInteger('WHARF_EVENTS_MAX_AGE_SECONDS', env.WHARF_EVENTS_MAX_AGE_SECONDS, 60, MAX_EVENT_AGE_SECONDS)
+        ?? file.events?.maxAgeSeconds ?? DEFAULT_EVENT_RETENTION.maxAgeSeconds,
+    },
   };
+}
+
+function parseBoundedInteger(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number ${min}..${max}, got "${text}"`);
+  return value;
 }
 
 /**

@@ -58,5 +58,5 @@ async function createRuntime(settings: RegionSettings, log: Logger, context: Run
     case 'kubernetes':
       return (await import('./runtime/kubernetes/index.js')).createKubernetesRuntime(settings, log, context);
   }
-  return new SimulatedRuntime(settings.simulated);
+  return new SimulatedRuntime(settings.simulated, context.events);
 }

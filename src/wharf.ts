@@ -6,11 +6,11 @@ import { buildServer } from './api/server.js';
 import { WharfMetrics } from './metrics.js';
 import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './api/watch-hub.js';
 import type { Config } from './config.js';
-import type { EventRecorder } from './domain/events.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
 import { defaultStorage, DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
 import { ChangeListener } from './store/change-listener.js';
+import { StoreEventRecorder } from './store/event-recorder.js';
 import { openSqlite } from './store/database.js';
 import { instanceId } from './store/instance.js';
 import { migrateToLatest } from './store/migrations.js';
@@ -33,7 +33,7 @@ export interface Wharf {
 /** Opens the store, builds regions, controller and HTTP server. Nothing listens until `api.listen`. */
 export async function createWharf(
   config: Config,
-  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number; events?: EventRecorder; watch?: Partial<WatchOptions> } = {},
+  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number; watch?: Partial<WatchOptions> } = {},
 ): Promise<Wharf> {
   const log = options.logger ?? pino({ level: config.logLevel });
   // First: a data dir where the admin token cannot be kept fails the start before anything opens.
@@ -52,6 +52,7 @@ export async function createWharf(
       const settings = settingsOf.get(region);
       return { region: settings?.quota ?? {}, project: settings?.projectQuota ?? {}, specs: settings?.resourceSpecs ?? [] };
     },
+    events: config.events,
   });
   const feed = config.databaseUrl ? listen(config.databaseUrl, store, log, options.cacheResyncIntervalMs ?? CACHE_RESYNC_INTERVAL_MS) : undefined;
   await feed?.start().catch(async (error: unknown) => {
@@ -61,8 +62,7 @@ export async function createWharf(
   });
   for (const settings of config.regions) await store.volumes.typeUntyped(settings.name);
   const instance = await instanceId(db, new Date().toISOString());
-  // Until events are kept in the store (issue 12), they go to the log.
-  const events: EventRecorder = options.events ?? { record: (event) => log.info({ event }, `event ${event.reason}: ${event.message}`) };
+  const events = new StoreEventRecorder(store, log.child({ component: 'events' }));
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
     const region = settings.name;
@@ -79,7 +79,7 @@ export async function createWharf(
     ...DEFAULT_CONTROLLER_OPTIONS,
     metrics,
     ...options.controller,
-  });
+  }, events);
   const tokens = new TokenStore(db);
   const watches = new WatchHub(store, regions, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
   metrics.readFrom({ regions, queueDepth: () => controller.queueDepth, watchClients: () => watches.clients });
@@ -93,6 +93,7 @@ export async function createWharf(
       await api.close();
       await controller.close();
       for (const region of regions.values()) await region.runtime.close();
+      await events.close();
       await feed?.close();
       await store.close();
     })();

@@ -19,6 +19,7 @@ import { configMapRoutes } from './routes/configmaps.js';
 import { execRoutes } from './routes/exec.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { logRoutes } from './routes/logs.js';
+import { projectEventRoutes, serviceEventRoutes } from './routes/events.js';
 import { microserviceRoutes } from './routes/microservices.js';
 import { V1_SERVICES, V2_SERVICES } from './routes/refs.js';
 import { resourceSpecRoutes } from './routes/resource-specs.js';
@@ -118,6 +119,8 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       quotaRoutes(regional, context);
       projectRoutes(regional, context);
       projectServiceRoutes(regional, context);
+      serviceEventRoutes(regional, context, V1_SERVICES);
+      projectEventRoutes(regional, context);
     },
     { prefix: '/regions/:region/v1' },
   );
@@ -129,6 +132,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
       revisionRoutes(regional, context, V2_SERVICES);
       execRoutes(regional, context, V2_SERVICES);
       logRoutes(regional, context, V2_SERVICES);
+      serviceEventRoutes(regional, context, V2_SERVICES);
     },
     { prefix: '/regions/:region/v2' },
   );

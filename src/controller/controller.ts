@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { keyString, parseKey, type ServiceKey } from '../domain/keys.js';
 import { WharfError } from '../domain/errors.js';
+import type { EventInput, QueuedEventRecorder } from '../domain/events.js';
 import type { ObservedPod } from '../domain/observed.js';
-import { describe, plan } from '../domain/plan.js';
+import { describe, plan, type Operation } from '../domain/plan.js';
 import { NO_POD_INPUTS } from '../domain/pod-inputs.js';
-import { assessRollout, availableInMs, type RolloutAssessment } from '../domain/rollout.js';
+import { assessRollout, availableInMs, type RolloutAssessment, type RolloutRecord } from '../domain/rollout.js';
 import { rollbackService, type DesiredService } from '../domain/service.js';
 import { podResources } from '../domain/resources.js';
 import { safeEncode } from '../domain/template.js';
@@ -54,7 +55,9 @@ export class Controller {
     private readonly store: Store,
     private readonly regions: Map<string, Region>,
     private readonly log: Logger,
-    private readonly options: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
+    private readonly options: ControllerOptions,
+    /** Where the pods it creates and removes are recorded, in order with what the engines report of them. */
+    private readonly events: QueuedEventRecorder,
   ) {
     this.queue = new WorkQueue(options.backoff);
     this.metrics = options.metrics ?? NO_CONTROLLER_METRICS;
@@ -140,6 +143,8 @@ export class Controller {
       // again, and that reconcile plans it. Executing this plan would, say, start a pod after a stop.
       if (!sameChange(await this.store.findDesired(key), desired)) return;
       this.log.info({ service: keyString(key) }, describe(operation));
+      // Before the operation: a pod's creation is listed before what the engine reports of it (pulled, started).
+      for (const event of operationEvents(operation)) this.events.record(event);
       await region.runtime.execute(operation);
     }
   }
@@ -151,8 +156,11 @@ export class Controller {
   private async recordRollout(key: ServiceKey, desired: DesiredService, assessment: RolloutAssessment, historyLimit: number): Promise<boolean> {
     const { record, rollbackTo } = assessment;
     if (!record) return false;
-    if (!(await this.store.recordRollout(key, desired.uid, record))) return false;
-    if (record.state !== desired.rolloutRecord?.state) {
+    const stateChanged = record.state !== desired.rolloutRecord?.state;
+    // The outcome is listed after the pods the rollout created and removed, and what their engine reported.
+    if (stateChanged) await this.events.flushed();
+    if (!(await this.store.recordRollout(key, desired.uid, record, stateChanged ? rolloutEvents(key, record) : []))) return false;
+    if (stateChanged) {
       this.log.info({ service: keyString(key), revision: record.revision, reason: record.reason }, `rollout ${record.state}: ${record.message}`);
       if (record.state === 'complete' || record.state === 'failed') this.metrics.rolloutEnded(record.state);
     }
@@ -207,4 +215,26 @@ export class Controller {
       }
     }
   }
+}
+
+/** The pods Wharf creates and removes itself (an engine that rolls pods out reports its own). */
+function operationEvents(operation: Operation): EventInput[] {
+  switch (operation.action) {
+    case 'create': {
+      const { pod } = operation;
+      return [{ key: pod.key, type: 'Normal', reason: 'PodCreated', message: `creating pod ${pod.name} of revision ${pod.revision}: ${operation.cause}`, pod: pod.name, revision: pod.revision }];
+    }
+    case 'remove':
+      return [{ key: operation.key, type: 'Normal', reason: 'Killing', message: `stopping pod ${operation.pod}: ${operation.cause}`, pod: operation.pod }];
+    default:
+      return [];
+  }
+}
+
+/** A rollout that ended: complete, or failed at its deadline. An automatic rollback records its own event with the new revision. */
+function rolloutEvents(key: ServiceKey, record: RolloutRecord): EventInput[] {
+  const at = { key, revision: record.revision, time: record.updateTime };
+  if (record.state === 'complete') return [{ ...at, type: 'Normal', reason: 'RolloutComplete', message: record.message }];
+  if (record.state === 'failed') return [{ ...at, type: 'Warning', reason: 'ProgressDeadlineExceeded', message: record.message }];
+  return [];
 }

@@ -26,3 +26,9 @@ export interface EventInput {
 export interface EventRecorder {
   record(event: EventInput): void;
 }
+
+/** A recorder that writes in order, in the background, and says when what it was given is written. */
+export interface QueuedEventRecorder extends EventRecorder {
+  /** Resolves once every event recorded so far is written, or lost to a failed write (logged). */
+  flushed(): Promise<void>;
+}

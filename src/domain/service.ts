@@ -1,3 +1,4 @@
+import type { EventInput } from './events.js';
 import type {
   Container,
   ContainerInput,
@@ -11,7 +12,7 @@ import type {
 } from '../api/schemas/microservice.js';
 import { PROBE_KINDS } from '../api/schemas/microservice.js';
 import { invalidArgs, WharfError } from './errors.js';
-import { V2_APP, type ServiceKey } from './keys.js';
+import { serviceLabel, V2_APP, type ServiceKey } from './keys.js';
 import { DEFAULT_ROLLOUT_SETTINGS, startRollout, type RolloutRecord, type RolloutSettings } from './rollout.js';
 import { normalizeContainers, templateHash, type Template } from './template.js';
 import {
@@ -63,11 +64,16 @@ export interface RevisionRecord {
   creationTimestamp: string;
 }
 
-/** A change to commit: the service's new state, and the revision it opens, if any. */
+/** A change to commit: the service's new state, the revision it opens, if any, and what it records. */
 export interface ServiceChange {
   state: ServiceState;
   newRevision?: RevisionRecord;
+  /** Committed with the change (the service's events list): what a user did, in their words. */
+  events?: ServiceEvent[];
 }
+
+/** An event of the service being changed. */
+export type ServiceEvent = Omit<EventInput, 'key'>;
 
 function revisionOf(template: Template, revision: number, now: string): RevisionRecord {
   return { revision, ...template, templateHash: templateHash(template), creationTimestamp: now };
@@ -118,6 +124,13 @@ export function createService(
       updateTime: ids.now,
     },
     newRevision: first,
+    events: [{
+      type: 'Normal',
+      reason: 'Created',
+      message: `created ${input.type} microservice ${serviceLabel(key)} at revision 1 with ${instanceNumber} instance(s) of ${imagesOf(template)}`,
+      revision: 1,
+      time: ids.now,
+    }],
   };
 }
 
@@ -177,6 +190,7 @@ function applyTemplate(
   current: ServiceState,
   template: Template,
   now: string,
+  event: ServiceEvent,
   rollout: { reason?: string; message?: string } = {},
 ): ServiceChange {
   const hash = templateHash(template);
@@ -194,6 +208,7 @@ function applyTemplate(
       updateTime: now,
     },
     newRevision,
+    events: [{ ...event, message: `revision ${newRevision.revision}: ${event.message}`, revision: newRevision.revision, time: now }],
   };
 }
 
@@ -216,7 +231,7 @@ export function upgradeService(
     input.gpuSpec === undefined ? current.gpuSpec : gpusOf(input.gpuSpec),
   );
   checkTemplate(current.type, template, policy);
-  return applyTemplate(withSettings, template, now);
+  return applyTemplate(withSettings, template, now, { type: 'Normal', reason: 'Upgraded', message: `upgraded to ${template.resourceSpec} with ${imagesOf(template)}` });
 }
 
 /**
@@ -258,7 +273,10 @@ export function rollbackService(
   automatic?: { message: string },
 ): ServiceChange {
   const template = templateOf(target.resourceSpec, target.containers, target.gpuSpec);
-  return applyTemplate(current, template, now, automatic ? { reason: 'RolledBack', message: automatic.message } : {});
+  if (!automatic) {
+    return applyTemplate(current, template, now, { type: 'Normal', reason: 'RolledBack', message: `rolled back to the template of revision ${target.revision}` });
+  }
+  return applyTemplate(current, template, now, { type: 'Warning', reason: 'RolledBack', message: automatic.message }, { reason: 'RolledBack', message: automatic.message });
 }
 
 export function scaleService(current: ServiceState, count: number, policy: RegionPolicy, now: string): ServiceChange {
@@ -267,7 +285,11 @@ export function scaleService(current: ServiceState, count: number, policy: Regio
   }
   checkInstanceNumber(current.type, count, policy, 'count');
   if (count === current.instanceNumber) return { state: current };
-  return { state: { ...current, instanceNumber: count, updateTime: now } };
+  const stays = current.stopped ? ' (stopped: no pod runs until it is started)' : '';
+  return {
+    state: { ...current, instanceNumber: count, updateTime: now },
+    events: [{ type: 'Normal', reason: 'Scaled', message: `scaled from ${current.instanceNumber} to ${count} instance(s)${stays}`, revision: current.revision, time: now }],
+  };
 }
 
 export function setStopped(current: ServiceState, stopped: boolean, now: string): ServiceChange {
@@ -277,13 +299,22 @@ export function setStopped(current: ServiceState, stopped: boolean, now: string)
   const restarted = !stopped && record && (record.state === 'progressing' || record.state === 'rolledBack')
     ? { rolloutRecord: { ...record, progressTime: now, availableAtProgress: 0 } }
     : {};
-  return { state: { ...current, stopped, updateTime: now, ...restarted } };
+  const event: ServiceEvent = stopped
+    ? { type: 'Normal', reason: 'Stopped', message: 'stopped: every pod is removed', revision: current.revision, time: now }
+    : { type: 'Normal', reason: 'Started', message: `started: ${current.instanceNumber} instance(s) run again`, revision: current.revision, time: now };
+  return { state: { ...current, stopped, updateTime: now, ...restarted }, events: [event] };
 }
 
 export function setPorts(current: ServiceState, input: Port[], policy: RegionPolicy, now: string): ServiceChange {
   const ports = normalizePorts(input);
   checkPorts(ports, policy);
   return { state: { ...current, ports, updateTime: now } };
+}
+
+/** `nginx:1.27, busybox:1.36`: the images of a template, as event messages name them. */
+function imagesOf(template: Template): string {
+  const images = [...new Set(template.containers.map((container) => container.image))];
+  return `image${images.length === 1 ? '' : 's'} ${images.join(', ')}`;
 }
 
 /**

@@ -56,6 +56,13 @@ export class ConfigMapStore {
       const changed = { data: JSON.stringify(data), version: current.version + 1, digest, updated_at: now };
       await trx.updateTable('configmaps').set(changed).where('id', '=', current.id).execute();
       readers.push(...(await this.readers(trx, ref)));
+      await this.access.recordEvents(trx, readers.map((key) => ({
+        key,
+        type: 'Normal',
+        reason: 'ConfigMapChanged',
+        message: `ConfigMap ${ref.name} changed (version ${changed.version}): its pods are rolled to read it`,
+        time: now,
+      })));
       return toRecord({ ...current, ...changed });
     });
   }

@@ -12,10 +12,11 @@ const COPY_ORDER = {
   apps: 1,
   services: 2,
   revisions: 3,
-  configmaps: 4,
-  volumes: 5,
-  tokens: 6,
-  project_quotas: 7,
+  events: 4,
+  configmaps: 5,
+  volumes: 6,
+  tokens: 7,
+  project_quotas: 8,
 } satisfies Record<keyof Database, number>;
 
 type Table = keyof typeof COPY_ORDER;

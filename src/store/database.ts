@@ -103,6 +103,22 @@ export interface ProjectQuotasTable {
   updated_at: string;
 }
 
+export interface EventsTable {
+  /** Renumbered by each repeat: the order of last occurrences, and what a watch resumes from. */
+  id: Generated<number>;
+  service_id: number;
+  type: string;
+  reason: string;
+  message: string;
+  /** "" when the event is of no pod (container: of no container). */
+  pod: string;
+  container: string;
+  revision: number | null;
+  count: number;
+  first_time: string;
+  time: string;
+}
+
 export interface Database {
   apps: AppsTable;
   services: ServicesTable;
@@ -112,6 +128,7 @@ export interface Database {
   tokens: TokensTable;
   instance: InstanceTable;
   project_quotas: ProjectQuotasTable;
+  events: EventsTable;
 }
 
 /**

@@ -178,6 +178,32 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0011-events': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      // What happened to a service, folded with its repeats. The id is renumbered by every repeat (a
+      // fold deletes the row and inserts it again), so it orders events by their last occurrence and
+      // a watch resumes from it. Absent pod and container are "": equal to each other when folding,
+      // which NULLs would not be. Deleted with their service.
+      // 64-bit on PostgreSQL too: every repeat takes an id, and a crash loop repeats for as long as it lasts.
+      await db.schema
+        .createTable('events')
+        .addColumn('id', ...eventId(db))
+        .addColumn('service_id', 'integer', (col) => col.notNull().references('services.id').onDelete('cascade'))
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('reason', 'text', (col) => col.notNull())
+        .addColumn('message', 'text', (col) => col.notNull())
+        .addColumn('pod', 'text', (col) => col.notNull())
+        .addColumn('container', 'text', (col) => col.notNull())
+        .addColumn('revision', 'integer')
+        .addColumn('count', 'integer', (col) => col.notNull())
+        .addColumn('first_time', 'text', (col) => col.notNull())
+        .addColumn('time', 'text', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('events_service').on('events').columns(['service_id', 'reason', 'pod', 'container']).execute();
+      await db.schema.createIndex('events_time').on('events').columns(['time']).execute();
+    },
+  },
 };
 
 /**
@@ -189,6 +215,12 @@ export const migrations: Record<string, Migration> = {
 function generatedId(db: Kysely<any>): [ColumnDataType, (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
   if (isPostgres(db)) return ['serial', (col) => col.primaryKey()];
   return ['integer', (col) => col.primaryKey().autoIncrement()];
+}
+
+/** generatedId, 64-bit on PostgreSQL too (SQLite's integer key is 64-bit already). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+function eventId(db: Kysely<any>): [ColumnDataType, (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
+  return isPostgres(db) ? ['bigserial', (col) => col.primaryKey()] : generatedId(db);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before the typed schema exists

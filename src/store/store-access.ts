@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ProjectResourceKey } from '../domain/deletion.js';
+import type { EventInput } from '../domain/events.js';
 import { serviceLabel, type ServiceKey } from '../domain/keys.js';
 import type { ServiceState } from '../domain/service.js';
 import type { Database } from './database.js';
@@ -16,6 +17,8 @@ export interface StoreAccess {
    * controller has engine work for, filled as it runs) once it is committed.
    */
   write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>, resources?: ProjectResourceKey[]): Promise<T>;
+  /** Inside a write: records events with it, so they commit or roll back together. */
+  recordEvents(trx: Transaction<Database>, events: readonly EventInput[]): Promise<void>;
   /** Every service of a project, as committed. */
   servicesOfProject(db: Executor, region: string, project: string): Promise<ServiceState[]>;
 }

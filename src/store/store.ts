@@ -5,6 +5,7 @@ import type { QuotaLimits } from '../api/schemas/quota.js';
 import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '../domain/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
+import type { EventInput } from '../domain/events.js';
 import { serviceLabel, V2_APP, workloadBaseName, type ServiceKey } from '../domain/keys.js';
 import type { RolloutRecord } from '../domain/rollout.js';
 import { revisionsToPrune, type DesiredService, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
@@ -14,6 +15,7 @@ import { ConfigMapStore } from './configmaps.js';
 import { announcement } from './change-listener.js';
 import { isUniqueViolation, type AppsTable, type Database, type RevisionsTable, type ServicesTable } from './database.js';
 import { DeletionStore } from './deletions.js';
+import { DEFAULT_EVENT_RETENTION, EventStore, type EventRetention } from './events.js';
 import { announce, isPostgres, lockWrites } from './postgres.js';
 import { placeholder, reusableQuery } from './reusable-query.js';
 import { ServiceCache } from './service-cache.js';
@@ -51,6 +53,8 @@ export interface StoreOptions {
   quotaPolicy?: (region: string) => QuotaPolicy;
   /** Told how long each write transaction took, committed or not (the metrics' histogram). */
   transactionTimed?: (seconds: number) => void;
+  /** How many events are kept per service and for how long; absent: DEFAULT_EVENT_RETENTION. */
+  events?: EventRetention;
 }
 
 /** What a region limits, and the resource specs usage is counted with. */
@@ -98,6 +102,8 @@ export class Store {
   readonly quotas: QuotaStore;
   /** ConfigMaps and volumes being deleted: the controller's side of their DELETE. */
   readonly deletions: DeletionStore;
+  /** What happened to each service: written with the changes that caused it, or alone (recordEvents). */
+  readonly events: EventStore;
   private readonly quotaPolicy: (region: string) => QuotaPolicy;
   private readonly commitListeners: CommitListener[] = [];
   private readonly transactionTimed: (seconds: number) => void;
@@ -109,9 +115,11 @@ export class Store {
   constructor(private readonly db: Kysely<Database>, options: StoreOptions) {
     this.reads = compileReads(db);
     this.postgres = isPostgres(db);
+    this.events = new EventStore(db, options.events ?? DEFAULT_EVENT_RETENTION);
     const access: StoreAccess = {
       db,
       write: (changed, work, resources) => this.write(changed, work, resources),
+      recordEvents: (trx, events) => this.events.recordIn(trx, events, new Date().toISOString()),
       servicesOfProject: async (executor, region, project) => (await this.reads.servicesOfProject(executor, { region, project })).map(toState),
     };
     this.configMaps = new ConfigMapStore(access);
@@ -135,11 +143,14 @@ export class Store {
   private async write<T>(changed: ServiceKey[], work: (trx: Transaction<Database>) => Promise<T>, resources: ProjectResourceKey[] = []): Promise<T> {
     let result: T;
     const started = performance.now();
+    let recordedEvents = false;
     try {
       result = await this.db.transaction().execute(async (trx) => {
         if (this.postgres) await lockWrites(trx);
         const value = await work(trx);
-        if (this.postgres && (changed.length > 0 || resources.length > 0)) await announce(trx, announcement(this.origin, changed, resources));
+        recordedEvents = this.events.hasRecorded(trx);
+        // Events alone are announced too: other replicas' event watches wake on them.
+        if (this.postgres && (changed.length > 0 || resources.length > 0 || recordedEvents)) await announce(trx, announcement(this.origin, changed, resources));
         return value;
       });
     } finally {
@@ -147,6 +158,7 @@ export class Store {
       this.cache.written(changed);
     }
     this.tell(changed, resources);
+    if (recordedEvents) this.events.recorded();
     return result;
   }
 
@@ -160,6 +172,8 @@ export class Store {
   remoteCommit(changed: ServiceKey[], resources: ProjectResourceKey[]): void {
     this.cache.written(changed);
     this.tell(changed, resources);
+    // An announcement may be of events alone; a watch that finds nothing new sends nothing.
+    this.events.recorded();
   }
 
   /**
@@ -176,6 +190,18 @@ export class Store {
     const resources: ProjectResourceKey[] = [];
     for (const region of await this.deletions.regions()) resources.push(...(await this.deletions.pending(region)));
     this.tell(services, resources);
+    this.events.recorded();
+  }
+
+  /**
+   * Records events in a transaction of their own (what the controller and the engines report), and
+   * drops those past the retention's age.
+   */
+  async recordEvents(events: readonly EventInput[], now = Date.now()): Promise<void> {
+    await this.write([], async (trx) => {
+      await this.events.recordIn(trx, events, new Date(now).toISOString());
+      await this.events.pruneOld(trx, now);
+    });
   }
 
   /** Drops every cached service: the next reads go to the store. */
@@ -211,6 +237,7 @@ export class Store {
         await this.volumes.claim(trx, change.state, now);
       }
       await this.enforceQuotas(trx, ref, [], services.map((change) => change.state));
+      await this.events.recordIn(trx, services.flatMap(eventsOf), now);
       return { ...ref, name: ref.app, creationTime: now, services: await this.desired(trx, services.map((change) => change.state)) };
     });
   }
@@ -251,6 +278,7 @@ export class Store {
       await insertService(trx, app.id, change);
       await this.volumes.claim(trx, change.state, change.state.creationTime);
       await this.enforceQuotas(trx, ref, [], [change.state]);
+      await this.events.recordIn(trx, eventsOf(change), change.state.creationTime);
       return this.desiredOne(trx, change.state);
     });
   }
@@ -311,7 +339,8 @@ export class Store {
           .executeTakeFirst();
         return found ? toRevision(found) : undefined;
       };
-      const { state, newRevision } = await change(current, lookup);
+      const changed = await change(current, lookup);
+      const { state, newRevision } = changed;
       if (state === current) return this.desiredOne(trx, current);
       await trx
         .updateTable('services')
@@ -328,6 +357,7 @@ export class Store {
         await this.volumes.claim(trx, state, state.updateTime);
       }
       await this.enforceQuotas(trx, key, [current], [state]);
+      await this.events.recordIn(trx, eventsOf(changed), state.updateTime);
       return this.desiredOne(trx, state);
     });
   }
@@ -335,9 +365,10 @@ export class Store {
   /**
    * The controller's record of where a rollout stands. Written only while the service is still the
    * one (uid) at the record's revision, so it never overwrites the rollout of a change made since;
-   * false when it was not written. Not a change of the service: updateTime stays.
+   * false when it was not written. Not a change of the service: updateTime stays. `events` (the
+   * rollout's outcome) are recorded with it, and only if it is written.
    */
-  async recordRollout(key: ServiceKey, uid: string, record: RolloutRecord): Promise<boolean> {
+  async recordRollout(key: ServiceKey, uid: string, record: RolloutRecord, events: readonly EventInput[] = []): Promise<boolean> {
     return this.write([key], async (trx) => {
       const result = await trx
         .updateTable('services')
@@ -345,7 +376,9 @@ export class Store {
         .where('uid', '=', uid)
         .where('revision', '=', record.revision)
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      const written = Number(result.numUpdatedRows) > 0;
+      if (written) await this.events.recordIn(trx, events, record.updateTime);
+      return written;
     });
   }
 
@@ -465,6 +498,11 @@ export class Store {
       .execute();
     return this.findApp(trx, ref);
   }
+}
+
+/** The events a change records with itself, of its service. */
+function eventsOf({ state, events }: ServiceChange): EventInput[] {
+  return (events ?? []).map((event) => ({ ...event, key: state.key }));
 }
 
 /** `after` less what the change added: the usage the scope had before it. */

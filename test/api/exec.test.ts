@@ -5,10 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 // Not exported from the package's index (only its Exec class, which builds Kubernetes' own paths).
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-import type { EventInput } from '../../src/domain/events.js';
 import { V4_PROTOCOL, V5_PROTOCOL } from '../../src/domain/remotecommand.js';
 import { SIMULATED_EXEC_EXIT_CODE } from '../../src/runtime/simulated/exec.js';
-import { apiPaths, apiV2Paths, assertError, createApp, isRunning } from '../support/api.js';
+import { apiPaths, apiV2Paths, assertError, createApp, eventually, isRunning } from '../support/api.js';
 import { ExecClient, execQuery } from '../support/exec-client.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
 
@@ -24,12 +23,17 @@ describe('exec (simulated runtime)', () => {
   let v2Pod: string;
   let otherToken: string;
   let ownToken: { token: string; id: string };
-  const events: EventInput[] = [];
+  /** The Exec events of service web, as its events route lists them. */
+  const execEvents = async (): Promise<any[]> => {
+    const answer = await wharf.request('GET', `${paths.service('shop', 'web')}/events`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return answer.body.filter((event: any) => event.reason === 'Exec');
+  };
 
   const execUrl = (service: string, podName: string, query: string, scope = paths.service('shop', service)) => `${base}${scope}/pods/${podName}/exec?${query}`;
 
   before(async () => {
-    wharf = await startWharf({ events: { record: (event) => events.push(event) } });
+    wharf = await startWharf();
     await wharf.api.listen({ port: 0, host: '127.0.0.1' });
     base = `ws://127.0.0.1:${(wharf.api.server.address() as AddressInfo).port}`;
     await createApp(wharf, 'shop', [
@@ -156,25 +160,25 @@ describe('exec (simulated runtime)', () => {
   });
 
   it('records every exec as an event naming who, the container and the command', async () => {
-    events.length = 0;
+    const before = (await execEvents()).length;
     const client = await ExecClient.open(execUrl('web', pod, execQuery(['cat', '/etc/hostname'])), { token: ownToken.token });
     await client.status;
-    const execs = events.filter((event) => event.reason === 'Exec');
-    assert.equal(execs.length, 1, JSON.stringify(events));
-    const [event] = execs;
-    assert.deepEqual(event!.key, { region: 'local', project: 'tenant', app: 'shop', service: 'web' });
-    assert.equal(event!.type, 'Normal');
-    assert.equal(event!.pod, pod);
-    assert.equal(event!.container, 'main');
-    assert.match(event!.message, new RegExp(`token "ci-bot" \\(${ownToken.id}\\)`));
-    assert.match(event!.message, /\["cat","\/etc\/hostname"\]/);
+    const execs = await eventually(execEvents, (listed) => listed.length > before);
+    const event = execs.at(-1);
+    assert.deepEqual([event.service, event.app, event.type, event.pod, event.container], ['web', 'shop', 'Normal', pod, 'main']);
+    assert.match(event.message, new RegExp(`token "ci-bot" \\(${ownToken.id}\\)`));
+    assert.match(event.message, /\["cat","\/etc\/hostname"\]/);
   });
 
   it('records no event for a refused exec', async () => {
-    events.length = 0;
+    const before = (await execEvents()).length;
     await ExecClient.refusal(execUrl('web', pod, execQuery(['true'])), { token: otherToken });
     await ExecClient.refusal(execUrl('web', pod, execQuery(['true'], { container: 'ghost' })), { token: wharf.adminToken });
-    assert.deepEqual(events.filter((event) => event.reason === 'Exec'), []);
+    // Events are written in the order they are recorded: once this one shows, a refused exec's would have too.
+    await (await ExecClient.open(execUrl('web', pod, execQuery(['marker'])), { token: wharf.adminToken })).status;
+    const execs = await eventually(execEvents, (listed) => listed.length > before);
+    assert.equal(execs.length, before + 1, JSON.stringify(execs));
+    assert.match(execs.at(-1).message, /\["marker"\]/);
   });
 
   it('a container that is not running is refused with 400 naming its state', async () => {

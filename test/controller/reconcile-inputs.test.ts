@@ -15,6 +15,7 @@ import type { Region } from '../../src/regions.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { openSqlite } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
+import { StoreEventRecorder } from '../../src/store/event-recorder.js';
 import { Store } from '../../src/store/store.js';
 import { EngineChanges } from '../../src/runtime/engine-changes.js';
 
@@ -96,7 +97,7 @@ describe('the controller resolves ConfigMaps and volumes before planning; driver
     store = new Store(db, { volumeDefaults: () => ({ sizeGi: 10, storage: { storageType: 'local', fsType: 'ext4' } }) });
     runtime = fakeRuntime();
     const region = { name: 'local', runtime, changes: new EngineChanges(), storageTypes: [], policy: POLICY } as unknown as Region;
-    controller = new Controller(store, new Map([['local', region]]), pino({ level: 'silent' }), DEFAULT_CONTROLLER_OPTIONS);
+    controller = new Controller(store, new Map([['local', region]]), pino({ level: 'silent' }), DEFAULT_CONTROLLER_OPTIONS, new StoreEventRecorder(store, pino({ level: 'silent' })));
   });
   afterEach(async () => {
     await store.close();

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { EventRecorder } from '../../src/domain/events.js';
 import type { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import type { WatchOptions } from '../../src/api/watch-hub.js';
 import { createWharf, type Wharf } from '../../src/wharf.js';
@@ -31,7 +30,7 @@ export interface TestWharf extends Wharf {
 
 /** An in-process Wharf on a fresh data dir with the simulated runtime (fast pod starts). */
 export async function startWharf(
-  overrides: Partial<Config> & { startDelayMs?: number; minReadySeconds?: number; controllerResyncMs?: number; events?: EventRecorder; watch?: Partial<WatchOptions> } = {},
+  overrides: Partial<Config> & { startDelayMs?: number; minReadySeconds?: number; controllerResyncMs?: number; watch?: Partial<WatchOptions> } = {},
 ): Promise<TestWharf> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'wharf-test-'));
   const base = loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_RUNTIME: 'simulated' });
@@ -54,7 +53,6 @@ export async function startWharf(
   const wharf = await createWharf(config, {
     logger: pino({ level: 'silent' }),
     controller: { resyncIntervalMs: overrides.controllerResyncMs ?? 1000, backoff: { baseDelayMs: 10, maxDelayMs: 200 } },
-    ...(overrides.events ? { events: overrides.events } : {}),
     ...(overrides.watch ? { watch: overrides.watch } : {}),
   });
   const request: TestWharf['request'] = async (method, url, body, credentials = { token: adminToken }) => {

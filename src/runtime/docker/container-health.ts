@@ -69,6 +69,8 @@ export class ContainerHealthMonitor {
       run: engineProbeRunner(options.docker),
       ...options.prober,
       onChange: (key) => options.notify(key),
+      // The pod's events record a probe's failure (Unhealthy) when it happens, not when readiness changes.
+      onResult: (key) => options.notify(key),
       onRestart: (target, probe, failure) => void this.restart(target, probe, failure),
     });
   }

@@ -4,12 +4,14 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { ContainerSecurity } from '../../config.js';
+import type { EventRecorder } from '../../domain/events.js';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
 import { WharfError } from '../../domain/errors.js';
 import type { VolumeSpec, VolumeState } from '../../domain/volumes.js';
 import type { ExecOptions, ExecSession, ExecTarget } from '../exec.js';
+import { PodEventWatcher } from '../pod-events.js';
 import { RuntimeUnavailableError, type Runtime, type VolumeSource } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { ContainerHealthMonitor, type HealthOptions } from './container-health.js';
@@ -22,6 +24,7 @@ import { hasImage } from './images.js';
 import { claimRegion } from './ownership.js';
 import { PodCache, podId } from './pod-cache.js';
 import { PodCreation } from './pod-creation.js';
+import { pullEvents } from './pull-events.js';
 import type { PodSettings } from './pod-spec.js';
 import { VolumeStates } from './volume-states.js';
 import { checkVolumeOwner, VolumeConflictError, type VolumeDriver } from './volumes.js';
@@ -49,6 +52,8 @@ export interface DockerRuntimeOptions extends WatchOptions {
   volumeDrivers: ReadonlyMap<string, VolumeDriver>;
   /** Tests replace how probes run and how time passes for them. */
   prober?: HealthOptions['prober'];
+  /** What the engine did to pods: pulls, starts, exits, back-offs, probe failures. */
+  events: EventRecorder;
 }
 
 /**
@@ -68,6 +73,7 @@ export class DockerRuntime implements Runtime {
   private readonly watch: EngineWatch;
   private readonly creations = new Map<string, PodCreation>();
   private readonly volumeStates: VolumeStates;
+  private readonly podEvents: PodEventWatcher;
   private onChange: (key: ServiceKey) => void = () => {};
   private hostCpus = 1;
   private sandboxImageWarned = false;
@@ -77,6 +83,7 @@ export class DockerRuntime implements Runtime {
     this.owner = { region: options.region, instanceId: options.instanceId };
     this.networks = new ProjectNetworks(docker, this.owner);
     this.volumeStates = new VolumeStates(docker, this.owner, options.volumeDrivers, options.volumes);
+    this.podEvents = new PodEventWatcher(options.events, { engineRollouts: false });
     this.health = new ContainerHealthMonitor({
       docker,
       log,
@@ -209,6 +216,7 @@ export class DockerRuntime implements Runtime {
         this.cache.settle(pod.key, pod.name, containers);
         this.changed(pod.key);
       },
+      pulls: (pod, role) => pullEvents(this.options.events, pod, role),
     });
     this.creations.set(id, creation);
   }
@@ -245,6 +253,7 @@ export class DockerRuntime implements Runtime {
   /** The service's pods changed: the container health monitor follows them, the controller re-plans. */
   private changed(key: ServiceKey): void {
     this.health.observe(key, this.cache.entries(key));
+    this.podEvents.changed(key, this.cache.views(key));
     this.onChange(key);
   }
 

@@ -9,6 +9,12 @@ export class ImagePullError extends Error {
   }
 }
 
+/** Told of each pull an engine call needs: the pod's events say what the engine pulled and how long it took. */
+export interface PullReport {
+  pulling(image: string): void;
+  pulled(image: string, elapsedMs: number): void;
+}
+
 /** True when the engine refused to create a container because its image is not on the host. */
 export function isMissingImage(error: unknown): boolean {
   return statusOf(error) === 404 && /no such image/i.test(engineMessage(error));
@@ -19,7 +25,9 @@ export function isMissingImage(error: unknown): boolean {
  * progress lines and reports most failures (unknown tag, registry unreachable) inside that stream
  * rather than as an HTTP error, so every line is read for an `error`.
  */
-export async function pullImage(docker: Docker, image: string): Promise<void> {
+export async function pullImage(docker: Docker, image: string, report?: PullReport): Promise<void> {
+  const started = Date.now();
+  report?.pulling(image);
   let progress: NodeJS.ReadableStream;
   try {
     progress = await docker.pull(image);
@@ -33,25 +41,26 @@ export async function pullImage(docker: Docker, image: string): Promise<void> {
   });
   const failure = lines.find((line) => line.error);
   if (failure) throw new ImagePullError(image, failure.error!);
+  report?.pulled(image, Date.now() - started);
 }
 
 /** The user an image runs its process as (`Config.User`, empty for root), pulling the image if it is missing. */
-export async function imageUser(docker: Docker, image: string): Promise<string> {
+export async function imageUser(docker: Docker, image: string, report?: PullReport): Promise<string> {
   let inspected = await inspectImage(docker, image);
   if (!inspected) {
-    await pullImage(docker, image);
+    await pullImage(docker, image, report);
     inspected = await docker.getImage(image).inspect();
   }
   return inspected.Config.User ?? '';
 }
 
 /** Creates a container, pulling its image first when the host does not have it. */
-export async function createPulling(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+export async function createPulling(docker: Docker, options: Docker.ContainerCreateOptions, report?: PullReport): Promise<Docker.Container> {
   try {
     return await docker.createContainer(options);
   } catch (error) {
     if (!isMissingImage(error)) throw error;
-    await pullImage(docker, options.Image!);
+    await pullImage(docker, options.Image!, report);
     return docker.createContainer(options);
   }
 }

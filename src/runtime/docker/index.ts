@@ -51,6 +51,7 @@ export async function createDockerRuntime(
       volumes: context.volumes,
       ...(context.engineWatchRestarted ? { reconnected: context.engineWatchRestarted } : {}),
       volumeDrivers: new Map(settings.storageTypes.flatMap((type) => (type.docker ? [[type.type, type.docker]] : []))),
+      events: context.events,
     },
     log.child({ region: settings.name, runtime: 'docker' }),
   );

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
-import { createPulling, ImagePullError, imageUser } from './images.js';
+import { createPulling, ImagePullError, imageUser, type PullReport } from './images.js';
 import { LABEL } from './labels.js';
 import { podConfigMaps } from '../configmaps.js';
 import { writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
@@ -25,6 +25,8 @@ export interface CreationContext {
   report: (spec: PodSpec, reason: string, message: string) => void;
   /** Every container runs (as far as the engine said when listed). */
   settle: (spec: PodSpec, containers: ContainerFacts[]) => void;
+  /** Told of the pulls creating a container (`sandbox` or a spec container) needs. */
+  pulls: (spec: PodSpec, role: string) => PullReport;
 }
 
 /** Failed starts of one container after which it is removed and made anew. */
@@ -159,10 +161,10 @@ export class PodCreation {
     if (this.context.settings().security.runAsNonRoot) {
       // Checked before creating, as kubelet does: a container that would run as root never starts.
       const image = options.Image!;
-      const violation = runAsNonRootViolation(options.User ?? (await imageUser(docker, image)));
+      const violation = runAsNonRootViolation(options.User ?? (await imageUser(docker, image, this.context.pulls(this.spec, role))));
       if (violation) throw new StepError('CreateContainerConfigError', `container has runAsNonRoot and ${violation} (container "${role}", image "${image}")`);
     }
-    return createPulling(docker, options).catch((error: unknown) => {
+    return createPulling(docker, options, this.context.pulls(this.spec, role)).catch((error: unknown) => {
       if (role !== 'sandbox' || !(error instanceof ImagePullError)) throw error;
       // Every pod needs the sandbox image, and nothing in a service names it: say which setting does.
       throw new StepError('ErrImagePull', `the pod's sandbox image: ${error.message}; set WHARF_SANDBOX_IMAGE or the region's docker.sandboxImage to an image this engine has or can pull`);

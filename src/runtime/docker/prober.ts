@@ -24,6 +24,8 @@ export interface ProberOptions {
   run: ProbeRunner;
   /** Readiness of a container of the service changed. */
   onChange: (key: ServiceKey) => void;
+  /** A probe passed after failing, or failed (again, for another reason) without changing readiness: what the container's status says changed. */
+  onResult?: (key: ServiceKey) => void;
   /** The container's liveness or startup probe reached its failure threshold: it must be restarted. */
   onRestart: (target: ProbeTarget, probe: 'livenessProbe' | 'startupProbe', failure: string) => void;
   clock?: Clock;
@@ -159,7 +161,10 @@ export class Prober {
     const { target } = watched;
     const stateKey = STATE_KEY[kind];
     const wasActive = activeProbes(target.probes, watched.states);
-    watched.states = { ...watched.states, [stateKey]: nextProbeState(watched.states[stateKey] ?? INITIAL_PROBE_STATE, probe, outcome.ok, outcome.message) };
+    const before = watched.states[stateKey];
+    const after = nextProbeState(before ?? INITIAL_PROBE_STATE, probe, outcome.ok, outcome.message);
+    watched.states = { ...watched.states, [stateKey]: after };
+    const resultChanged = before?.last !== after.last || (after.last === false && before?.failure !== after.failure);
     const now = this.clock.now();
     const ready = isContainerReady(target.probes, watched.states);
     const readinessChanged = ready !== watched.ready;
@@ -181,6 +186,7 @@ export class Prober {
     // The startup probe passed: liveness and readiness begin now.
     for (const next of active.filter((one) => !wasActive.includes(one))) this.queue.schedule(queueKey(target.id, next), now + this.jitter(target.probes[next]!));
     if (readinessChanged) this.options.onChange(target.key);
+    else if (resultChanged) this.options.onResult?.(target.key);
   }
 
   private jitter(probe: Probe): number {

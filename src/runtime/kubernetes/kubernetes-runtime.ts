@@ -2,11 +2,13 @@ import type { Readable } from 'node:stream';
 import type { KubernetesListObject, KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ServiceType } from '../../api/schemas/microservice.js';
+import type { EventRecorder } from '../../domain/events.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
 import type { VolumeState } from '../../domain/volumes.js';
 import type { ExecOptions, ExecSession, ExecTarget } from '../exec.js';
+import { PodEventWatcher } from '../pod-events.js';
 import { RuntimeUnavailableError, type ProjectQuotaSource, type Runtime } from '../runtime.js';
 import { isConnectionError } from '../engine-errors.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
@@ -32,6 +34,8 @@ export interface KubernetesRuntimeOptions {
   /** Each project's quota, applied as its namespace's ResourceQuota with every workload. */
   projectQuotas: ProjectQuotaSource;
   log: Logger;
+  /** What the cluster did to pods, read off the pod status changes the watch sees (domain/pod-events.ts). */
+  events: EventRecorder;
   /** Between failed lists and watches. */
   backoff?: { baseDelayMs: number; maxDelayMs: number };
   watchTimeoutSeconds?: number;
@@ -69,13 +73,18 @@ export class KubernetesRuntime implements Runtime {
   private readonly synced = new Map<object, boolean>();
   private readonly appliedNamespaces = new Set<string>();
   private onChange: (key: ServiceKey) => void = () => {};
+  private readonly podEvents: PodEventWatcher;
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
     this.description = `kubernetes: cluster ${options.api.server}, project p in namespace ${options.settings.namespacePrefix}p`;
+    this.podEvents = new PodEventWatcher(options.events, { engineRollouts: true });
   }
 
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
-    this.onChange = onChange;
+    this.onChange = (key) => {
+      this.podEvents.changed(key, this.pods.valuesOf(keyString(key)));
+      onChange(key);
+    };
     const { api } = this.options;
     this.reflectors.push(
       this.reflect('deployments', () => api.listDeployments(MANAGED_SELECTOR), this.workloads.stateless, (object) => this.workloadEntry(object)),

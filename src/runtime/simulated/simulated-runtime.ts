@@ -10,6 +10,8 @@ import { podConfigMaps } from '../configmaps.js';
 import type { ExecOptions, ExecSession } from '../exec.js';
 import { simulatedExec } from './exec.js';
 import type { LogOptions, PodRef } from '../logs.js';
+import type { EventRecorder } from '../../domain/events.js';
+import { PodEventWatcher } from '../pod-events.js';
 import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
 import type { PodStats } from '../stats.js';
 import { simulatedLogs, simulatedStats } from './logs.js';
@@ -45,11 +47,17 @@ export class SimulatedRuntime implements Runtime {
   private reachable = true;
   private readonly crashingImages = new Set<string>();
   private readonly failingProbes = new Map<string, Set<ProbeKind>>();
+  private readonly podEvents: PodEventWatcher;
 
-  constructor(private readonly options: SimulatedOptions) {}
+  constructor(private readonly options: SimulatedOptions, private readonly events: EventRecorder) {
+    this.podEvents = new PodEventWatcher(events, { engineRollouts: false });
+  }
 
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
-    this.onChange = onChange;
+    this.onChange = (key) => {
+      this.podEvents.changed(key, this.observe(key).pods);
+      onChange(key);
+    };
   }
 
   async close(): Promise<void> {
@@ -172,6 +180,7 @@ export class SimulatedRuntime implements Runtime {
     };
     pods.set(spec.name, created);
     this.services.set(id, pods);
+    if (!missing) this.simulatePulls(spec);
     this.onChange(spec.key);
     // No retry: creating the ConfigMap or key changes the pod template hash (podTemplateHash), so
     // the controller replaces this pod with one that finds it.
@@ -195,6 +204,15 @@ export class SimulatedRuntime implements Runtime {
         this.timers.add(timer);
       },
     ).schedule();
+  }
+
+  /** What an engine reports before it starts containers, said to be simulated: no image is pulled. */
+  private simulatePulls(spec: PodSpec): void {
+    for (const { name, image } of spec.containers) {
+      const at = { key: spec.key, pod: spec.name, container: name, revision: spec.revision };
+      this.events.record({ ...at, type: 'Normal', reason: 'Pulling', message: `pulling image "${image}" (simulated: nothing is pulled)` });
+      this.events.record({ ...at, type: 'Normal', reason: 'Pulled', message: `image "${image}" is ready (simulated: no image exists)` });
+    }
   }
 
   private removePod(key: ServiceKey, name: string): void {

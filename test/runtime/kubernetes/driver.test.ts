@@ -49,6 +49,7 @@ before(async () => {
     api: new KubernetesApi(server.kubeConfig()),
     projectQuotas: async (project) => quotas.get(project) ?? {},
     log: pino({ level: 'silent' }),
+    events: { record: () => undefined },
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
     watchRestarted: () => watchRestarts++,
   });
