@@ -1,9 +1,12 @@
 // What watching costs the API: GET of one service under load, with nothing else going on, then
-// beside other work (100 watchers of service state while services scale every 100 ms, …), each
+// beside other work (100 watchers of service state while services scale every 100 ms; a client
+// following the log of a container that prints without pause, when a Docker engine answers), each
 // three times; prints min / median / max requests/s per condition and its median's ratio to the
 // baseline's.
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import autocannon from 'autocannon';
+import { connect, engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
+import { claimMarkerName, networkName } from '../src/runtime/docker/labels.js';
 import { AUTH, call, startBenchWharf, waitUntilRunning } from './wharf-server.js';
 
 const APPS = 10;
@@ -31,9 +34,17 @@ const CONDITIONS: Condition[] = [
   // The writes cost GET on their own (each drops the service from the cache): this row tells them from the watchers' cost.
   { name: `a scale every ${WRITE_INTERVAL_MS} ms, no watcher`, start: (base) => watchersAndWrites(base, 0) },
   { name: `${WATCHERS} watchers, a scale every ${WRITE_INTERVAL_MS} ms`, start: (base) => watchersAndWrites(base, WATCHERS) },
-  // The next row, once logs can be followed: `a follow of one busy container's logs` (GET …/pods/<pod>/logs?follow=true
-  // of a container printing continuously), as a Condition whose start opens the follow and returns its close.
 ];
+
+/** The region of the busy container: a real one, for a simulated container writes no log. */
+const DOCKER_REGION = 'bench-follow';
+const FOLLOW_ROW: Condition = { name: "a follow of a busy container's log", start: (base) => followBusyLog(base) };
+/**
+ * About 1,000 lines of 80 bytes a second (a busy web server's access log), in bursts of 100 every
+ * 0.1 s: a tight loop would spend a core of this two-core machine on the shell itself, and measure
+ * that rather than the follow. It runs through every row, so each pays its small cost alike.
+ */
+const BUSY_SCRIPT = 'while true; do i=0; while [ $i -lt 100 ]; do echo "a busy container writes this line again and again, about eighty bytes long ....."; i=$((i+1)); done; sleep 0.1; done';
 
 export interface WatchBenchRow {
   name: string;
@@ -43,13 +54,15 @@ export interface WatchBenchRow {
   note: string;
 }
 
-export async function benchWatch(): Promise<{ rows: WatchBenchRow[]; services: number }> {
-  const wharf = await startBenchWharf();
+export async function benchWatch(): Promise<{ rows: WatchBenchRow[]; services: number; skipped?: string }> {
+  const docker = await engineAnswers(engineAddress(undefined, process.env));
+  const wharf = await startBenchWharf({}, docker ? `  - name: ${DOCKER_REGION}\n    runtime: docker\n    docker: { sandboxImage: wharf-e2e/sandbox:1 }\n` : '');
   try {
     await createServices(wharf.base);
+    if (docker) await createBusyService(wharf.base);
     const target = `${wharf.base}/projects/p0/apps/a0/microservices/s0`;
     const rows: WatchBenchRow[] = [];
-    for (const condition of CONDITIONS) {
+    for (const condition of docker ? [...CONDITIONS, FOLLOW_ROW] : CONDITIONS) {
       const runs: number[] = [];
       const notes: string[] = [];
       for (let run = 0; run < RUNS; run++) {
@@ -62,13 +75,15 @@ export async function benchWatch(): Promise<{ rows: WatchBenchRow[]; services: n
       }
       rows.push({ name: condition.name, runs, note: notes.filter((note) => note !== '').join('; ') });
     }
-    return { rows, services: APPS * SERVICES_PER_APP };
+    const skipped = docker ? undefined : `${FOLLOW_ROW.name}: no Docker engine answers`;
+    return { rows, services: APPS * SERVICES_PER_APP, ...(skipped ? { skipped } : {}) };
   } finally {
     await wharf.stop();
+    if (docker) await removeFromEngine();
   }
 }
 
-export function formatWatchBench({ rows, services }: { rows: WatchBenchRow[]; services: number }): string {
+export function formatWatchBench({ rows, services, skipped }: { rows: WatchBenchRow[]; services: number; skipped?: string }): string {
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const baseline = median(rows[0]!.runs);
   const lines = rows.map((row, index) => [
@@ -85,6 +100,7 @@ export function formatWatchBench({ rows, services }: { rows: WatchBenchRow[]; se
     `${'condition'.padEnd(44)} ${'min'.padStart(8)} ${'median'.padStart(8)} ${'max'.padStart(8)} ${'vs base'.padStart(9)}   (requests/s)`,
     ...lines,
     ...notes,
+    ...(skipped ? [`  skipped: ${skipped}`] : []),
   ].join('\n');
 }
 
@@ -160,4 +176,50 @@ function openWatch(url: string, message: () => void): Promise<ClientRequest> {
     });
     request.end();
   });
+}
+
+function busyService(base: string): string {
+  return `${base.replace('/regions/local/', `/regions/${DOCKER_REGION}/`)}/projects/p0/apps/noisy/microservices/busy`;
+}
+
+async function createBusyService(base: string): Promise<void> {
+  const apps = `${base.replace('/regions/local/', `/regions/${DOCKER_REGION}/`)}/projects/p0/apps`;
+  const microservices = [{ name: 'busy', type: 'stateless', resourceSpec: '1U1G', instanceNumber: 1, containers: [{ name: 'main', image: 'wharf-e2e/app:1', command: ['sh', '-c', BUSY_SCRIPT] }] }];
+  await call('POST', apps, 201, { name: 'noisy', microservices });
+  await waitUntilRunning(base.replace('/regions/local/', `/regions/${DOCKER_REGION}/`), 'p0');
+}
+
+/** What the Docker region left on the engine: its containers, network and claim, so the next run starts clean. */
+async function removeFromEngine(): Promise<void> {
+  const engine = connect(engineAddress(undefined, process.env));
+  const containers = await engine.listContainers({ all: true, filters: { label: [`io.wharf.region=${DOCKER_REGION}`] } });
+  await Promise.all(containers.map((container) => engine.getContainer(container.Id).remove({ force: true }).catch(() => {})));
+  await engine.getNetwork(networkName(DOCKER_REGION, 'p0')).remove().catch(() => {});
+  await engine.getVolume(claimMarkerName(DOCKER_REGION)).remove().catch(() => {});
+}
+
+/** One client following the busy container's log from now on, reading as fast as it comes; its stop says how much came. */
+async function followBusyLog(base: string): Promise<() => Promise<string>> {
+  const service = (await call('GET', busyService(base), 200)) as { pods: Array<{ name: string }> };
+  const url = `${busyService(base)}/pods/${service.pods[0]!.name}/logs?follow=true&tailLines=0`;
+  let bytes = 0;
+  const started = Date.now();
+  const follow = await new Promise<ClientRequest>((resolve, reject) => {
+    const request = httpRequest(url, { headers: AUTH, agent: false });
+    request.on('error', (error) => {
+      if (!request.destroyed) reject(error);
+    });
+    request.on('response', (response) => {
+      if (response.statusCode !== 200) reject(new Error(`follow ${url}: ${response.statusCode}`));
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('error', () => {});
+      resolve(request);
+    });
+    request.end();
+  });
+  return async () => {
+    follow.destroy();
+    const seconds = (Date.now() - started) / 1000;
+    return `${(bytes / 1024).toFixed(0)} KiB followed (${(bytes / 1024 / seconds).toFixed(0)} KiB/s)`;
+  };
 }

@@ -16,11 +16,14 @@ export interface BenchWharf {
   stop(): Promise<void>;
 }
 
-/** `env` is laid over the server's (WHARF_DATABASE_URL: a PostgreSQL store). */
-export async function startBenchWharf(env: NodeJS.ProcessEnv = {}): Promise<BenchWharf> {
+/**
+ * `env` is laid over the server's (WHARF_DATABASE_URL: a PostgreSQL store); `regions`, YAML list
+ * items, are configured beside the simulated region `local`.
+ */
+export async function startBenchWharf(env: NodeJS.ProcessEnv = {}, regions = ''): Promise<BenchWharf> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
   const configPath = join(dataDir, 'wharf.yaml');
-  writeFileSync(configPath, 'regions:\n  - name: local\n    runtime: simulated\n    simulated: { startDelayMs: 50 }\n');
+  writeFileSync(configPath, `regions:\n  - name: local\n    runtime: simulated\n    simulated: { startDelayMs: 50 }\n${regions}`);
   const port = await freePort();
   const wharf = spawn(process.execPath, ['bin/wharf.js', 'serve'], {
     env: {
