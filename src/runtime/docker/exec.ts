@@ -5,7 +5,7 @@ import type { ExecEnding } from '../../domain/remotecommand.js';
 import type { ExecOptions, ExecSession, ExecTarget, TerminalSize } from '../exec.js';
 import { RuntimeUnavailableError } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
-import { StreamDemux } from './stream-demux.js';
+import { StreamDemux } from './multiplexed-stream.js';
 
 /** How long to wait for the engine to mark an exec finished once its stream ended (it may lag the stream by a moment). */
 const EXIT_POLL = { intervalMs: 50, attempts: 100 };

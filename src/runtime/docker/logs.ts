@@ -6,7 +6,7 @@ import { RuntimeUnavailableError } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { engineTime } from './container-records.js';
 import { LABEL } from './labels.js';
-import { LogFrames } from './log-frames.js';
+import { LogFrames } from './multiplexed-stream.js';
 import type { CachedPodEntry } from './pod-cache.js';
 import type { ContainerFacts } from './pod-status.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { LogFrames } from '../../../src/runtime/docker/log-frames.js';
+import { LogFrames } from '../../../src/runtime/docker/multiplexed-stream.js';
 import { instanceWindow } from '../../../src/runtime/docker/logs.js';
 import { containerStats, type DockerStatsSample } from '../../../src/runtime/docker/stats.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamDemux } from '../../../src/runtime/docker/stream-demux.js';
+import { StreamDemux } from '../../../src/runtime/docker/multiplexed-stream.js';
 
 function dockerFrame(stream: number, text: string | Buffer): Buffer {
   const payload = typeof text === 'string' ? Buffer.from(text) : text;
