@@ -42,6 +42,14 @@ export function rssMegabytes(pid: number): number {
   return kilobytes / 1024;
 }
 
+/** CPU time a process has used, user and system, in seconds, from /proc (whose clock ticks are 1/100 s on Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name, in parentheses, may hold spaces: fields are counted after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resolves once `url` answers 200; fails after `timeoutMs` or when the process exits first. */
 export async function waitUntilHealthy(child: ChildProcess, url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -7,6 +7,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import autocannon from 'autocannon';
 import { connect, engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
 import { claimMarkerName, networkName } from '../src/runtime/docker/labels.js';
+import { cpuSeconds } from './processes.js';
 import { AUTH, call, startBenchWharf, waitUntilRunning } from './wharf-server.js';
 
 const APPS = 10;
@@ -16,6 +17,7 @@ const WRITE_INTERVAL_MS = 100;
 const RUNS = 3;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 16;
+const IDLE_SAMPLE_S = 4;
 /** The rows compared for the watchers' own cost: the same writes with and without them. */
 const WRITES_ROW = 1;
 const WATCHERS_ROW = 2;
@@ -50,6 +52,14 @@ export interface WatchBenchRow {
   name: string;
   /** Requests/s of each run. */
   runs: number[];
+  /**
+   * The server's CPU time per GET answered, in µs, of each run: what the condition costs the
+   * server itself, which holds when the machine's other work (the engine, the load generator,
+   * the watch clients, all on this machine's two cores) takes CPU from it.
+   */
+  cpuPerRequestUs: number[];
+  /** The server's CPU, as a share of one core, while the condition ran alone for IDLE_SAMPLE_S before the load: its own cost. */
+  ownCpuShare: number[];
   /** What the condition did meanwhile (messages delivered, writes made). */
   note: string;
 }
@@ -61,19 +71,28 @@ export async function benchWatch(): Promise<{ rows: WatchBenchRow[]; services: n
     await createServices(wharf.base);
     if (docker) await createBusyService(wharf.base);
     const target = `${wharf.base}/projects/p0/apps/a0/microservices/s0`;
-    const rows: WatchBenchRow[] = [];
-    for (const condition of docker ? [...CONDITIONS, FOLLOW_ROW] : CONDITIONS) {
-      const runs: number[] = [];
-      const notes: string[] = [];
-      for (let run = 0; run < RUNS; run++) {
+    // A first load, not counted: the baseline would otherwise pay for V8's warm-up alone.
+    await load(target);
+    const conditions = docker ? [...CONDITIONS, FOLLOW_ROW] : CONDITIONS;
+    const rows: WatchBenchRow[] = conditions.map((condition) => ({ name: condition.name, runs: [], cpuPerRequestUs: [], ownCpuShare: [], note: '' }));
+    // Round by round, every condition once: what drifts on a shared machine meanwhile touches each alike.
+    for (let run = 0; run < RUNS; run++) {
+      for (const [index, condition] of conditions.entries()) {
+        const row = rows[index]!;
         const stop = await condition.start(wharf.base);
         try {
-          runs.push(await load(target));
+          const idleBefore = cpuSeconds(wharf.pid);
+          await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_S * 1000));
+          row.ownCpuShare.push((cpuSeconds(wharf.pid) - idleBefore) / IDLE_SAMPLE_S);
+          const cpuBefore = cpuSeconds(wharf.pid);
+          const { rate, requests } = await load(target);
+          row.runs.push(rate);
+          row.cpuPerRequestUs.push(((cpuSeconds(wharf.pid) - cpuBefore) * 1e6) / requests);
         } finally {
-          notes.push(await stop());
+          const note = await stop();
+          if (note !== '') row.note = row.note === '' ? note : `${row.note}; ${note}`;
         }
       }
-      rows.push({ name: condition.name, runs, note: notes.filter((note) => note !== '').join('; ') });
     }
     const skipped = docker ? undefined : `${FOLLOW_ROW.name}: no Docker engine answers`;
     return { rows, services: APPS * SERVICES_PER_APP, ...(skipped ? { skipped } : {}) };
@@ -85,19 +104,28 @@ export async function benchWatch(): Promise<{ rows: WatchBenchRow[]; services: n
 
 export function formatWatchBench({ rows, services, skipped }: { rows: WatchBenchRow[]; services: number; skipped?: string }): string {
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const baseline = median(rows[0]!.runs);
+  const percent = (value: number): string => `${value.toFixed(0)}%`;
+  const baseline = rows[0]!;
+  // What a GET may use of the server's CPU beside the condition's work, against the baseline's: 100% costs nothing.
+  const capacity = (row: WatchBenchRow, of: WatchBenchRow): number => (100 * median(of.cpuPerRequestUs)) / median(row.cpuPerRequestUs);
   const lines = rows.map((row, index) => [
     row.name.padEnd(44),
     Math.min(...row.runs).toFixed(0).padStart(8),
     median(row.runs).toFixed(0).padStart(8),
     Math.max(...row.runs).toFixed(0).padStart(8),
-    `${((100 * median(row.runs)) / baseline).toFixed(0)}%`.padStart(9),
-    index === WATCHERS_ROW ? `${((100 * median(row.runs)) / median(rows[WRITES_ROW]!.runs)).toFixed(0)}% of the writes alone`.padStart(28) : '',
+    percent((100 * median(row.runs)) / median(baseline.runs)).padStart(9),
+    median(row.cpuPerRequestUs).toFixed(0).padStart(9),
+    percent(capacity(row, baseline)).padStart(9),
+    percent(100 * median(row.ownCpuShare)).padStart(10),
+    index === WATCHERS_ROW ? `${percent(capacity(row, rows[WRITES_ROW]!))} of the writes alone` : '',
   ].join(' '));
   const notes = rows.filter((row) => row.note !== '').map((row) => `  ${row.name}: ${row.note}`);
   return [
-    `GET …/microservices/<name> throughput beside other work (simulated runtime, ${services} services, ${RUNS} runs of ${DURATION_S} s, ${CONNECTIONS} connections):`,
-    `${'condition'.padEnd(44)} ${'min'.padStart(8)} ${'median'.padStart(8)} ${'max'.padStart(8)} ${'vs base'.padStart(9)}   (requests/s)`,
+    `GET …/microservices/<name> beside other work (simulated runtime, ${services} services, ${RUNS} runs of ${DURATION_S} s, ${CONNECTIONS} connections):`,
+    `requests/s; the server's own CPU per GET (µs), whose "vs base" is what GET keeps of the server (it holds when the engine,`,
+    'the load generator and the watch clients take CPU from it on this two-core machine); and "alone", the share of a core the',
+    `server spends on the condition with no GET load (${IDLE_SAMPLE_S} s before each run): what it takes from GET's one event loop.`,
+    `${'condition'.padEnd(44)} ${'min'.padStart(8)} ${'median'.padStart(8)} ${'max'.padStart(8)} ${'vs base'.padStart(9)} ${'CPU µs'.padStart(9)} ${'vs base'.padStart(9)} ${'alone'.padStart(10)}`,
     ...lines,
     ...notes,
     ...(skipped ? [`  skipped: ${skipped}`] : []),
@@ -119,10 +147,10 @@ async function createServices(base: string): Promise<void> {
   await waitUntilRunning(base, 'p0');
 }
 
-async function load(url: string): Promise<number> {
+async function load(url: string): Promise<{ rate: number; requests: number }> {
   const result = await autocannon({ url, headers: AUTH, connections: CONNECTIONS, duration: DURATION_S });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`GET ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return { rate: result.requests.average, requests: result.requests.total };
 }
 
 /**
@@ -150,6 +178,9 @@ async function watchersAndWrites(base: string, watcherCount: number): Promise<()
     clearInterval(timer);
     for (const watcher of watchers) watcher.destroy();
     if (failed) throw failed;
+    // Every row starts from the same state: GET's target with 3 pods answers a larger body than with 2.
+    for (let service = 0; service < SERVICES_PER_APP; service++) await call('PUT', `${base}/projects/p0/apps/a0/microservices/s${service}/scale/2`, 204);
+    await waitUntilRunning(base, 'p0');
     return watcherCount === 0 ? `${writes} scales` : `${writes} scales, ${messages} messages delivered`;
   };
 }
