@@ -15,15 +15,8 @@ export interface EventRetention {
 export const DEFAULT_EVENT_RETENTION: EventRetention = { maxPerService: 100, maxAgeSeconds: 24 * 3600 };
 
 /** An event as kept: folded with its repeats (`count`, `firstTime`), numbered by its last one (`id`). */
-export interface EventRecord {
+export interface EventRecord extends Omit<EventInput, 'time'> {
   id: number;
-  key: ServiceKey;
-  type: EventType;
-  reason: string;
-  message: string;
-  pod?: string;
-  container?: string;
-  revision?: number;
   count: number;
   firstTime: string;
   time: string;
