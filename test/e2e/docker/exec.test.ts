@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { V5_PROTOCOL } from '../../../src/domain/remotecommand.js';
 import { apiPaths, assertError } from '../../support/api.js';
-import { dockerSuiteSkip, eventually, IMAGES, useDockerWharf } from '../../support/docker.js';
+import { docker, dockerSuiteSkip, eventually, IMAGES, useDockerWharf } from '../../support/docker.js';
 import { ExecClient, execQuery } from '../../support/exec-client.js';
 
 const REGION = 'dkr-exec';
@@ -115,19 +115,22 @@ describe('Docker runtime: exec', { skip }, () => {
   });
 
   it('the engine\'s own refusal of a container that is not running is a 400 too (the cache may lag)', async () => {
-    const crashing = await wharf().waitForService(
-      paths.service('shop', 'crash'),
-      (s) => s.pods.length === 1 && s.pods[0].containerStatuses[0].state !== 'running' && s.pods[0].containerStatuses[0].restartCount > 0,
-      60_000,
-    );
-    const key = { region: REGION, project: PROJECT, app: 'shop', service: 'crash' };
-    const runtime = wharf().regions.get(REGION)!.runtime;
-    const options = { container: 'main', command: ['true'], stdin: false, stdout: true, stderr: true, tty: false };
-    await assert.rejects(runtime.exec({ key, pod: crashing.pods[0].name }, options), (error: any) => {
-      assert.equal(error.code, 'InvalidArgs');
-      assert.match(error.message, /container "main" of pod .* is not running/);
-      return true;
-    });
+    // Paused, the container refuses an exec (409) for as long as the test needs: a crash-looping one
+    // may be running again by the time the engine is asked.
+    const [container] = await docker.listContainers({ filters: { label: [`io.wharf.pod=${pod}`, 'io.wharf.role=container'] } });
+    assert.ok(container, `a container of pod ${pod}`);
+    await docker.getContainer(container.Id).pause();
+    try {
+      const key = { region: REGION, project: PROJECT, app: 'shop', service: 'web' };
+      const options = { container: 'main', command: ['true'], stdin: false, stdout: true, stderr: true, tty: false };
+      await assert.rejects(wharf().regions.get(REGION)!.runtime.exec({ key, pod }, options), (error: any) => {
+        assert.equal(error.code, 'InvalidArgs');
+        assert.match(error.message, /container "main" of pod .* is not running: .*paused/);
+        return true;
+      });
+    } finally {
+      await docker.getContainer(container.Id).unpause();
+    }
   });
 
   it('a container that is not running is refused before the upgrade (400 naming its state)', async () => {
