@@ -41,8 +41,6 @@ export function encodeSseJson(id: string | undefined, event: string | undefined,
  * sends it, so the headers set by hooks (the request id) are copied over here.
  */
 export class SseStream {
-  /** What the client saw last, from its Last-Event-ID header (an EventSource sends it when it reconnects). */
-  readonly lastEventId: string | undefined;
   private closed = false;
   /** What the first messages (sendInitial) add to maxBufferedBytes until the buffer is back under it. */
   private allowance = 0;
@@ -50,17 +48,18 @@ export class SseStream {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly request: FastifyRequest, private readonly reply: FastifyReply, private readonly options: SseOptions = DEFAULT_SSE_OPTIONS) {
-    const header = request.headers['last-event-id'];
-    this.lastEventId = typeof header === 'string' && header !== '' ? header : undefined;
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, {
+    const headers = {
       ...(reply.getHeaders() as Record<string, string>),
       'content-type': `${SSE_CONTENT_TYPE}; charset=utf-8`,
       'cache-control': 'no-cache',
       // nginx buffers a response unless told not to, which would hold every message back.
       'x-accel-buffering': 'no',
-    });
+    };
+    // Set one by one, not passed to writeHead: only so does `getHeader` see them (the metrics hook tells a watch by its type).
+    for (const [name, value] of Object.entries(headers)) raw.setHeader(name, value);
+    raw.writeHead(200);
     raw.write(`retry: ${options.retryMs}\n\n`);
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), options.heartbeatMs);
     this.heartbeat.unref();

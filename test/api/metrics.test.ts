@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import parsePrometheusTextFormat, { type MetricFamily, type Sample } from 'parse-prometheus-text-format';
 import { apiPaths, assertError, createApp, createService, eventually, isRunning } from '../support/api.js';
@@ -95,6 +97,28 @@ describe('GET /metrics', () => {
     assert.equal(labelledCount('wharf_http_request_duration_seconds', ok) - timedBefore, 3, 'each was timed');
     const routes = after.get('wharf_http_requests_total')!.metrics.map((one) => one.labels?.route ?? '');
     assert.ok(routes.every((route) => !route.includes('counted') && !route.includes('absent')), `routes are patterns, never URLs: ${routes.join(', ')}`);
+  });
+
+  it('leaves a watch out of the request metrics: its length is no latency', async () => {
+    const ok = { method: 'GET', route: SERVICE_ROUTE, status: '200' };
+    const before = value(await metrics(), 'wharf_http_requests_total', ok);
+    await wharf.api.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = wharf.api.server.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+      const watch = httpRequest({ port, host: '127.0.0.1', path: `${paths.service('shop', 'counted')}?watch=true`, headers: { 'x-auth-token': wharf.adminToken } });
+      watch.on('error', () => undefined);
+      watch.on('response', (response) => {
+        if (response.statusCode !== 200) reject(new Error(`watch answered ${response.statusCode}`));
+        response.once('data', () => {
+          watch.destroy();
+          resolve();
+        });
+      });
+      watch.end();
+    });
+    // The hook runs once the server saw the client go.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(value(await metrics(), 'wharf_http_requests_total', ok), before);
   });
 
   it('counts reconciles, store transactions, completed rollouts and pods by phase', async () => {
