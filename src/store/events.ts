@@ -1,6 +1,6 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { EventInput, EventType } from '../domain/events.js';
-import type { ServiceKey } from '../domain/keys.js';
+import { keyString, type ServiceKey } from '../domain/keys.js';
 import type { Database, EventsTable } from './database.js';
 import type { Executor } from './store-access.js';
 
@@ -54,7 +54,7 @@ export class EventStore {
   async recordIn(trx: Transaction<Database>, events: readonly EventInput[], now: string): Promise<void> {
     const serviceIds = new Map<string, number | undefined>();
     for (const event of events) {
-      const keyText = JSON.stringify(event.key);
+      const keyText = keyString(event.key);
       if (!serviceIds.has(keyText)) serviceIds.set(keyText, await serviceId(trx, event.key));
       const service = serviceIds.get(keyText);
       if (service === undefined) continue;
@@ -88,9 +88,10 @@ export class EventStore {
           time: repeated && repeated.time > time ? repeated.time : time,
         })
         .execute();
-      await this.pruneService(trx, service);
       this.recordedIn.add(trx);
     }
+    // Once per service of the batch, not per event: a crash loop's batch is many events of one service.
+    for (const service of new Set(serviceIds.values())) if (service !== undefined) await this.pruneService(trx, service);
   }
 
   /** Whether the transaction recorded events (then its commit is announced even when it changed no service). */

@@ -244,7 +244,7 @@ export class Store {
 
   async listApps(region: string, project: string): Promise<AppRecord[]> {
     const apps = await this.reads.appsOfProject(this.db, { region, project });
-    const services = await this.desired(this.db, (await this.reads.servicesOfProject(this.db, { region, project })).map(toState));
+    const services = await this.listProjectServices(region, project);
     return apps.map((app) => ({
       region,
       project,
