@@ -85,6 +85,8 @@ function copy(from: Readable, output: PassThrough): Promise<void> {
       from.destroy();
       resolve();
     };
+    // The client may have gone while the engine's stream was being opened: its 'close' is past.
+    if (output.destroyed) return stop();
     output.once('close', stop);
     from.on('data', (chunk: Buffer) => {
       if (!output.write(chunk)) {
