@@ -16,6 +16,8 @@ import { RuntimeUnavailableError } from '../runtime.js';
  * refusal's Status body is read for its message, and no server message can reach this process's own
  * stdio (WebSocketHandler's default streams).
  */
+const EXEC_HANDSHAKE_TIMEOUT_MS = 30_000;
+
 export async function startKubernetesExec(config: KubeConfig, namespace: string, target: ExecTarget, options: ExecOptions): Promise<ExecSession> {
   const server = config.getCurrentCluster()?.server;
   if (!server) throw new Error('the kubeconfig names no cluster');
@@ -24,7 +26,8 @@ export async function startKubernetesExec(config: KubeConfig, namespace: string,
   query.set('container', options.container);
   for (const stream of ['stdin', 'stdout', 'stderr', 'tty'] as const) query.set(stream, String(options[stream]));
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(target.pod)}/exec?${query}`;
-  const socketOptions: WebSocket.ClientOptions = {};
+  // An API server that takes the connection and never answers must not hold the exec request forever.
+  const socketOptions: WebSocket.ClientOptions = { handshakeTimeout: EXEC_HANDSHAKE_TIMEOUT_MS };
   await config.applyToHTTPSOptions(socketOptions);
   const socket = new WebSocket(`${server.replace(/^http/, 'ws').replace(/\/$/, '')}${path}`, [...EXEC_PROTOCOLS], socketOptions);
   // Listening before the upgrade completes: a short command's output and status may come in the same read as the upgrade's answer.
@@ -47,7 +50,10 @@ function opened(socket: WebSocket, server: string, where: string): Promise<void>
         else if (code === 400) reject(new WharfError('InvalidArgs', `${where}: ${message}`, 'container'));
         else reject(new Error(`the Kubernetes API server ${server} refused an exec into ${where} (HTTP ${code}): ${message}`));
         socket.terminate();
-      }, reject);
+      }, (error: unknown) => {
+        socket.terminate();
+        reject(error);
+      });
     });
   });
 }
