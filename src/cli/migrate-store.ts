@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { copyStore } from '../store/copy-store.js';
-import { openSqlite, type Database } from '../store/database.js';
+import { openSqlite, SQLITE_FILE, type Database } from '../store/database.js';
 import { migrateToLatest } from '../store/migrations.js';
 import { openPostgres } from '../store/postgres.js';
 
@@ -14,8 +16,18 @@ export const MIGRATE_STORE_USAGE = `migrate-store --from STORE --to STORE
 export async function migrateStoreCommand(args: string[]): Promise<string> {
   const { values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' } } });
   if (!values.from || !values.to) throw new Error(`both --from and --to are required\n\nusage: wharf ${MIGRATE_STORE_USAGE}`);
+  if (values.from.startsWith('sqlite:') && !existsSync(join(values.from.slice('sqlite:'.length), SQLITE_FILE))) {
+    // openSqlite would make an empty store there, and a typo would copy nothing, successfully.
+    throw new Error(`--from ${values.from}: no Wharf store there (no ${SQLITE_FILE})`);
+  }
   const from = openStore(values.from, '--from');
-  const to = openStore(values.to, '--to');
+  let to: Kysely<Database>;
+  try {
+    to = openStore(values.to, '--to');
+  } catch (error) {
+    await from.destroy();
+    throw error;
+  }
   try {
     await migrateToLatest(from);
     await migrateToLatest(to);

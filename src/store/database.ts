@@ -131,13 +131,16 @@ export interface Database {
   events: EventsTable;
 }
 
+/** The store's file in a data dir. */
+export const SQLITE_FILE = 'wharf.sqlite';
+
 /**
  * The embedded store: one SQLite file in `dataDir`. WAL lets reads run beside a write;
  * synchronous=FULL makes a committed transaction survive a power cut, not only a crash.
  */
 export function openSqlite(dataDir: string): Kysely<Database> {
   mkdirSync(dataDir, { recursive: true });
-  const sqlite = new SQLite(join(dataDir, 'wharf.sqlite'));
+  const sqlite = new SQLite(join(dataDir, SQLITE_FILE));
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');

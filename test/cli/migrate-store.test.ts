@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -79,5 +79,7 @@ describe(`wharf migrate-store: a SQLite store copied into ${TEST_DATABASE_URL ? 
   it('names the option it cannot read', async () => {
     await assert.rejects(migrateStoreCommand(['--from', 'mysql://x', '--to', target]), /--from must be sqlite:DATA_DIR or a postgres:\/\/ URL/);
     await assert.rejects(migrateStoreCommand(['--from', `sqlite:${sourceDir}`]), /both --from and --to are required/);
+    await assert.rejects(migrateStoreCommand(['--from', `sqlite:${sourceDir}-typo`, '--to', target]), /no Wharf store there \(no wharf\.sqlite\)/);
+    assert.ok(!existsSync(`${sourceDir}-typo`), 'and makes none');
   });
 });
