@@ -101,7 +101,8 @@ describe('watching service state (simulated runtime)', () => {
 
   it('starts with the current state and ends a deleted service with DELETED and its last state', async () => {
     await createService(wharf, 'shop', web('gone'));
-    const settled = await wharf.waitForService(paths.service('shop', 'gone'), isRunning, 10_000);
+    // Running is not yet settled: the rollout's completion is recorded just after.
+    const settled = await wharf.waitForService(paths.service('shop', 'gone'), (service) => isRunning(service) && service.status.rollout?.state === 'complete', 10_000);
     const client = await open(paths.service('shop', 'gone'));
     await client.until((events) => events.length >= 1, 5000, 'the current state');
     assert.equal(client.events[0]!.event, 'ADDED');
