@@ -116,9 +116,10 @@ describe('Docker runtime: logs and stats', { skip }, () => {
       return body.pods.filter((pod: any) => pod.containerStatuses[0].state === 'running').length === 2 ? body : undefined;
     });
     const names = service.pods.map((pod: any) => pod.name).sort();
-    const answer = await eventually('both pods\' ticks', async () => {
+    // Each pod's last two lines, once each has ticked twice (a pod just started may have one).
+    const answer = await eventually('two ticks of each pod', async () => {
       const log = await getText(wharf(), `${TICKER}/logs?tailLines=2`);
-      return names.every((name: string) => log.text.includes(`[${name}/main] tick`)) ? log : undefined;
+      return names.every((name: string) => log.text.split(`[${name}/main] tick`).length > 2) ? log : undefined;
     });
     const lines = answer.text.trimEnd().split('\n');
     assert.equal(lines.length, 4, `${JSON.stringify(names)}: ${answer.text}`);
