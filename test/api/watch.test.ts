@@ -5,6 +5,8 @@ import { TEST_DATABASE_URL } from '../support/database.js';
 import { listen, SseClient, type SseEvent } from '../support/sse.js';
 import { startWharf, type TestWharf } from '../support/wharf.js';
 
+/** Running and its rollout recorded complete: `running` comes a moment before that record, which changes the view again. */
+const settledRunning = (service: any): boolean => isRunning(service) && service.status.rollout?.state === 'complete';
 const paths = apiPaths();
 const v2 = apiV2Paths();
 const ADMIN = { 'x-auth-token': TEST_ADMIN_TOKEN };
@@ -101,8 +103,7 @@ describe('watching service state (simulated runtime)', () => {
 
   it('starts with the current state and ends a deleted service with DELETED and its last state', async () => {
     await createService(wharf, 'shop', web('gone'));
-    // Running is not yet settled: the rollout's completion is recorded just after.
-    const settled = await wharf.waitForService(paths.service('shop', 'gone'), (service) => isRunning(service) && service.status.rollout?.state === 'complete', 10_000);
+    const settled = await wharf.waitForService(paths.service('shop', 'gone'), settledRunning, 10_000);
     const client = await open(paths.service('shop', 'gone'));
     await client.until((events) => events.length >= 1, 5000, 'the current state');
     assert.equal(client.events[0]!.event, 'ADDED');
@@ -116,7 +117,7 @@ describe('watching service state (simulated runtime)', () => {
 
   it('resumes after a dropped connection with Last-Event-ID: no gap, no repeat', async () => {
     await createService(wharf, 'shop', web('resume'));
-    await wharf.waitForService(paths.service('shop', 'resume'), isRunning, 10_000);
+    await wharf.waitForService(paths.service('shop', 'resume'), settledRunning, 10_000);
     const path = paths.service('shop', 'resume');
     const reference = await open(path);
     const dropped = await open(path);
@@ -140,7 +141,7 @@ describe('watching service state (simulated runtime)', () => {
 
   it('sends the current state after RESET when the Last-Event-ID is too old or from another server', async () => {
     await createService(wharf, 'shop', web('old'));
-    const settled = await wharf.waitForService(paths.service('shop', 'old'), isRunning, 10_000);
+    const settled = await wharf.waitForService(paths.service('shop', 'old'), settledRunning, 10_000);
     const client = await open(paths.service('shop', 'old'), { 'last-event-id': '1' });
     await client.until((events) => events.length >= 2, 5000, 'RESET and the current state');
     assert.equal(client.events[0]!.event, 'RESET');
@@ -194,7 +195,7 @@ describe('watching service state (simulated runtime)', () => {
       containers: [{ name: 'web', image: 'registry.example/web:1', envs: Array.from({ length: 10 }, (_, index) => ({ name: `E${index}`, value: 'x'.repeat(1000) })) }],
     };
     await createService(wharf, 'shop', big);
-    await wharf.waitForService(paths.service('shop', 'big'), isRunning, 10_000);
+    await wharf.waitForService(paths.service('shop', 'big'), settledRunning, 10_000);
     const reader = await open(paths.service('shop', 'big'));
     const stalled = await open(paths.service('shop', 'big'));
     stalled.response.pause();
@@ -226,7 +227,7 @@ describe('watch history', () => {
   it('sends RESET and the current state when the changes missed are no longer kept', async () => {
     await createService(wharf, 'shop', web('many'));
     const path = paths.service('shop', 'many');
-    await wharf.waitForService(path, isRunning, 10_000);
+    await wharf.waitForService(path, settledRunning, 10_000);
     const keeper = await watch(base, path);
     const dropped = await watch(base, path);
     await dropped.until((events) => events.length >= 1);
@@ -258,14 +259,14 @@ describe('watch of a scope nobody watched for a while', () => {
 
   it('is followed no more after idleTrackingMs: a client resuming then gets RESET and the current state', async () => {
     const path = paths.service('shop', 'idle');
-    const settled = await wharf.waitForService(path, isRunning, 10_000);
+    const settled = await wharf.waitForService(path, settledRunning, 10_000);
     const first = await watch(base, path);
     await first.until((events) => events.length >= 1);
     first.close();
     await eventually(async () => wharf.watches.clients, (clients) => clients === 0);
     // Changes while nobody follows the service: no message records them.
     assert.equal((await wharf.request('PUT', `${path}/scale/2`)).status, 204);
-    const scaled = await wharf.waitForService(path, (service) => isRunning(service) && service.pods.length === 2, 10_000);
+    const scaled = await wharf.waitForService(path, (service) => settledRunning(service) && service.pods.length === 2, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const resumed = await watch(base, path, { 'last-event-id': first.lastEventId! });
     await resumed.until((events) => events.length >= 2);
