@@ -1,5 +1,4 @@
 import type { Readable, Writable } from 'node:stream';
-import type { ServiceKey } from '../domain/keys.js';
 import type { ExecEnding } from '../domain/remotecommand.js';
 
 /** What to run in a container of a pod, and which of its streams to attach (Kubernetes' exec options). */
@@ -12,12 +11,6 @@ export interface ExecOptions {
   /** Always false with `tty`: a terminal has one output stream. */
   stderr: boolean;
   tty: boolean;
-}
-
-/** A pod of a service, as an exec addresses it. */
-export interface ExecTarget {
-  key: ServiceKey;
-  pod: string;
 }
 
 /** A terminal's size in characters, as Kubernetes' resize channel carries it. */

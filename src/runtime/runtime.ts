@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { WharfError } from '../domain/errors.js';
 import type { EventRecorder } from '../domain/events.js';
-import type { ExecOptions, ExecSession, ExecTarget } from './exec.js';
+import type { ExecOptions, ExecSession } from './exec.js';
 import type { QuotaLimits } from '../api/schemas/quota.js';
 import type { RuntimeKind } from '../api/schemas/region.js';
 import type { ServiceKey } from '../domain/keys.js';
@@ -41,7 +41,7 @@ export interface Runtime {
    * container the engine does not have, 400 InvalidArgs for one not running, 503 when the engine
    * does not answer: before the command starts, so the API can still answer over HTTP.
    */
-  exec(target: ExecTarget, options: ExecOptions): Promise<ExecSession>;
+  exec(target: PodRef, options: ExecOptions): Promise<ExecSession>;
   /** One engine call. Once it resolves, `observe` reflects it, so a next plan never repeats it. */
   execute(operation: Operation): Promise<void>;
   /**

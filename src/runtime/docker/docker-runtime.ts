@@ -10,7 +10,7 @@ import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
 import { WharfError } from '../../domain/errors.js';
 import type { VolumeSpec, VolumeState } from '../../domain/volumes.js';
-import type { ExecOptions, ExecSession, ExecTarget } from '../exec.js';
+import type { ExecOptions, ExecSession } from '../exec.js';
 import { PodEventWatcher } from '../pod-events.js';
 import { RuntimeUnavailableError, type Runtime, type VolumeSource } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
@@ -135,7 +135,7 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async exec(target: ExecTarget, options: ExecOptions): Promise<ExecSession> {
+  async exec(target: PodRef, options: ExecOptions): Promise<ExecSession> {
     if (!this.watch.connected) throw new RuntimeUnavailableError(`the Docker engine at ${this.options.address} does not answer`);
     return startDockerExec(this.docker, containerName(target.key, target.pod, options.container), target, options, this.options.address);
   }

@@ -2,7 +2,8 @@ import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { WharfError } from '../../domain/errors.js';
 import type { ExecEnding } from '../../domain/remotecommand.js';
-import type { ExecOptions, ExecSession, ExecTarget, TerminalSize } from '../exec.js';
+import type { ExecOptions, ExecSession, TerminalSize } from '../exec.js';
+import type { PodRef } from '../logs.js';
 import { RuntimeUnavailableError } from '../runtime.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { StreamDemux } from './multiplexed-stream.js';
@@ -16,7 +17,7 @@ const EXIT_POLL = { intervalMs: 50, attempts: 100 };
  * one way and the output the other, multiplexed unless there is a terminal), resize, and the exit
  * code from inspecting the exec once its stream ends.
  */
-export async function startDockerExec(docker: Docker, containerName: string, target: ExecTarget, options: ExecOptions, engine: string): Promise<ExecSession> {
+export async function startDockerExec(docker: Docker, containerName: string, target: PodRef, options: ExecOptions, engine: string): Promise<ExecSession> {
   const where = `container "${options.container}" of pod ${target.pod}`;
   try {
     const exec = await docker.getContainer(containerName).exec({

@@ -5,7 +5,8 @@ import WebSocket from 'ws';
 import { WharfError } from '../../domain/errors.js';
 import { CHANNEL, endingOf, EXEC_PROTOCOLS, frame, V5_PROTOCOL, type ExecEnding, type ExecStatus } from '../../domain/remotecommand.js';
 import { isConnectionError } from '../engine-errors.js';
-import type { ExecOptions, ExecSession, ExecTarget, TerminalSize } from '../exec.js';
+import type { ExecOptions, ExecSession, TerminalSize } from '../exec.js';
+import type { PodRef } from '../logs.js';
 import { RuntimeUnavailableError } from '../runtime.js';
 
 /**
@@ -18,7 +19,7 @@ import { RuntimeUnavailableError } from '../runtime.js';
  */
 const EXEC_HANDSHAKE_TIMEOUT_MS = 30_000;
 
-export async function startKubernetesExec(config: KubeConfig, namespace: string, target: ExecTarget, options: ExecOptions): Promise<ExecSession> {
+export async function startKubernetesExec(config: KubeConfig, namespace: string, target: PodRef, options: ExecOptions): Promise<ExecSession> {
   const server = config.getCurrentCluster()?.server;
   if (!server) throw new Error('the kubeconfig names no cluster');
   const query = new URLSearchParams();

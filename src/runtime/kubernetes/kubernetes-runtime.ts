@@ -7,7 +7,7 @@ import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';
 import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.js';
 import type { VolumeState } from '../../domain/volumes.js';
-import type { ExecOptions, ExecSession, ExecTarget } from '../exec.js';
+import type { ExecOptions, ExecSession } from '../exec.js';
 import { PodEventWatcher } from '../pod-events.js';
 import { RuntimeUnavailableError, type ProjectQuotaSource, type Runtime } from '../runtime.js';
 import { isConnectionError } from '../engine-errors.js';
@@ -139,7 +139,7 @@ export class KubernetesRuntime implements Runtime {
     }
   }
 
-  exec(target: ExecTarget, options: ExecOptions): Promise<ExecSession> {
+  exec(target: PodRef, options: ExecOptions): Promise<ExecSession> {
     return startKubernetesExec(this.options.api.config, this.namespaceOf(target.key.project), target, options);
   }
 
