@@ -132,7 +132,7 @@ export class Store {
 
   /**
    * The change feed: after every committed write, the services it changed (created, changed,
-   * deleted, or whose ConfigMaps changed), and the ConfigMaps and volumes it marked deleting. The
+   * deleted, or whose ConfigMaps changed), and the volumes it created and the ConfigMaps and volumes it marked deleting. The
    * controller wakes from it, never from a route. Returns the function that stops listening: a
    * replica's controller of a region listens only while it leads the region.
    */

@@ -22,8 +22,8 @@ export function volumeRoutes(api: Api, { store }: ApiContext): void {
     async (request, reply) => {
       const { body, params, region } = request;
       const storage = requestedStorage(body, region.storageTypes);
+      // The change feed wakes the controller, which makes it on the engine.
       const created = await store.volumes.create({ region: params.region, project: params.project, name: body.name }, body.size, storage, new Date().toISOString());
-      region.runtime.createVolume?.({ project: params.project, name: body.name, sizeGi: body.size, storageType: storage.storageType });
       return reply.code(201).send(volumeView(created, region.runtime));
     },
   );
