@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Port, ServiceType } from '../api/schemas/microservice.js';
-import type { QuotaLimits } from '../api/schemas/quota.js';
+import type { Port, ServiceType } from '../model/service.js';
+import type { QuotaLimits } from '../model/quota.js';
 import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '../domain/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';

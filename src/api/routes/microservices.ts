@@ -14,7 +14,8 @@ import type { Api, ApiContext } from '../context.js';
 import { serviceView } from '../present.js';
 import { ERROR_RESPONSES, NoContent, WholeNumberParam } from '../schemas/common.js';
 import { appRef, serviceKey, serviceParams, type ServiceRequest, type ServiceScope } from './refs.js';
-import { PortsUpdate, Service, ServiceCreate, ServiceUpgrade } from '../schemas/microservice.js';
+import { PortsUpdate, Service } from '../schemas/microservice.js';
+import { ServiceCreate, ServiceUpgrade } from '../../model/service.js';
 import { WATCH_DESCRIPTION, WatchQuery } from '../schemas/watch.js';
 import { streamWatch, wantsWatch } from './watch.js';
 

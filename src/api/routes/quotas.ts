@@ -1,6 +1,7 @@
 import type { Api, ApiContext } from '../context.js';
 import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
-import { Quota, QuotaLimits } from '../schemas/quota.js';
+import { Quota } from '../schemas/quota.js';
+import { QuotaLimits } from '../../model/quota.js';
 
 const QUOTA = '/projects/:project/quota';
 
