@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { QuotaLimits } from '../api/schemas/quota.js';
-import type { ServiceCreate } from '../api/schemas/microservice.js';
+import type { QuotaLimits } from '../model/quota.js';
+import type { ServiceCreate } from '../model/service.js';
 import { invalidArgs, WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
 import { createService, rollbackService, type DesiredService, type ServiceChange, type ServiceState } from '../domain/service.js';
