@@ -57,6 +57,22 @@ describe('the layout of src/ (issue 13)', () => {
     assert.deepEqual(importsOf(graph, 'runtime/', 'store/'), []);
   });
 
+  it('the API never reaches the controller, and the store never reaches an engine or the controller (no engine call in a transaction)', () => {
+    assert.deepEqual(importsOf(graph, 'api/', 'controller/'), []);
+    assert.deepEqual([...importsOf(graph, 'store/', 'runtime/'), ...importsOf(graph, 'store/', 'controller/')], []);
+  });
+
+  it('no route changes an engine: writes go through the command layer and the change feed', () => {
+    const routes = readdirSync(join(SRC, 'api', 'routes')).filter((file) => file.endsWith('.ts'));
+    assert.ok(routes.length > 10, `the routes are found: ${routes.length}`);
+    // An engine's or the controller's own call, optional or not; the command layer's of the same name are fine.
+    const writes = /(?<!commands)\.(enqueue|execute|createVolume|deleteVolume|deleteConfigMap)(\?\.)?\(|new Date\(\)|randomUUID/;
+    const found = routes.flatMap((file) =>
+      readFileSync(join(SRC, 'api', 'routes', file), 'utf8').split('\n').flatMap((line, index) => (writes.test(line) ? [`${file}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    assert.deepEqual(found, []);
+  });
+
   it('the model imports nothing of src outside src/model, so every layer may use it', () => {
     const imports = importsOf(graph, 'model/', '').filter((line) => !line.split(' imports ')[1]!.startsWith('model/'));
     assert.deepEqual(imports, []);
