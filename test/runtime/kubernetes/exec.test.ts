@@ -43,7 +43,6 @@ describe('Kubernetes runtime: exec through pods/exec on the test API server', ()
       region: 'r1',
       settings: kubernetesSettings({ kubernetes: {}, security: REGION.security, defaultVolumeSizeGi: 10, storageTypes: [] }),
       api: new KubernetesApi(server.kubeConfig()),
-      projectQuotas: async () => ({}),
       events: { record: () => undefined },
       log: pino({ level: 'silent' }),
       backoff: { baseDelayMs: 10, maxDelayMs: 50 },
