@@ -35,11 +35,20 @@ export class WharfClient {
     return `/regions/${encodeURIComponent(this.target.region)}/v1`;
   }
 
-  /** `/regions/<r>/v1/projects/<p>`; a command that needs a project and has none is a usage error. */
+  /** The project commands act in; a command that needs one and has none is a usage error. */
+  get project(): string {
+    if (!this.target.project) throw new UsageError('no project: pass --project, or store one with `wharf login <url> --project P`');
+    return this.target.project;
+  }
+
+  /** `/regions/<r>/v1/projects/<p>`. */
   get projectPath(): string {
-    const { project } = this.target;
-    if (!project) throw new UsageError('no project: pass --project, or store one with `wharf login <url> --project P`');
-    return `${this.regionPath}/projects/${encodeURIComponent(project)}`;
+    return `${this.regionPath}/projects/${encodeURIComponent(this.project)}`;
+  }
+
+  /** `/regions/<r>/v2/projects/<p>`: the KE SDK's V2 routes, services directly under the project. */
+  get projectV2Path(): string {
+    return `/regions/${encodeURIComponent(this.target.region)}/v2/projects/${encodeURIComponent(this.project)}`;
   }
 
   /** The parsed JSON answer (undefined for 204/202 without a body); a 4xx/5xx throws CliApiError. */
