@@ -1,6 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
+import { registerActions } from './commands/actions.js';
+import { registerApps } from './commands/apps.js';
+import { registerConfigMaps } from './commands/configmaps.js';
 import { registerContexts } from './commands/contexts.js';
 import { registerProjects } from './commands/projects.js';
+import { registerQuota } from './commands/quota.js';
+import { registerRegion } from './commands/region.js';
+import { registerServices } from './commands/services.js';
+import { registerTokens } from './commands/tokens.js';
+import { registerVolumes } from './commands/volumes.js';
 import { CliApiError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
 import { OUTPUT_FORMATS } from './output.js';
 
@@ -49,7 +57,15 @@ export function buildProgram(): Command {
   });
 
   registerContexts(program);
+  registerRegion(program);
   registerProjects(program);
+  registerApps(program);
+  registerServices(program);
+  registerActions(program);
+  registerConfigMaps(program);
+  registerVolumes(program);
+  registerTokens(program);
+  registerQuota(program);
 
   for (const command of program.commands) if (!LOCAL_COMMANDS.has(command.name())) addGlobalOptions(command);
   for (const option of globalOptions()) program.addOption(option);
