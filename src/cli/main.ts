@@ -3,6 +3,9 @@ import { registerActions } from './commands/actions.js';
 import { registerApps } from './commands/apps.js';
 import { registerConfigMaps } from './commands/configmaps.js';
 import { registerContexts } from './commands/contexts.js';
+import { registerEvents } from './commands/events.js';
+import { registerExec } from './commands/exec.js';
+import { registerLogs } from './commands/logs.js';
 import { registerProjects } from './commands/projects.js';
 import { registerQuota } from './commands/quota.js';
 import { registerRegion } from './commands/region.js';
@@ -66,6 +69,9 @@ export function buildProgram(): Command {
   registerVolumes(program);
   registerTokens(program);
   registerQuota(program);
+  registerLogs(program);
+  registerEvents(program);
+  registerExec(program);
 
   for (const command of program.commands) if (!LOCAL_COMMANDS.has(command.name())) addGlobalOptions(command);
   for (const option of globalOptions()) program.addOption(option);
