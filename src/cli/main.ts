@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerActions } from './commands/actions.js';
 import { registerApps } from './commands/apps.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerConfigMaps } from './commands/configmaps.js';
 import { registerContexts } from './commands/contexts.js';
 import { registerEvents } from './commands/events.js';
@@ -25,7 +26,7 @@ server environment (wharf serve): HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHAR
                          registry.k8s.io/pause:3.10); offline, name one the engine already has`;
 
 /** Commands that talk to no server through a context: they keep options of their own and take no global ones. */
-const LOCAL_COMMANDS = new Set(['serve', 'render', 'migrate-store', 'help']);
+const LOCAL_COMMANDS = new Set(['serve', 'render', 'migrate-store', 'completion', 'help']);
 
 /** The options every client command takes, after its name as well as before (`wharf apps ls --project p`). */
 function globalOptions(): Option[] {
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerEvents(program);
   registerExec(program);
+  registerCompletion(program);
 
   for (const command of program.commands) if (!LOCAL_COMMANDS.has(command.name())) addGlobalOptions(command);
   for (const option of globalOptions()) program.addOption(option);
