@@ -21,6 +21,7 @@ let compiled: string | undefined;
 function compiledCli(): string {
   if (compiled) return compiled;
   const dir = mkdtempSync(join(tmpdir(), 'wharf-cli-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
   const pending = ['src/cli/main.ts'];
