@@ -8,7 +8,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const EXIT_CODES_HELP = `exit codes:
   0  done
   1  the API refused (its error code and message on stderr) or could not be reached
-  2  usage error: a missing or malformed argument, an unknown option or command`;
+  2  usage error: a missing or malformed argument, an unknown option or command
+  wharf exec ends with the exit code of the command it ran`;
 
 /** The command line is wrong: exit 2, whatever the server would have said. */
 export class UsageError extends Error {
@@ -28,5 +29,12 @@ export class CliApiError extends Error {
     readonly key?: string,
   ) {
     super(message);
+  }
+}
+
+/** Ends the CLI with a code of its own and nothing more to print: exec passes on the remote command's exit code. */
+export class ExitCode extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit code ${exitCode}`);
   }
 }

@@ -13,7 +13,7 @@ import { registerRegion } from './commands/region.js';
 import { registerServices } from './commands/services.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerVolumes } from './commands/volumes.js';
-import { CliApiError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
+import { CliApiError, EXIT, EXIT_CODES_HELP, ExitCode, UsageError } from './errors.js';
 import { OUTPUT_FORMATS } from './output.js';
 
 const ENVIRONMENT_HELP = `client environment: WHARF_URL, WHARF_TOKEN (over the context's), XDG_CONFIG_HOME (contexts
@@ -108,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
 function reportFailure(error: unknown): number {
   // Commander has printed its own message (or the help) already.
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof ExitCode) return error.exitCode;
   if (error instanceof CliApiError) {
     process.stderr.write(`error: ${error.code}: ${error.message}\n`);
     return error.exitCode;

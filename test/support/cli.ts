@@ -129,7 +129,11 @@ export interface CliServer {
 }
 
 export async function startCliServer(): Promise<CliServer> {
-  const wharf = await startWharf();
+  return serveForCli(await startWharf());
+}
+
+/** `wharf` (started already, not listening yet) as a CliServer; `stop` stops it. */
+export async function serveForCli(wharf: TestWharf): Promise<CliServer> {
   const routes = new Set<string>();
   wharf.api.addHook('onRequest', (request, _reply, done) => {
     routes.add(request.routeOptions.url === undefined ? `unmatched ${request.method} ${request.url}` : `${request.method} ${request.routeOptions.url}`);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type WebSocket from 'ws';
 import { CHANNEL, endingOf, frame, V4_PROTOCOL, V5_PROTOCOL, type ExecStatus } from '../../domain/remotecommand.js';
 import { connect } from '../context.js';
+import { ExitCode } from '../errors.js';
 import { parsePodRef, podPath } from '../refs.js';
 
 interface ExecOptions {
@@ -31,7 +32,7 @@ export function registerExec(program: Command): void {
       const socket = await client.webSocket(`${podPath(client, parsePodRef(ref))}/exec?${query}`, [V5_PROTOCOL, V4_PROTOCOL]);
       const exitCode = await session(socket, options);
       // The command's own exit code: `wharf exec … -- test -f x` answers as `test` does.
-      if (exitCode !== 0) process.exitCode = exitCode;
+      if (exitCode !== 0) throw new ExitCode(exitCode);
     });
 }
 
