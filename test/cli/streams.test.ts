@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SIMULATED_EXEC_EXIT_CODE } from '../../src/runtime/simulated/exec.js';
 import { apiPaths } from '../support/api.js';
 import { cli, cliOk, CLI_PROJECT, SERVICE, spawnCli, startCliServer, undocumentedRoutes, type CliServer } from '../support/cli.js';
 
@@ -44,8 +45,9 @@ describe('wharf events, logs, stats, exec: as a process against a server', () =>
     assert.equal(JSON.parse(json).pod, pods[0]);
     assert.equal(JSON.parse(json).simulated, true);
     assert.match(table, /^CONTAINER\s+CPU\(cores\)\s+MEMORY\(MiB\)\s+LIMIT\(MiB\)\nmain\s+0\.000\s+0\.0\s/);
-    assert.equal(exec.code, 0, exec.stderr);
-    assert.match(exec.stdout + exec.stderr, /simulated runtime: no container runs; "echo hi" was not executed/);
+    // The simulated runtime runs nothing and says so, ending with 126 (cannot execute): wharf ends with that code.
+    assert.equal(exec.code, SIMULATED_EXEC_EXIT_CODE, exec.stderr);
+    assert.match(exec.stderr, /simulated runtime: no container runs; "echo hi" was not executed/);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr, 'error: NotFound: pod "nopod" of service shop/web does not exist\n');
   });
