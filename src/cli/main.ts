@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerContexts } from './commands/contexts.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerProjects } from './commands/projects.js';
 import { CliApiError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
 import { OUTPUT_FORMATS } from './output.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
 
   registerContexts(program);
   registerProjects(program);
+  registerDeploy(program);
 
   for (const command of program.commands) if (!LOCAL_COMMANDS.has(command.name())) addGlobalOptions(command);
   for (const option of globalOptions()) program.addOption(option);
