@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
 import { CliApiError, UsageError } from './errors.js';
 
 /** Where a client sends its requests: what a context (or WHARF_URL, WHARF_TOKEN, --region, --project) names. */
@@ -99,6 +101,28 @@ export class WharfClient {
     }
   }
 
+  /**
+   * A WebSocket to `path` (exec), the token in its header. A refusal comes before the upgrade as an
+   * HTTP answer with the API's error body: it rejects as CliApiError, as `request` does.
+   */
+  webSocket(path: string, protocols: readonly string[]): Promise<WebSocket> {
+    const url = new URL(path, this.target.url);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(url, [...protocols], { headers: this.target.token === undefined ? {} : { 'x-auth-token': this.target.token } });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(socket));
+      socket.once('error', (error) => reject(new CliApiError(0, 'Unreachable', `cannot reach ${this.target.url}: ${error.message}`)));
+      socket.once('unexpected-response', (_request, response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          socket.terminate();
+          reject(errorOfBody(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), response.statusMessage ?? ''));
+        });
+      });
+    });
+  }
+
   private async fetch(path: string, init: RequestInit): Promise<Response> {
     const headers = { ...(this.target.token === undefined ? {} : { 'x-auth-token': this.target.token }), ...(init.headers as Record<string, string>) };
     let response: Response;
@@ -115,12 +139,16 @@ export class WharfClient {
 }
 
 async function apiError(response: Response): Promise<CliApiError> {
-  const text = await response.text();
+  return errorOfBody(response.status, await response.text(), response.statusText);
+}
+
+/** The API's `{error, message, key?}`; a body that is not one (a proxy's page) is kept as the message. */
+function errorOfBody(status: number, text: string, statusText: string): CliApiError {
   try {
     const body = JSON.parse(text) as { error?: string; message?: string; key?: string };
-    return new CliApiError(response.status, body.error ?? `HTTP ${response.status}`, body.message ?? text, body.key);
+    return new CliApiError(status, body.error ?? `HTTP ${status}`, body.message ?? text, body.key);
   } catch {
-    return new CliApiError(response.status, `HTTP ${response.status}`, text || response.statusText);
+    return new CliApiError(status, `HTTP ${status}`, text || statusText);
   }
 }
 

@@ -1,7 +1,19 @@
 import { Command, CommanderError, Option } from 'commander';
+import { registerActions } from './commands/actions.js';
+import { registerApps } from './commands/apps.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerConfigMaps } from './commands/configmaps.js';
 import { registerContexts } from './commands/contexts.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerEvents } from './commands/events.js';
+import { registerExec } from './commands/exec.js';
+import { registerLogs } from './commands/logs.js';
 import { registerProjects } from './commands/projects.js';
+import { registerQuota } from './commands/quota.js';
+import { registerRegion } from './commands/region.js';
+import { registerServices } from './commands/services.js';
+import { registerTokens } from './commands/tokens.js';
+import { registerVolumes } from './commands/volumes.js';
 import { CliApiError, EXIT, EXIT_CODES_HELP, UsageError } from './errors.js';
 import { OUTPUT_FORMATS } from './output.js';
 
@@ -15,7 +27,7 @@ server environment (wharf serve): HOST, PORT, WHARF_CONFIG, WHARF_DATA_DIR, WHAR
                          registry.k8s.io/pause:3.10); offline, name one the engine already has`;
 
 /** Commands that talk to no server through a context: they keep options of their own and take no global ones. */
-const LOCAL_COMMANDS = new Set(['serve', 'render', 'migrate-store', 'help']);
+const LOCAL_COMMANDS = new Set(['serve', 'render', 'migrate-store', 'completion', 'help']);
 
 /** The options every client command takes, after its name as well as before (`wharf apps ls --project p`). */
 function globalOptions(): Option[] {
@@ -50,8 +62,20 @@ export function buildProgram(): Command {
   });
 
   registerContexts(program);
+  registerRegion(program);
   registerProjects(program);
+  registerApps(program);
+  registerServices(program);
+  registerActions(program);
+  registerConfigMaps(program);
+  registerVolumes(program);
+  registerTokens(program);
+  registerQuota(program);
+  registerLogs(program);
+  registerEvents(program);
+  registerExec(program);
   registerDeploy(program);
+  registerCompletion(program);
 
   for (const command of program.commands) if (!LOCAL_COMMANDS.has(command.name())) addGlobalOptions(command);
   for (const option of globalOptions()) program.addOption(option);

@@ -34,8 +34,39 @@ export function printData(command: Command, data: unknown): void {
 /** Columns padded to their widest cell, three spaces apart, as kubectl prints them; no trailing spaces. */
 export function alignedTable(headers: readonly string[], rows: readonly string[][]): string {
   const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => row[index]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index]!))).join('   ').trimEnd();
-  return [headers, ...rows].map(line).join('\n') + '\n';
+  return [headers, ...rows].map((cells) => padCells(cells, widths)).join('\n') + '\n';
+}
+
+function padCells(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index]!))).join('   ').trimEnd();
+}
+
+/**
+ * Prints rows one at a time as they come (a watch): json and yaml one object each (a JSON line, a
+ * YAML document); a table keeps its header's widths, widening a column when a cell needs it, since
+ * what is printed cannot be realigned.
+ */
+export function rowPrinter<Row>(command: Command, columns: readonly Column<Row>[]): (row: Row) => void {
+  const format = outputFormat(command);
+  if (format === 'json') return (row) => process.stdout.write(`${JSON.stringify(row)}\n`);
+  if (format === 'yaml') return (row) => process.stdout.write(`---\n${stringify(row, { aliasDuplicateObjects: false })}`);
+  const shown = columns.filter((column) => format === 'wide' || !column.wide);
+  const widths = shown.map((column) => column.header.length);
+  let headed = false;
+  const line = (cells: readonly string[]): string => {
+    cells.forEach((cell, index) => (widths[index] = Math.max(widths[index]!, cell.length)));
+    return `${padCells(cells, widths)}\n`;
+  };
+  return (row) => {
+    if (!headed) process.stdout.write(line(shown.map((column) => column.header)));
+    headed = true;
+    process.stdout.write(line(shown.map((column) => cellText(column.value(row)))));
+  };
+}
+
+/** Writes a chunk of a stream, waiting while stdout's buffer is full (a log can be larger than memory should hold). */
+export async function writeOut(chunk: string): Promise<void> {
+  if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
 function cellText(value: string | number | boolean | undefined): string {
