@@ -102,6 +102,8 @@ export async function followRollouts(client: WharfClient, refs: ServiceRef[], ou
   };
   const follow = async <Data>(path: string, take: (message: { event?: string; data: Data }) => void, lastEventId?: string): Promise<void> => {
     for await (const message of client.sse<Data>(path, { signal: stop.signal, lastEventId })) {
+      // Another stream settled the last rollout: the view drawn then is the last.
+      if (stop.signal.aborted) return;
       take(message);
       redraw();
       if (settled()) stop.abort();
