@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
+import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { fieldName } from '../api/errors.js';
@@ -111,7 +112,7 @@ function pathOf(instancePath: string): (string | number)[] {
 function schemaProblems(body: unknown, unknownFields: readonly string[]): Problem[] {
   const byField = new Map<string, { path: (string | number)[]; expectations: string[]; union: boolean }>();
   const problems: Problem[] = [];
-  for (const error of Value.Errors(Manifest, body)) {
+  for (const error of allErrors(body)) {
     const params = error.params as Record<string, unknown>;
     const path = pathOf(error.instancePath);
     const name = (child?: string): string => fieldName(error.instancePath, child);
@@ -141,6 +142,19 @@ function schemaProblems(body: unknown, unknownFields: readonly string[]): Proble
     problems.push({ path, message: `${name} must ${union ? expectations.join(' or ') : expectations[0]}` });
   }
   return problems;
+}
+
+// TypeBox stops at 8 errors (its guard for servers checking untrusted input); someone fixing a file wants them all.
+const MAX_ERRORS = 100;
+
+function allErrors(body: unknown): ReturnType<typeof Value.Errors> {
+  const { maxErrors } = Settings.Get();
+  Settings.Set({ maxErrors: MAX_ERRORS });
+  try {
+    return Value.Errors(Manifest, body);
+  } finally {
+    Settings.Set({ maxErrors });
+  }
 }
 
 /** What a value must be, after "must": the API's words for patterns, the allowed values listed. */
