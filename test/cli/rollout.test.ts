@@ -11,6 +11,11 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 const paths = apiPaths('local', 'proj');
 const ESC = '\x1b';
 
+/** Escape shown as <ESC>, so the control codes read in patterns. */
+function visible(text: string): string {
+  return text.replaceAll(ESC, '<ESC>');
+}
+
 function show(run: CliRun): string {
   return `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
 }
@@ -88,20 +93,26 @@ describe('wharf rollout status|history|undo, run as processes against a server (
     assert.match(status.stderr, /^error: broken\/web: rollout ProgressDeadlineExceeded/m, show(status));
   });
 
-  it('on a terminal the view is redrawn in place: the progress line and the newest event under it', async () => {
-    // Pods count as available 3 s after they run: the rollout is under way when the CLI first draws it.
-    await succeed('POST', paths.services('shop'), service('slow', 'nginx:1.27', { instanceNumber: 2, minReadySeconds: 3 }));
-    const terminal = await runCli(['rollout', 'status', 'shop/slow', '--project', 'proj'], env, { terminal: true });
+  it('on a terminal the view is redrawn in place, each line cut to the width: the progress line and the newest event under it', async () => {
+    // Its pods wait for the ConfigMap `later`: the rollout is under way until the test creates it, once the CLI has drawn it so.
+    const slow = service('slow', 'nginx:1.27', { instanceNumber: 2 });
+    await succeed('POST', paths.services('shop'), { ...slow, containers: [{ name: 'main', image: 'nginx:1.27', configs: [{ configMapName: 'later', mountPath: '/etc/later' }] }] });
+    const progressing = /<ESC>\[2Kshop\/slow {2}progressing {2}\[-{12}\] {2}updated \d\/2 {2}ready 0\/2 {2}revision 1\r\n<ESC>\[2K/;
+    let drawn!: () => void;
+    const underWay = new Promise<void>((resolve) => (drawn = resolve));
+    const running = runCli(['rollout', 'status', 'shop/slow', '--project', 'proj'], env, {
+      terminal: true,
+      onStdout: (text) => progressing.test(visible(text)) && drawn(),
+    });
+    await Promise.race([underWay, running.then((early) => assert.fail(`the CLI ended before it drew the rollout under way\n${show(early)}`))]);
+    await succeed('POST', paths.configMaps, { name: 'later', data: { mode: 'on' } });
+    const terminal = await running;
     assert.equal(terminal.code, 0, show(terminal));
-    // Escape shown as <ESC>: the control codes read in the patterns.
-    const draws = terminal.stdout.replaceAll(ESC, '<ESC>').split('<ESC>[2A');
+
+    const draws = visible(terminal.stdout).split('<ESC>[2A');
     assert.ok(draws.length > 1, `the view was drawn again over itself (cursor up 2 lines)\n${JSON.stringify(terminal.stdout)}`);
-    const progressing = /^<ESC>\[2Kshop\/slow {2}progressing {2}\[[#-]{12}\] {2}updated \d\/2 {2}ready \d\/2 {2}revision 1\r\n<ESC>\[2K/;
-    assert.ok(draws.some((draw) => progressing.test(draw)), `a draw of the rollout under way\n${JSON.stringify(terminal.stdout)}`);
-    assert.match(
-      draws.at(-1)!,
-      /^<ESC>\[2Kshop\/slow {2}complete \(revision 1 rolled out\) {2}\[#{12}\] {2}updated 2\/2 {2}ready 2\/2 {2}revision 1\r\n<ESC>\[2K {2}Normal \w+/,
-      JSON.stringify(draws.at(-1)),
-    );
+    assert.match(draws.at(-1)!, /^<ESC>\[2Kshop\/slow {2}complete \(revision 1 rolled out\) {2}\[#{12}\] {2}updated 2\/2 .*\r\n<ESC>\[2K {2}Normal \w+/, JSON.stringify(draws.at(-1)));
+    const drawnLines = terminal.stdout.split('\r\n').filter((line) => line.includes(`${ESC}[2K`));
+    for (const line of drawnLines) assert.ok(line.slice(line.lastIndexOf(`${ESC}[2K`) + 4).length <= 79, `no line wraps in 80 columns: ${JSON.stringify(line)}`);
   });
 });

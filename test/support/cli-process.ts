@@ -13,9 +13,14 @@ export interface CliRun {
 /**
  * Runs `wharf <args>` as its own process, as a user's shell does; `env` is laid over the test's
  * environment. With `terminal`, stdout is a pseudo-terminal: util-linux `script` runs the command
- * (its output, then, is what the terminal got, stderr included, lines ending in \r\n).
+ * (its output, then, is what the terminal got, stderr included, lines ending in \r\n; the terminal
+ * is 80 columns wide). `onStdout` sees the output as it comes, to act while the command runs.
  */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { terminal?: boolean } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { terminal?: boolean; onStdout?: (stdoutSoFar: string) => void } = {},
+): Promise<CliRun> {
   const command = [process.execPath, '--import', 'tsx', ENTRY, ...args];
   const [file, argv] = options.terminal
     ? ['script', ['-qfec', command.map(shellWord).join(' '), '/dev/null']]
@@ -23,7 +28,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { termin
   const child = spawn(file, argv, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onStdout?.(stdout);
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
