@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { CliApiError, UsageError } from './errors.js';
 
 /** Where a client sends its requests: what a context (or WHARF_URL, WHARF_TOKEN, --region, --project) names. */
@@ -105,7 +105,9 @@ export class WharfClient {
    * A WebSocket to `path` (exec), the token in its header. A refusal comes before the upgrade as an
    * HTTP answer with the API's error body: it rejects as CliApiError, as `request` does.
    */
-  webSocket(path: string, protocols: readonly string[]): Promise<WebSocket> {
+  async webSocket(path: string, protocols: readonly string[]): Promise<WebSocket> {
+    // Loaded here, for exec alone: ws costs every other command a noticeable part of its start.
+    const { default: WebSocket } = await import('ws');
     const url = new URL(path, this.target.url);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url, [...protocols], { headers: this.target.token === undefined ? {} : { 'x-auth-token': this.target.token } });
