@@ -3,31 +3,28 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, TEST_ADMIN_TOKEN } from '../support/api.js';
-import { runCli, type CliRun } from '../support/cli-process.js';
-import { dropTestDatabase, TEST_DATABASE_URL, testDatabase } from '../support/database.js';
-import { freePort, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { apiPaths } from '../support/api.js';
+import { cli, runCli, startCliServer, undocumentedRoutes, type CliResult, type CliServer } from '../support/cli.js';
+import { freePort } from '../support/server-process.js';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 const paths = apiPaths('local', 'proj');
 
-function show(run: CliRun): string {
+function show(run: CliResult): string {
   return `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
 }
 
 describe('wharf apply and diff, run as processes against a server (simulated runtime)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-cli-apply-'));
   const files = mkdtempSync(join(tmpdir(), 'wharf-cli-files-'));
-  let server: ServerProcess;
-  let env: NodeJS.ProcessEnv;
-  const wharf = (...args: string[]): Promise<CliRun> => runCli([...args, '--project', 'proj'], env);
+  let server: CliServer;
+  const wharf = (...args: string[]): Promise<CliResult> => cli(server, ...args);
   const file = (name: string, text: string): string => {
     const path = join(files, name);
     writeFileSync(path, text);
     return path;
   };
   const revisions = async (app: string): Promise<number[]> => {
-    const answer = await server.request('GET', paths.revisions(app, 'service0'));
+    const answer = await server.wharf.request('GET', paths.revisions(app, 'service0'));
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     return answer.body.map((revision: { revision: number }) => revision.revision);
   };
@@ -45,14 +42,11 @@ describe('wharf apply and diff, run as processes against a server (simulated run
     );
 
   before(async () => {
-    server = await startServerProcess(dataDir);
-    env = { WHARF_URL: `http://127.0.0.1:${server.port}`, WHARF_TOKEN: TEST_ADMIN_TOKEN, XDG_CONFIG_HOME: join(files, 'config') };
+    server = await startCliServer();
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    if (TEST_DATABASE_URL) await dropTestDatabase(await testDatabase(dataDir));
-    for (const dir of [dataDir, files]) rmSync(dir, { recursive: true, force: true });
+    await server.stop();
+    rmSync(files, { recursive: true, force: true });
   });
 
   it("diff of the seed's examples before anything runs: what apply would create, exit 1", async () => {
@@ -82,7 +76,7 @@ describe('wharf apply and diff, run as processes against a server (simulated run
     const diff = await wharf('diff', '-f', stateful);
     assert.deepEqual([diff.code, diff.stdout], [0, ''], show(diff));
     assert.deepEqual([await revisions('app0'), await revisions('app1')], [[1], [1]]);
-    const configMap = await server.request('GET', paths.configMap('cm'));
+    const configMap = await server.wharf.request('GET', paths.configMap('cm'));
     assert.equal(configMap.body.version, 1, 'the ConfigMap both files declare was never rewritten');
   });
 
@@ -115,8 +109,12 @@ describe('wharf apply and diff, run as processes against a server (simulated run
     assert.equal(invalid.code, 2, show(invalid));
     assert.match(invalid.stderr, /bad\.yaml:8: app\.microservices\[0\]\.containers\[0\]\.image is required \(did you mean "imgae"\?\)/, show(invalid));
 
-    const nowhere = await runCli(['diff', '-f', stateless, '--project', 'proj'], { ...env, WHARF_URL: `http://127.0.0.1:${await freePort()}` });
+    const nowhere = await runCli(['diff', '-f', stateless, '--project', 'proj'], { ...server.env, WHARF_URL: `http://127.0.0.1:${await freePort()}` });
     assert.equal(nowhere.code, 2, show(nowhere));
     assert.match(nowhere.stderr, /Unreachable: cannot reach/, show(nowhere));
+  });
+
+  it('calls only routes /openapi.json documents', async () => {
+    assert.deepEqual(await undocumentedRoutes(server), []);
   });
 });

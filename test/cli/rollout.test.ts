@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { apiPaths, TEST_ADMIN_TOKEN } from '../support/api.js';
-import { runCli, type CliRun } from '../support/cli-process.js';
-import { dropTestDatabase, TEST_DATABASE_URL, testDatabase } from '../support/database.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { apiPaths } from '../support/api.js';
+import { cli, startCliServer, undocumentedRoutes, type CliResult, type CliServer } from '../support/cli.js';
+import { runInTerminal } from '../support/cli-terminal.js';
 
 const paths = apiPaths('local', 'proj');
 const ESC = '\x1b';
@@ -16,7 +15,7 @@ function visible(text: string): string {
   return text.replaceAll(ESC, '<ESC>');
 }
 
-function show(run: CliRun): string {
+function show(run: CliResult): string {
   return `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
 }
 
@@ -25,26 +24,21 @@ function service(name: string, image: string, more: Record<string, unknown> = {}
 }
 
 describe('wharf rollout status|history|undo, run as processes against a server (simulated runtime)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-cli-rollout-'));
   const files = mkdtempSync(join(tmpdir(), 'wharf-cli-rollout-files-'));
-  let server: ServerProcess;
-  let env: NodeJS.ProcessEnv;
-  const wharf = (...args: string[]): Promise<CliRun> => runCli([...args, '--project', 'proj'], env);
+  let server: CliServer;
+  const wharf = (...args: string[]): Promise<CliResult> => cli(server, ...args);
   const succeed = async (method: string, path: string, body?: unknown): Promise<void> => {
-    const answer = await server.request(method, path, body);
+    const answer = await server.wharf.request(method, path, body);
     assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
   };
 
   before(async () => {
-    server = await startServerProcess(dataDir);
-    env = { WHARF_URL: `http://127.0.0.1:${server.port}`, WHARF_TOKEN: TEST_ADMIN_TOKEN, XDG_CONFIG_HOME: join(files, 'config') };
+    server = await startCliServer();
     await succeed('POST', paths.apps, { name: 'shop', microservices: [service('web', 'nginx:1.26')] });
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    if (TEST_DATABASE_URL) await dropTestDatabase(await testDatabase(dataDir));
-    for (const dir of [dataDir, files]) rmSync(dir, { recursive: true, force: true });
+    await server.stop();
+    rmSync(files, { recursive: true, force: true });
   });
 
   it('history lists the revisions, undo returns to the previous one, status follows it in plain lines into a pipe', async () => {
@@ -67,7 +61,7 @@ describe('wharf rollout status|history|undo, run as processes against a server (
     assert.ok(!status.stdout.includes(ESC), `no cursor control into a pipe\n${show(status)}`);
     assert.match(status.stdout, /^shop\/web {2}complete \(revision 3 rolled out\) {2}\[#{12}\] {2}updated 1\/1 {2}ready 1\/1 {2}revision 3$/m, show(status));
     assert.match(status.stdout, /\nshop\/web: revision 3 rolled out\n$/, show(status));
-    const service = await server.request('GET', paths.service('shop', 'web'));
+    const service = await server.wharf.request('GET', paths.service('shop', 'web'));
     assert.deepEqual([service.body.revision, service.body.containers[0].image], [3, 'nginx:1.26']);
   });
 
@@ -100,10 +94,7 @@ describe('wharf rollout status|history|undo, run as processes against a server (
     const progressing = /<ESC>\[2Kshop\/slow {2}progressing {2}\[-{12}\] {2}updated \d\/2 {2}ready 0\/2 {2}revision 1\r\n<ESC>\[2K/;
     let drawn!: () => void;
     const underWay = new Promise<void>((resolve) => (drawn = resolve));
-    const running = runCli(['rollout', 'status', 'shop/slow', '--project', 'proj'], env, {
-      terminal: true,
-      onStdout: (text) => progressing.test(visible(text)) && drawn(),
-    });
+    const running = runInTerminal(['rollout', 'status', 'shop/slow', '--project', 'proj'], server.env, (text) => progressing.test(visible(text)) && drawn());
     await Promise.race([underWay, running.then((early) => assert.fail(`the CLI ended before it drew the rollout under way\n${show(early)}`))]);
     await succeed('POST', paths.configMaps, { name: 'later', data: { mode: 'on' } });
     const terminal = await running;
@@ -114,5 +105,9 @@ describe('wharf rollout status|history|undo, run as processes against a server (
     assert.match(draws.at(-1)!, /^<ESC>\[2Kshop\/slow {2}complete \(revision 1 rolled out\) {2}\[#{12}\] {2}updated 2\/2 .*\r\n<ESC>\[2K {2}Normal \w+/, JSON.stringify(draws.at(-1)));
     const drawnLines = terminal.stdout.split('\r\n').filter((line) => line.includes(`${ESC}[2K`));
     for (const line of drawnLines) assert.ok(line.slice(line.lastIndexOf(`${ESC}[2K`) + 4).length <= 79, `no line wraps in 80 columns: ${JSON.stringify(line)}`);
+  });
+
+  it('calls only routes /openapi.json documents', async () => {
+    assert.deepEqual(await undocumentedRoutes(server), []);
   });
 });
