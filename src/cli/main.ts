@@ -4,6 +4,7 @@ import { registerApps } from './commands/apps.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerConfigMaps } from './commands/configmaps.js';
 import { registerContexts } from './commands/contexts.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
 import { registerExec } from './commands/exec.js';
 import { registerLogs } from './commands/logs.js';
@@ -73,6 +74,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerEvents(program);
   registerExec(program);
+  registerDeploy(program);
   registerCompletion(program);
 
   for (const command of program.commands) if (!LOCAL_COMMANDS.has(command.name())) addGlobalOptions(command);
