@@ -1,15 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { App } from '../api/schemas/app.js';
 import type { ConfigMap, ConfigMapCreate } from '../api/schemas/configmap.js';
-import {
-  PROBE_KINDS,
-  type Container,
-  type ContainerPatch,
-  type Port,
-  ServiceCreate,
-  type Service,
-  type ServiceUpgrade,
-} from '../api/schemas/microservice.js';
+import type { Service } from '../api/schemas/microservice.js';
+import { PROBE_KINDS } from '../model/probe.js';
+import type { Container, ContainerPatch } from '../model/container.js';
+import { type Port, ServiceCreate, type ServiceUpgrade } from '../model/service.js';
 import type { Volume, VolumeCreate } from '../api/schemas/volume.js';
 import { DEFAULT_ROLLOUT_SETTINGS } from '../domain/rollout.js';
 import { gpusOf, normalizePorts } from '../domain/service.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Pod, RolloutStatus, Service, ServiceStatus } from '../../src/api/schemas/microservice.js';
+import type { Pod, Service } from '../../src/api/schemas/microservice.js';
+import type { RolloutStatus, ServiceStatus } from '../../src/model/service-status.js';
 import { eventLine, progressLine, rolloutVerdict } from '../../src/cli/rollout-progress.js';
 
 const TIME = '2026-03-01T10:00:00.000Z';

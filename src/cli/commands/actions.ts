@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { Port, Service, ServiceUpgrade } from '../../api/schemas/microservice.js';
+import type { Service } from '../../api/schemas/microservice.js';
+import type { Port, ServiceUpgrade } from '../../model/service.js';
 import { connect } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseServiceRef, servicePath } from '../refs.js';

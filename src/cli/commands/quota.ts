@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { Quota, QuotaLimits } from '../../api/schemas/quota.js';
+import type { Quota } from '../../api/schemas/quota.js';
+import type { QuotaLimits } from '../../model/quota.js';
 import { connect } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printRows } from '../output.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RegionListing } from '../../api/schemas/region.js';
-import type { ResourceSpec } from '../../api/schemas/resource-spec.js';
+import type { ResourceSpec } from '../../model/resource-spec.js';
 import type { StorageType } from '../../api/schemas/volume.js';
 import { connect } from '../context.js';
 import { printRows } from '../output.js';

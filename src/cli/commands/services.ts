@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Pod, Revision, Service } from '../../api/schemas/microservice.js';
-import type { PodStats } from '../../api/schemas/stats.js';
+import type { PodStats } from '../../model/stats.js';
 import { connect } from '../context.js';
 import { readBodyFile } from '../files.js';
 import { age, printRows, type Column } from '../output.js';
