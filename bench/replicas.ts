@@ -16,6 +16,8 @@ const CREATES = 1000;
 /** Each app has one service, and a project's default quota is 100 services. */
 const APPS_PER_PROJECT = 50;
 const TARGET = 'projects/bench/apps/target/microservices/web';
+/** How long the servers' CPU is sampled with no load, once what was created runs: the background work each GET's CPU includes. */
+const IDLE_SAMPLE_S = 4;
 
 interface Load {
   requestsPerSecond: number;
@@ -29,6 +31,8 @@ export interface ReplicasRow {
   configuration: string;
   get: Load;
   create: Load;
+  /** The servers' CPU with no load, as a share of one core, all replicas together. */
+  idleCpuShare: number;
 }
 
 export interface ReplicasBench {
@@ -73,10 +77,11 @@ export function formatReplicas({ rows, loadAverage, skipped }: ReplicasBench): s
   return [
     `One Wharf or three, simulated runtime: GET one service for ${DURATION_S} s; create ${CREATES} apps of one service; ${CONNECTIONS} connections,`,
     `dealt to three replicas in turn (${CONNECTIONS / 3} each). CPU µs: the servers' CPU time (all replicas together) per request answered.`,
+    `idle: the servers' CPU with no load (${IDLE_SAMPLE_S} s, once every pod created runs), as a share of one core: background work in every CPU µs.`,
     `Load average at the start: ${loadAverage.toFixed(1)} (every server, PostgreSQL and the load generator share this machine).`,
     `${''.padEnd(30)}   ${'GET one service'.padEnd(31)}   create an app`,
-    `${'configuration'.padEnd(30)}   ${heads}   ${heads}`,
-    ...rows.map((row) => `${row.configuration.padEnd(30)}   ${columns(row.get)}   ${columns(row.create)}`),
+    `${'configuration'.padEnd(30)}   ${heads}   ${heads}   ${'idle'.padStart(6)}`,
+    ...rows.map((row) => `${row.configuration.padEnd(30)}   ${columns(row.get)}   ${columns(row.create)}   ${`${(100 * row.idleCpuShare).toFixed(0)}%`.padStart(6)}`),
     ...(skipped ? [skipped] : []),
   ].join('\n');
 }
@@ -110,8 +115,11 @@ async function measure(configuration: string, wharfs: BenchWharf[]): Promise<Rep
     for (let project = 0; project * APPS_PER_PROJECT < CREATES; project++) {
       for (const wharf of wharfs) await waitUntilRunning(wharf.base, `p${project}`);
     }
+    const idleBefore = cpuOf(wharfs);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_S * 1000));
+    const idleCpuShare = (cpuOf(wharfs) - idleBefore) / IDLE_SAMPLE_S;
     const get = await load(wharfs, { url: targets, headers: AUTH, connections: CONNECTIONS, duration: DURATION_S });
-    return { configuration, get, create };
+    return { configuration, get, create, idleCpuShare };
   } finally {
     await Promise.all(wharfs.map((wharf) => wharf.stop()));
   }
@@ -122,10 +130,9 @@ type LoadOptions = Omit<autocannon.Options, 'url'> & { url: string[] };
 
 /** Runs a load against the servers; fails on any answer but a success. */
 async function load(wharfs: BenchWharf[], options: LoadOptions): Promise<Load> {
-  const cpu = (): number => wharfs.reduce((sum, wharf) => sum + cpuSeconds(wharf.pid), 0);
-  const cpuBefore = cpu();
+  const cpuBefore = cpuOf(wharfs);
   const result = await autocannon(options as unknown as autocannon.Options);
-  const cpuUsed = cpu() - cpuBefore;
+  const cpuUsed = cpuOf(wharfs) - cpuBefore;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${options.requests?.[0]?.method ?? 'GET'} ${options.url.join(' ')}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
@@ -135,6 +142,11 @@ async function load(wharfs: BenchWharf[], options: LoadOptions): Promise<Load> {
     p99Ms: result.latency.p99,
     cpuPerRequestUs: (cpuUsed * 1e6) / result.requests.total,
   };
+}
+
+/** CPU seconds the servers have used, together. */
+function cpuOf(wharfs: BenchWharf[]): number {
+  return wharfs.reduce((sum, wharf) => sum + cpuSeconds(wharf.pid), 0);
 }
 
 async function admin(url: string, statement: string): Promise<void> {
