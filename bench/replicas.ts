@@ -91,7 +91,7 @@ async function measure(configuration: string, wharfs: BenchWharf[]): Promise<Rep
     const [first] = wharfs as [BenchWharf];
     const microservices = [{ name: 'web', type: 'stateless', resourceSpec: '1U1G', instanceNumber: 1, containers: [{ name: 'web', image: 'registry.example/web:1' }] }];
     await call('POST', `${first.base}/projects/bench/apps`, 201, { name: 'target', microservices });
-    await waitUntilRunning(first.base, 'bench');
+    await waitUntilRunning((await leaderOf(wharfs)).base, 'bench');
     const targets = wharfs.map((wharf) => `${wharf.base}/${TARGET}`);
     // Not counted: the first configuration would otherwise pay for V8's warm-up alone.
     await load(wharfs, { url: targets, headers: AUTH, connections: CONNECTIONS, duration: WARM_UP_S });
@@ -111,10 +111,9 @@ async function measure(configuration: string, wharfs: BenchWharf[]): Promise<Rep
         },
       }],
     });
-    // The controllers' work on what was created would otherwise share the CPU with the reads measured.
-    for (let project = 0; project * APPS_PER_PROJECT < CREATES; project++) {
-      for (const wharf of wharfs) await waitUntilRunning(wharf.base, `p${project}`);
-    }
+    // The controller's work on what was created would otherwise share the CPU with the reads measured.
+    const leader = await leaderOf(wharfs);
+    for (let project = 0; project * APPS_PER_PROJECT < CREATES; project++) await waitUntilRunning(leader.base, `p${project}`);
     const idleBefore = cpuOf(wharfs);
     await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_S * 1000));
     const idleCpuShare = (cpuOf(wharfs) - idleBefore) / IDLE_SAMPLE_S;
@@ -142,6 +141,22 @@ async function load(wharfs: BenchWharf[], options: LoadOptions): Promise<Load> {
     p99Ms: result.latency.p99,
     cpuPerRequestUs: (cpuUsed * 1e6) / result.requests.total,
   };
+}
+
+/**
+ * The replica that runs region `local`'s controller: on the simulated runtime only its pods exist
+ * (each process simulates its own), so only it sees a service running.
+ */
+async function leaderOf(wharfs: BenchWharf[], timeoutMs = 60_000): Promise<BenchWharf> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const wharf of wharfs) {
+      const health = (await (await fetch(new URL('/healthz', wharf.base))).json()) as { leads: string[] };
+      if (health.leads.includes('local')) return wharf;
+    }
+    if (Date.now() > deadline) throw new Error(`no replica leads region local within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** CPU seconds the servers have used, together. */
