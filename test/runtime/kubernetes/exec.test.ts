@@ -104,7 +104,7 @@ describe('Kubernetes runtime: exec through pods/exec on the test API server', ()
     const granted = new Set(API_CALLS.flatMap((call) => call.verbs.map((verb) => `${call.apiGroup}|${call.resource}|${verb}`)));
     const made = [...server.authorizedCalls()];
     assert.ok(made.includes('|pods/exec|get') && made.includes('|pods/exec|create'), made.join(' '));
-    for (const call of made) assert.ok(granted.has(call), `${call} is not in API_CALLS (deploy/kubernetes/rbac.yaml)`);
+    for (const call of made) assert.ok(granted.has(call), `${call} is not in API_CALLS (deploy/kubernetes/common/rbac.yaml)`);
   });
 
   it('an API server that does not answer: 503 RuntimeUnavailable', async () => {
