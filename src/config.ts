@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
+import { hostname } from 'node:os';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -138,6 +140,8 @@ const ConfigFile = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     dataDir: Type.Optional(Type.String()),
     regions: Type.Optional(Type.Array(RegionConfig, { minItems: 1 })),
+    /** With several replicas on PostgreSQL: how long a lease lasts without renewal (controller/leader-election.ts). */
+    leaseDurationSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 3600 })),
     /** How many events are kept per service and for how long (store/events.ts). */
     events: Type.Optional(
       Type.Object(
@@ -242,7 +246,14 @@ export interface Config {
   fieldValidation: FieldValidation;
   /** How many events are kept per service and for how long. */
   events: EventRetention;
+  /** WHARF_REPLICA_ID: this replica's name in the leases (controller/leader-election.ts). */
+  replica: string;
+  /** WHARF_LEASE_DURATION_SECONDS, in ms: how long a region waits for another leader when its leader dies (PostgreSQL only). */
+  leaseDurationMs: number;
 }
+
+/** Kubernetes' default for leader election (client-go's LeaseDuration). */
+export const DEFAULT_LEASE_DURATION_SECONDS = 15;
 
 /** DESIGN.md §3: the seed's four specs, with 2U4G at 4096 MB (the seed's 4906 is a typo). */
 export const DEFAULT_RESOURCE_SPECS = [
@@ -318,7 +329,27 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
       maxAgeSeconds: parseBoundedInteger('WHARF_EVENTS_MAX_AGE_SECONDS', env.WHARF_EVENTS_MAX_AGE_SECONDS, 60, MAX_EVENT_AGE_SECONDS)
         ?? file.events?.maxAgeSeconds ?? DEFAULT_EVENT_RETENTION.maxAgeSeconds,
     },
+    replica: parseReplica(env.WHARF_REPLICA_ID),
+    leaseDurationMs: 1000 * (parseLeaseDuration(env.WHARF_LEASE_DURATION_SECONDS) ?? file.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS),
   };
+}
+
+/**
+ * Unique by default, as client-go's hostname plus a random suffix: two replicas with one name
+ * would both believe they hold the lease. In Kubernetes, the pod's name (the downward API).
+ */
+function parseReplica(text: string | undefined): string {
+  if (text === undefined || text === '') return `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  if (!/^[\x21-\x7e]{1,128}$/.test(text)) throw new Error(`WHARF_REPLICA_ID must be 1 to 128 printable characters without spaces, got "${text}"`);
+  return text;
+}
+
+/** Seconds, fractions allowed (tests take over in a second or two); at least 1. */
+function parseLeaseDuration(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 1 || value > 3600) throw new Error(`WHARF_LEASE_DURATION_SECONDS must be a number of seconds 1..3600, got "${text}"`);
+  return value;
 }
 
 function parseBoundedInteger(name: string, text: string | undefined, min: number, max: number): number | undefined {

@@ -7,12 +7,16 @@ import { WharfMetrics } from './metrics.js';
 import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './api/watch-hub.js';
 import type { Config } from './config.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
+import { LeaderElector } from './controller/leader-election.js';
+import { RegionControllers } from './controller/region-controllers.js';
+import type { Leadership } from './domain/leadership.js';
 import { defaultStorage, DEFAULT_VOLUME_SIZE_GI } from './domain/volumes.js';
 import { createRegion, type Region } from './regions.js';
 import { ChangeListener } from './store/change-listener.js';
 import { StoreEventRecorder } from './store/event-recorder.js';
 import { openSqlite } from './store/database.js';
 import { instanceId } from './store/instance.js';
+import { LeaseStore } from './store/leases.js';
 import { migrateToLatest } from './store/migrations.js';
 import { openPostgres } from './store/postgres.js';
 import { Store } from './store/store.js';
@@ -21,7 +25,9 @@ import { TokenStore } from './store/tokens.js';
 export interface Wharf {
   api: Api;
   store: Store;
-  controller: Controller;
+  /** The controllers of the regions this replica leads. */
+  controllers: RegionControllers;
+  leadership: Leadership;
   regions: Map<string, Region>;
   /** The state watches of services. */
   watches: WatchHub;
@@ -63,27 +69,41 @@ export async function createWharf(
   for (const settings of config.regions) await store.volumes.typeUntyped(settings.name);
   const instance = await instanceId(db, new Date().toISOString());
   const events = new StoreEventRecorder(store, log.child({ component: 'events' }));
+  const leadership = new LeaderElector(
+    config.databaseUrl ? new LeaseStore(db) : undefined,
+    config.regions.map((settings) => settings.name),
+    { replica: config.replica, leaseDurationMs: config.leaseDurationMs },
+    log.child({ component: 'leader-election' }),
+  );
   const regions = new Map<string, Region>();
   for (const settings of config.regions) {
     const region = settings.name;
+    const leads = (): boolean => leadership.leads(region);
     regions.set(region, await createRegion(settings, log, {
       instanceId: instance,
       volumes: { all: () => store.volumes.ofRegion(region) },
       projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
       dataDir: config.dataDir,
-      events,
+      // Every replica sees what the engine does; one account of it is enough.
+      events: {
+        record: (event) => {
+          if (leads()) events.record(event);
+        },
+      },
+      leads,
       engineWatchRestarted: () => metrics.engineWatchRestarted(region),
     }));
   }
-  const controller = new Controller(store, regions, log.child({ component: 'controller' }), {
-    ...DEFAULT_CONTROLLER_OPTIONS,
-    metrics,
-    ...options.controller,
-  }, events);
+  const controllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, metrics, ...options.controller };
+  const controllers = new RegionControllers(
+    regions,
+    (region) => new Controller(store, new Map([[region.name, region]]), log.child({ component: 'controller', region: region.name }), controllerOptions, events),
+    log.child({ component: 'controller' }),
+  );
   const tokens = new TokenStore(db);
   const watches = new WatchHub(store, regions, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
-  metrics.readFrom({ regions, queueDepth: () => controller.queueDepth, watchClients: () => watches.clients });
-  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches, metrics }, log);
+  metrics.readFrom({ regions, queueDepth: () => controllers.queueDepth, watchClients: () => watches.clients });
+  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches, metrics, leadership }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -91,7 +111,9 @@ export async function createWharf(
       // A watch never ends by itself: the server's close would wait for it.
       watches.close();
       await api.close();
-      await controller.close();
+      // The controllers stop acting before the leases go: the next leader starts on a quiet engine.
+      await controllers.close();
+      await leadership.close();
       for (const region of regions.values()) await region.runtime.close();
       await events.close();
       await feed?.close();
@@ -100,11 +122,16 @@ export async function createWharf(
     return closing;
   };
   // A region that cannot start (another Wharf owns it on the engine) fails the start: nothing is left open.
-  await controller.start().catch(async (error: unknown) => {
+  try {
+    // The first campaign comes before the engines connect: a leader cleans up at connect, a follower does not.
+    await leadership.start();
+    for (const region of regions.values()) await region.runtime.start(region.changes.emit);
+  } catch (error) {
     await close();
     throw error;
-  });
-  return { api, store, controller, regions, watches, log, close };
+  }
+  leadership.follow(controllers.leadershipChanged);
+  return { api, store, controllers, leadership, regions, watches, log, close };
 }
 
 /** How long a cached service is trusted at most on PostgreSQL, should a notification be lost unnoticed. */

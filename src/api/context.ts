@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventRecorder } from '../domain/events.js';
 import type { Region } from '../regions.js';
+import type { Leadership } from '../domain/leadership.js';
 import type { Store } from '../store/store.js';
 import type { TokenStore } from '../store/tokens.js';
 import type { AuthSettings } from './auth.js';
@@ -23,6 +24,8 @@ export interface ApiContext {
   metrics: WharfMetrics;
   /** What a body's unknown fields get unless the request asks (`?fieldValidation=`). */
   fieldValidation: FieldValidation;
+  /** Which replica runs each region's controller (/healthz, GET /v1/regions). */
+  leadership: Leadership;
 }
 
 export type Api = FastifyInstance<

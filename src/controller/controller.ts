@@ -47,6 +47,8 @@ export class Controller {
   private readonly queue: WorkQueue;
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly stopListening: Array<() => void> = [];
+  private closing = false;
   /** The engine side of ConfigMap and volume DELETEs, on a queue of its own. */
   readonly deletions: Deletions;
   private readonly metrics: ControllerMetrics;
@@ -65,15 +67,13 @@ export class Controller {
   }
 
   /**
-   * Listens to the store's change feed and to every runtime, queues every service (a restart
-   * reconciles all) and every pending deletion, then starts the workers.
+   * Listens to the store's change feed and to its regions' runtimes (started by then: every replica
+   * observes its engines, leader or not), queues every service (a new leader reconciles all) and
+   * every pending deletion, then starts the workers.
    */
   async start(): Promise<void> {
-    this.store.onCommit((keys) => keys.forEach((key) => this.enqueue(key)));
-    for (const region of this.regions.values()) {
-      region.changes.listen((key) => this.enqueue(key));
-      await region.runtime.start(region.changes.emit);
-    }
+    this.stopListening.push(this.store.onCommit((keys) => keys.forEach((key) => this.enqueue(key))));
+    for (const region of this.regions.values()) this.stopListening.push(region.changes.listen((key) => this.enqueue(key)));
     await this.deletions.start();
     await this.resync();
     this.workers = Array.from({ length: this.options.workers }, () => this.work());
@@ -86,6 +86,8 @@ export class Controller {
 
   /** Finishes the reconciles and deletions under way, then stops. */
   async close(): Promise<void> {
+    this.closing = true;
+    for (const stop of this.stopListening.splice(0)) stop();
     clearInterval(this.resyncTimer);
     this.queue.shutdown();
     await Promise.all([...this.workers, this.deletions.close()]);
@@ -96,8 +98,9 @@ export class Controller {
     return this.queue.length;
   }
 
+  /** Another region's service is another controller's: a replica may lead some regions and not others. */
   enqueue(key: ServiceKey): void {
-    this.queue.add(keyString(key));
+    if (this.regions.has(key.region)) this.queue.add(keyString(key));
   }
 
   /** Queues every service the store or an engine knows, so missed events and orphans are caught. */
@@ -111,10 +114,7 @@ export class Controller {
   /** observe -> plan -> execute, for one service. Throws to be retried with backoff. */
   async reconcile(key: ServiceKey): Promise<void> {
     const region = this.regions.get(key.region);
-    if (!region) {
-      this.log.warn({ service: keyString(key) }, 'service of an unconfigured region left alone');
-      return;
-    }
+    if (!region) return;
     const resolved = await resolveDesired(this.store, key);
     const desired = resolved?.desired;
     const inputs = resolved?.inputs ?? NO_POD_INPUTS;
@@ -139,6 +139,8 @@ export class Controller {
       ? planWorkload(key, desired, observed.workload, resources, inputs)
       : plan(key, desired, observed.pods, { resources, podSuffix: () => safeEncode(randomBytes(5), 5), now, inputs });
     for (const operation of operations) {
+      // Closing: this replica may have lost its lease, and another may be planning already.
+      if (this.closing) return;
       // A stop, scale or upgrade committed since the read: the change feed queued the service
       // again, and that reconcile plans it. Executing this plan would, say, start a pod after a stop.
       if (!sameChange(await this.store.findDesired(key), desired)) return;

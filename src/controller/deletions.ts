@@ -39,6 +39,7 @@ export class Deletions {
   private workers: Promise<void>[] = [];
   /** Aborted by close: an engine call under way is then abandoned, not waited for (the next start resumes it). */
   private readonly stopping = new AbortController();
+  private stopListening: () => void = () => {};
 
   constructor(
     private readonly store: Store,
@@ -51,20 +52,22 @@ export class Deletions {
 
   /** Listens to the change feed, queues every deletion left pending, then starts the workers. */
   async start(): Promise<void> {
-    this.store.onCommit((_services, resources) => resources.forEach((key) => this.enqueue(key)));
+    this.stopListening = this.store.onCommit((_services, resources) => resources.forEach((key) => this.enqueue(key)));
     await this.resync();
     this.workers = Array.from({ length: this.options.workers }, () => this.work());
   }
 
   /** Stops: engine calls under way are abandoned, their rows left deleting for the next start. */
   async close(): Promise<void> {
+    this.stopListening();
     this.stopping.abort();
     this.queue.shutdown();
     await Promise.all(this.workers);
   }
 
+  /** Another region's deletion is another controller's. */
   enqueue(key: ProjectResourceKey): void {
-    this.queue.add(JSON.stringify([key.kind, key.region, key.project, key.name]));
+    if (this.regions.has(key.region)) this.queue.add(JSON.stringify([key.kind, key.region, key.project, key.name]));
   }
 
   /** Queues every deletion the store has pending in a configured region. */
@@ -84,10 +87,7 @@ export class Deletions {
     // Gone, or done by an earlier attempt: nothing is left to do.
     if (!pending) return;
     const region = this.regions.get(key.region);
-    if (!region) {
-      this.log.warn({ region: key.region, deleting: resourceLabel(key) }, 'deletion in an unconfigured region left pending');
-      return;
-    }
+    if (!region) return;
     try {
       await this.withTimeout(removeFromEngine(region.runtime, key), key);
     } catch (error) {

@@ -86,8 +86,16 @@ export interface RuntimeContext {
   projectQuotas: ProjectQuotaSource;
   /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */
   dataDir: string;
-  /** What the engine did to pods and containers (pulled, started, crashed, failed a probe) goes here. */
+  /**
+   * What the engine did to pods and containers (pulled, started, crashed, failed a probe) goes here.
+   * Every replica observes the engine; only the region's leader records (see `leads`).
+   */
   events: EventRecorder;
+  /**
+   * Whether this replica leads the region (controller/leader-election.ts). Only the leader changes
+   * anything on the engine, even outside an operation: a liveness restart, a cleanup at connect.
+   */
+  leads(): boolean;
   /** The engine watch started over (Docker's event stream reconnected, a Kubernetes watch relisted): the metrics count it. */
   engineWatchRestarted?: () => void;
 }

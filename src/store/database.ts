@@ -119,6 +119,22 @@ export interface EventsTable {
   time: string;
 }
 
+/**
+ * Who runs the controller of a region (controller/leader-election.ts), with Kubernetes' Lease
+ * fields. Times are epoch milliseconds of the database's clock, the one clock every replica shares.
+ * Used on PostgreSQL only: a SQLite store has one process, leader of itself.
+ */
+export interface LeasesTable {
+  /** The region. */
+  name: string;
+  holder: string;
+  acquired_ms: number;
+  renewed_ms: number;
+  duration_ms: number;
+  /** How many times the lease changed hands. */
+  transitions: number;
+}
+
 export interface Database {
   apps: AppsTable;
   services: ServicesTable;
@@ -129,6 +145,7 @@ export interface Database {
   instance: InstanceTable;
   project_quotas: ProjectQuotasTable;
   events: EventsTable;
+  leases: LeasesTable;
 }
 
 /** The store's file in a data dir. */

@@ -204,6 +204,20 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('events_time').on('events').columns(['time']).execute();
     },
   },
+  '0012-leases': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (col) => col.primaryKey())
+        .addColumn('holder', 'text', (col) => col.notNull())
+        .addColumn('acquired_ms', 'bigint', (col) => col.notNull())
+        .addColumn('renewed_ms', 'bigint', (col) => col.notNull())
+        .addColumn('duration_ms', 'integer', (col) => col.notNull())
+        .addColumn('transitions', 'integer', (col) => col.notNull())
+        .execute();
+    },
+  },
 };
 
 /**

@@ -105,7 +105,7 @@ export class Store {
   /** What happened to each service: written with the changes that caused it, or alone (recordEvents). */
   readonly events: EventStore;
   private readonly quotaPolicy: (region: string) => QuotaPolicy;
-  private readonly commitListeners: CommitListener[] = [];
+  private readonly commitListeners = new Set<CommitListener>();
   private readonly transactionTimed: (seconds: number) => void;
   /** On PostgreSQL: several replicas write, so writes lock each other out and announce what they changed. */
   private readonly postgres: boolean;
@@ -133,10 +133,12 @@ export class Store {
   /**
    * The change feed: after every committed write, the services it changed (created, changed,
    * deleted, or whose ConfigMaps changed), and the ConfigMaps and volumes it marked deleting. The
-   * controller wakes from it, never from a route.
+   * controller wakes from it, never from a route. Returns the function that stops listening: a
+   * replica's controller of a region listens only while it leads the region.
    */
-  onCommit(listener: CommitListener): void {
-    this.commitListeners.push(listener);
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   /** Runs a write transaction, drops the cached services it may have changed, then tells the feed. */

@@ -43,6 +43,18 @@ describe('two Wharf replicas on one PostgreSQL store', { skip: TEST_DATABASE_URL
     assert.equal(seen.body.containers[0].image, 'reg.qiniu.com/library/alpine:3.20');
   });
 
+  it('one replica leads the region: both name it, and only its runtime runs pods', async () => {
+    const [healthA, healthB] = await Promise.all([a.request('GET', '/healthz'), b.request('GET', '/healthz')]);
+    assert.deepEqual([healthA.body.leads, healthB.body.leads], [['local'], []], 'A started first and leads');
+    for (const replica of [a, b]) {
+      const [local] = (await replica.request('GET', '/v1/regions')).body;
+      assert.equal(local.leader?.replica, healthA.body.replica);
+    }
+    await createApp(a, 'led', [statelessService('web')]);
+    await a.waitForService(paths.service('led', 'web'), isRunning);
+    assert.deepEqual(b.simulated.observe({ region: 'local', project: 'proj', app: 'led', service: 'web' }).pods, [], "B's controller created nothing in its own (simulated) engine");
+  });
+
   it("wakes a replica's change-feed listeners and controller with the other's writes", async () => {
     const fed: string[] = [];
     a.store.onCommit((changed) => fed.push(...changed.map(keyString)));
@@ -77,5 +89,17 @@ describe('two Wharf replicas on one PostgreSQL store', { skip: TEST_DATABASE_URL
     } finally {
       await admin.end();
     }
+  });
+
+  // Last: A goes.
+  it('hands the region over when its leader stops: the other replica takes the lease at once and runs the pods', async () => {
+    await createApp(b, 'handover', [statelessService('web')]);
+    const replicaB = (await b.request('GET', '/healthz')).body.replica;
+    // Closed, not stopped: A's stop would drop the database B runs on (after() stops both).
+    await a.close();
+    // A gave its lease up: B takes it within a retry period (2.5 s of the default 15 s lease), not a lease.
+    await eventually(() => b.request('GET', '/healthz'), (answer) => answer.body.leads.includes('local'), 5000);
+    assert.equal((await b.request('GET', '/v1/regions')).body[0].leader.replica, replicaB);
+    await b.waitForService(paths.service('handover', 'web'), isRunning);
   });
 });

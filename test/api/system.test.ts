@@ -41,17 +41,22 @@ describe('system endpoints', () => {
     assert.equal(answer.status, 200);
     assert.equal(answer.body.length, 1);
     const [local] = answer.body;
-    assert.deepEqual(Object.keys(local).sort(), ['description', 'name', 'runtime', 'simulated']);
+    assert.deepEqual(Object.keys(local).sort(), ['description', 'leader', 'name', 'runtime', 'simulated']);
     assert.equal(local.name, 'local');
     assert.equal(local.runtime, 'simulated');
     assert.equal(local.simulated, true);
     assert.match(local.description, /simulated/);
   });
 
-  it('answers /healthz', async () => {
-    const answer = await wharf.request('GET', '/healthz');
-    assert.equal(answer.status, 200);
-    assert.deepEqual(answer.body, { status: 'ok' });
+  it('answers /healthz, naming the replica and the regions it leads; the region listing names the same leader', async () => {
+    const answer = await wharf.request('GET', '/healthz', undefined, 'none');
+    assert.equal(answer.status, 200, 'no token needed');
+    assert.equal(answer.body.status, 'ok');
+    assert.match(answer.body.replica, /^\S+-\d+-[0-9a-f]{4}$/, 'hostname, pid and a random suffix by default');
+    assert.deepEqual(answer.body.leads, ['local'], 'one process leads every region, on either store while alone');
+    const [local] = (await wharf.request('GET', '/v1/regions')).body;
+    assert.equal(local.leader.replica, answer.body.replica);
+    assert.ok(Date.parse(local.leader.since) <= Date.now(), `since is a time: ${local.leader.since}`);
   });
 
   it('serves an OpenAPI 3 document listing every seed path and method', async () => {

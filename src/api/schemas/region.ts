@@ -11,6 +11,13 @@ export const RegionListing = Type.Object(
     runtime: RuntimeKind,
     simulated: Type.Boolean({ description: 'true when nothing real runs: pods are in-memory simulations' }),
     description: Type.String(),
+    leader: Type.Union([
+      Type.Object({
+        replica: Type.String({ description: 'the Wharf replica running the region\'s controller (WHARF_REPLICA_ID)' }),
+        since: Type.String({ format: 'date-time', description: 'when it took the region\'s lease' }),
+      }),
+      Type.Null(),
+    ], { description: 'null while no replica holds an unexpired lease: a leader died and the next has not taken over yet' }),
   },
 );
 export type RegionListing = Static<typeof RegionListing>;

@@ -28,6 +28,11 @@ export interface HealthOptions {
   stopGraceSeconds: number;
   /** Something a pod's view shows changed for the service (counts, readiness, a restart). */
   notify: (key: ServiceKey) => void;
+  /**
+   * Whether this replica leads the region. Every replica probes (readiness is each one's view of
+   * the pods); only the leader restarts a container whose liveness or startup probe failed.
+   */
+  leads(): boolean;
   /** Tests replace how probes run and how time passes. */
   prober?: Pick<ProberOptions, 'run' | 'clock' | 'random'>;
 }
@@ -71,7 +76,9 @@ export class ContainerHealthMonitor {
       onChange: (key) => options.notify(key),
       // The pod's events record a probe's failure (Unhealthy) when it happens, not when readiness changes.
       onResult: (key) => options.notify(key),
-      onRestart: (target, probe, failure) => void this.restart(target, probe, failure),
+      onRestart: (target, probe, failure) => {
+        if (options.leads()) void this.restart(target, probe, failure);
+      },
     });
   }
 

@@ -54,6 +54,8 @@ export interface DockerRuntimeOptions extends WatchOptions {
   prober?: HealthOptions['prober'];
   /** What the engine did to pods: pulls, starts, exits, back-offs, probe failures. */
   events: EventRecorder;
+  /** Whether this replica leads the region: a follower observes and probes, and changes nothing. */
+  leads(): boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export class DockerRuntime implements Runtime {
       log,
       stopGraceSeconds: options.stopGraceSeconds,
       notify: (key) => this.changed(key),
+      leads: options.leads,
       ...(options.prober ? { prober: options.prober } : {}),
     });
     this.cache = new PodCache((facts) => this.health.healthOf(facts));
@@ -303,6 +306,8 @@ export class DockerRuntime implements Runtime {
     const { address, sandboxImage } = this.options;
     await claimRegion(this.docker, { ...this.owner, address });
     await this.checkSandboxImage();
+    // A follower's cleanup could race the leader's work: a network pruned just before its first pod.
+    if (!this.options.leads()) return this.volumeStates.sync();
     await migrateLegacyLayout({
       docker: this.docker,
       owner: this.owner,

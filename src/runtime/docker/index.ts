@@ -52,6 +52,7 @@ export async function createDockerRuntime(
       ...(context.engineWatchRestarted ? { reconnected: context.engineWatchRestarted } : {}),
       volumeDrivers: new Map(settings.storageTypes.flatMap((type) => (type.docker ? [[type.type, type.docker]] : []))),
       events: context.events,
+      leads: context.leads,
     },
     log.child({ region: settings.name, runtime: 'docker' }),
   );

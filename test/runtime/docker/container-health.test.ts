@@ -62,7 +62,7 @@ describe('ContainerHealthMonitor', () => {
     const engine = fakeEngine();
     engine.states.set('c1', running('2026-01-01T10:00:00.5Z'));
     const notified: string[] = [];
-    const health = new ContainerHealthMonitor({ docker: engine.docker, log: silent, stopGraceSeconds: 10, notify: (changed) => notified.push(changed.service) });
+    const health = new ContainerHealthMonitor({ docker: engine.docker, log: silent, stopGraceSeconds: 10, notify: (changed) => notified.push(changed.service), leads: () => true });
     health.observe(key, pod(container('c1')));
     await settle();
     assert.deepEqual(engine.inspected, ['c1']);
@@ -81,7 +81,7 @@ describe('ContainerHealthMonitor', () => {
   test('an inspection answer overtaken by a die event is dropped and the container inspected again', async () => {
     const engine = fakeEngine();
     engine.states.set('c1', running('2026-01-01T10:00:00Z'));
-    const health = new ContainerHealthMonitor({ docker: engine.docker, log: silent, stopGraceSeconds: 10, notify: () => {} });
+    const health = new ContainerHealthMonitor({ docker: engine.docker, log: silent, stopGraceSeconds: 10, notify: () => {}, leads: () => true });
     engine.holdInspections();
     health.observe(key, pod(container('c1')));
     await settle();
@@ -98,7 +98,8 @@ describe('ContainerHealthMonitor', () => {
     health.close();
   });
 
-  test('a failed liveness probe: stop with the grace period, start; counted at once; restarting until listed running again', async () => {
+  /** A container whose liveness probe fails from the start, under a monitor of a replica that leads or not; returns after the failure threshold. */
+  async function failingLiveness(leads: boolean) {
     const engine = fakeEngine();
     const clock = new FakeClock();
     const started = new Date(clock.now()).toISOString();
@@ -110,6 +111,7 @@ describe('ContainerHealthMonitor', () => {
       log: silent,
       stopGraceSeconds: 7,
       notify: () => {},
+      leads: () => leads,
       prober: { clock, random: () => 0, run: async (address) => ({ ok: false, message: `HTTP 503 from ${address.ip}` }) },
     });
     health.observe(key, pod(probed));
@@ -117,6 +119,18 @@ describe('ContainerHealthMonitor', () => {
     health.observe(key, pod(probed)); // the inspection's notify re-observes: the prober now knows its start
     await clock.advance(1500);
     await settle();
+    return { engine, clock, probed, health };
+  }
+
+  test("a follower's failed liveness probe restarts nothing: the region's leader probes too, and restarts", async () => {
+    const { engine, probed, health } = await failingLiveness(false);
+    assert.deepEqual(engine.calls, [], 'no stop, no start');
+    assert.equal(health.healthOf(probed)?.probes.liveness?.healthy, false, 'the follower saw the probe fail all the same');
+    health.close();
+  });
+
+  test('a failed liveness probe: stop with the grace period, start; counted at once; restarting until listed running again', async () => {
+    const { engine, clock, probed, health } = await failingLiveness(true);
     assert.deepEqual(engine.calls, ['stop c1 t=7', 'start c1']);
     const restarting = health.healthOf(container('c1', 'exited'));
     assert.equal(restarting?.restartCount, 1);
