@@ -82,9 +82,9 @@ export class ChaosWriter {
     }
   }
 
-  /** Writes through `pick()`'s replica until `stop()` says so. */
-  async writeUntil(stop: () => boolean, pick: () => WriteTarget, pauseMs: number): Promise<void> {
-    while (!stop()) {
+  /** Writes through `pick()`'s replica until `signal` aborts. */
+  async writeUntil(signal: AbortSignal, pick: () => WriteTarget, pauseMs: number): Promise<void> {
+    while (!signal.aborted) {
       await this.writeOnce(pick());
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { LABEL } from '../../../src/runtime/docker/labels.js';
-import { apiPaths, assertError } from '../../support/api.js';
+import { apiPaths, assertError, eventually as apiEventually } from '../../support/api.js';
 import { ChaosWriter } from '../../support/chaos-writes.js';
 import { dropTestDatabase, TEST_DATABASE_URL, testDatabase } from '../../support/database.js';
 import { cleanProject, docker, dockerSuiteSkip, eventually, IMAGES, lockDocker, writeDockerConfig } from '../../support/docker.js';
@@ -30,7 +30,7 @@ const TAKEOVER_BOUND_MS = LEASE_SECONDS * 1000 * (7 / 6) + 1000;
 /** How long the engine may take to hold exactly the desired pods once the writes stop. */
 const CONVERGENCE_MS = 90_000;
 /** Between two writes of the client: a steady load the engine keeps up with. */
-const WRITE_PAUSE_MS = 150;
+const WRITE_PAUSE_MS = 250;
 
 const skip = (await dockerSuiteSkip()) || (TEST_DATABASE_URL ? false : 'needs PostgreSQL: set WHARF_TEST_DATABASE_URL');
 
@@ -85,6 +85,16 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
     return live.find((_, index) => leads[index]);
   }
 
+  /** The region's leader as each replica's `GET /v1/regions` names it. */
+  function listedLeaders(): Promise<Array<{ replica: string; since: string } | null>> {
+    return Promise.all(
+      live.map(async (replica) => {
+        const regions = await replica.server.request('GET', '/v1/regions');
+        return regions.body.find((region: any) => region.name === REGION).leader;
+      }),
+    );
+  }
+
   /** Waits until the engine holds exactly the pods the API lists and wants, then checks the writes against every replica's view. */
   async function assertConverged(): Promise<void> {
     const deadline = Date.now() + CONVERGENCE_MS;
@@ -137,31 +147,28 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
   after(tearDown);
 
   it(`keeps every acknowledged write and exactly the desired pods while the leader is killed with SIGKILL ${KILLS} times`, { timeout: 170_000 }, async (t) => {
-    let writing = true;
-    const writes = writer.writeUntil(() => !writing, anyReplica, WRITE_PAUSE_MS);
+    const stopWriting = new AbortController();
+    // A test that timed out stops writing too: the next one's client must be the only one.
+    const writes = writer.writeUntil(AbortSignal.any([t.signal, stopWriting.signal]), anyReplica, WRITE_PAUSE_MS);
     const slow: string[] = [];
     try {
-      for (let round = 1; round <= KILLS; round++) {
+      for (let round = 1; round <= KILLS && !t.signal.aborted; round++) {
         const old = await eventually('a replica to lead the region', leader, 10_000);
         const killedAt = performance.now();
         await kill(old);
-        const takeover = eventually('a survivor to lead the region', leader, TAKEOVER_BOUND_MS + 10_000).then((next) => {
+        const takeover = eventually('a survivor to lead the region', leader, TAKEOVER_BOUND_MS + 10_000).then(async (next) => {
           const takeoverMs = Math.round(performance.now() - killedAt);
           t.diagnostic(`takeover ${round}: ${takeoverMs} ms (${old.id} killed, ${next.id} leads)`);
           if (takeoverMs > TAKEOVER_BOUND_MS) slow.push(`takeover ${round} took ${takeoverMs} ms`);
-          return next;
+          // Every replica sees the lease at its next attempt, a sixth of a lease later.
+          const listed = await apiEventually(listedLeaders, (leaders) => leaders.every((listing) => listing?.replica === next.id), 5000);
+          assert.ok(!Number.isNaN(Date.parse(listed[0]!.since)), `the leader's since is a time: ${listed[0]!.since}`);
         });
         // The replacement starts at once, so that three run again soon: a start takes seconds (tsx compiles the server).
-        const [next] = await Promise.all([takeover, startReplica()]);
-        const listed = await eventually('the region to list its new leader', async () => {
-          const regions = await anyReplica().request('GET', '/v1/regions');
-          const region = regions.body.find((candidate: any) => candidate.name === REGION);
-          return region?.leader?.replica === next.id ? region.leader : undefined;
-        }, 5000);
-        assert.ok(!Number.isNaN(Date.parse(listed.since)), `the leader's since is a time: ${listed.since}`);
+        await Promise.all([takeover, startReplica()]);
       }
     } finally {
-      writing = false;
+      stopWriting.abort();
       await writes;
     }
     t.diagnostic(`writes: ${JSON.stringify(writer.counts)}`);
@@ -171,8 +178,9 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
   });
 
   it('answers 503 StoreUnavailable on every replica while PostgreSQL is gone, and recovers by itself once it is back', { timeout: 120_000 }, async (t) => {
-    let writing = true;
-    const writes = writer.writeUntil(() => !writing, anyReplica, WRITE_PAUSE_MS);
+    const stopWriting = new AbortController();
+    // A test that timed out stops writing too: the next one's client must be the only one.
+    const writes = writer.writeUntil(AbortSignal.any([t.signal, stopWriting.signal]), anyReplica, WRITE_PAUSE_MS);
     try {
       const acknowledgedAtStart = writer.counts.acknowledged;
       await eventually('writes to go through', async () => (writer.counts.acknowledged >= acknowledgedAtStart + 5 ? true : undefined), 20_000);
@@ -198,7 +206,7 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
       t.diagnostic(`${back.id} leads after the outage; writes: ${JSON.stringify(writer.counts)}`);
       await eventually('writes to go through again', async () => (writer.counts.acknowledged >= acknowledgedBefore + 5 ? true : undefined), 20_000);
     } finally {
-      writing = false;
+      stopWriting.abort();
       await writes;
     }
     await assertConverged();
