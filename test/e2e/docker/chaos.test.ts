@@ -28,7 +28,7 @@ const LEASE_SECONDS = 2;
  */
 const TAKEOVER_BOUND_MS = LEASE_SECONDS * 1000 * (7 / 6) + 1000;
 /** How long the engine may take to hold exactly the desired pods once the writes stop. */
-const CONVERGENCE_MS = 90_000;
+const CONVERGENCE_MS = 45_000;
 /** Between two writes of the client: a steady load the engine keeps up with. */
 const WRITE_PAUSE_MS = 250;
 
@@ -146,7 +146,7 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
   }
   after(tearDown);
 
-  it(`keeps every acknowledged write and exactly the desired pods while the leader is killed with SIGKILL ${KILLS} times`, { timeout: 170_000 }, async (t) => {
+  it(`keeps every acknowledged write and exactly the desired pods while the leader is killed with SIGKILL ${KILLS} times`, { timeout: 120_000 }, async (t) => {
     const stopWriting = new AbortController();
     // A test that timed out stops writing too: the next one's client must be the only one.
     const writes = writer.writeUntil(AbortSignal.any([t.signal, stopWriting.signal]), anyReplica, WRITE_PAUSE_MS);
@@ -177,7 +177,7 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
     await assertConverged();
   });
 
-  it('answers 503 StoreUnavailable on every replica while PostgreSQL is gone, and recovers by itself once it is back', { timeout: 120_000 }, async (t) => {
+  it('answers 503 StoreUnavailable on every replica while PostgreSQL is gone, and recovers by itself once it is back', { timeout: 60_000 }, async (t) => {
     const stopWriting = new AbortController();
     // A test that timed out stops writing too: the next one's client must be the only one.
     const writes = writer.writeUntil(AbortSignal.any([t.signal, stopWriting.signal]), anyReplica, WRITE_PAUSE_MS);
