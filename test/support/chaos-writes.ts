@@ -124,6 +124,11 @@ export class ChaosWriter {
     return found;
   }
 
+  /**
+   * A creation while fewer than two services may exist (and now and then up to MAX_SERVICES);
+   * otherwise, on a random service: scale 30%, upgrade 25%, stop 15%, start 15%, delete it 10%,
+   * delete its app 5%.
+   */
   private nextWrite(): Write {
     const present = [...this.services.values()].filter((service) => service.exists.has(true));
     if (present.length < 2 || (present.length < MAX_SERVICES && Math.random() < 0.2)) return this.creation();
