@@ -77,6 +77,7 @@ export class ChaosWriter {
       this.apply(write, false);
     } else if (answer.status === 404 && write.mayBeMissing) {
       this.counts.missing++;
+      this.gone(write);
     } else {
       this.unexpected.push(`${write.method} ${write.path} answered ${answer.status} ${JSON.stringify(answer.body)}`);
     }
@@ -183,6 +184,18 @@ export class ChaosWriter {
     return inExisting
       ? { method: 'POST', path: this.paths.services(app.name), body, mayBeMissing: app.exists.has(false), apps: [[app, true]], services: [[service, values]] }
       : { method: 'POST', path: this.paths.apps, body: { name: app.name, microservices: [body] }, mayBeMissing: false, apps: [[app, true]], services: [[service, values]] };
+  }
+
+  /**
+   * A 404: the store says the write's app (for a write to an app) or service is gone, so an
+   * unanswered delete before did happen. No later write brings it back: names are never reused.
+   */
+  private gone(write: Write): void {
+    for (const [app] of write.apps) {
+      app.exists = new Set([false]);
+      for (const service of this.services.values()) if (service.app === app.name) service.exists = new Set([false]);
+    }
+    for (const [service] of write.services) service.exists = new Set([false]);
   }
 
   /** What a write leaves: for certain once acknowledged, as one more possibility when its answer was lost. */
