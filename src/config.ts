@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { QuotaLimits } from './api/schemas/quota.js';
+import { QuotaLimits } from './model/quota.js';
 import { FIELD_VALIDATIONS, type FieldValidation } from './api/tolerant-reading.js';
 import type { GpuType } from './domain/validation.js';
 import { DEFAULT_EVENT_RETENTION, type EventRetention } from './store/events.js';

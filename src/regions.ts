@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RuntimeKind } from './api/schemas/region.js';
+import type { RuntimeKind } from './model/region.js';
 import type { RegionSettings } from './config.js';
 import type { RegionPolicy } from './domain/validation.js';
 import type { StorageTypeOffer } from './domain/volumes.js';

@@ -6,6 +6,7 @@ import { buildServer } from './api/server.js';
 import { WharfMetrics } from './metrics.js';
 import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './api/watch-hub.js';
 import type { Config } from './config.js';
+import { Commands } from './commands/commands.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS, type ControllerOptions } from './controller/controller.js';
 import { LeaderElector } from './controller/leader-election.js';
 import { RegionControllers } from './controller/region-controllers.js';
@@ -103,7 +104,8 @@ export async function createWharf(
   const tokens = new TokenStore(db);
   const watches = new WatchHub(store, regions, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
   metrics.readFrom({ regions, queueDepth: () => controllers.queueDepth, watchClients: () => watches.clients });
-  const api = await buildServer({ store, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches, metrics, leadership }, log);
+  const commands = new Commands(store, tokens);
+  const api = await buildServer({ store, commands, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches, metrics, leadership }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventRecorder } from '../domain/events.js';
 import type { Region } from '../regions.js';
+import type { Commands } from '../commands/commands.js';
 import type { Leadership } from '../domain/leadership.js';
 import type { Store } from '../store/store.js';
 import type { TokenStore } from '../store/tokens.js';
@@ -13,6 +14,8 @@ import type { WatchHub } from './watch-hub.js';
 /** What the routes work with: the store they commit to (its change feed wakes the controller) and the regions' runtimes they read. */
 export interface ApiContext {
   store: Store;
+  /** Every change: routes read through the store and write through these. */
+  commands: Commands;
   regions: Map<string, Region>;
   tokens: TokenStore;
   /** Where routes record what they did that no store write says (an exec into a pod). */

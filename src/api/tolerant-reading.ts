@@ -1,4 +1,5 @@
 import { invalidArgs } from '../domain/errors.js';
+import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../model/schema-helpers.js';
 import type { Api } from './context.js';
 import { fieldName } from './errors.js';
 
@@ -6,16 +7,6 @@ import { fieldName } from './errors.js';
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 export const FIELD_VALIDATIONS: readonly FieldValidation[] = ['Ignore', 'Warn', 'Strict'];
-
-/**
- * Schema annotations (OpenAPI extensions) the reader follows:
- * - `x-output-only` on an object: fields of the resource's answer a client may send back as it
- *   got them (`status`, `creationTime`, …); they are dropped, never reported.
- * - `x-zero-is-absent` on an optional string or number: `""` or `0` means "not given" (Go
- *   clients send an unset field as its zero value).
- */
-export const OUTPUT_ONLY = 'x-output-only';
-export const ZERO_IS_ABSENT = 'x-zero-is-absent';
 
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;

@@ -14,7 +14,7 @@ import { planWorkload } from '../domain/workload-plan.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import { NO_CONTROLLER_METRICS, type ControllerMetrics } from './controller-metrics.js';
-import { DEFAULT_DELETION_OPTIONS, Deletions, type DeletionOptions } from './deletions.js';
+import { DEFAULT_PROJECT_RESOURCE_OPTIONS, ProjectResources, type ProjectResourceOptions } from './project-resources.js';
 import { resolveDesired } from './resolve-desired.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -23,7 +23,7 @@ export interface ControllerOptions {
   resyncIntervalMs: number;
   backoff: { baseDelayMs: number; maxDelayMs: number };
   /** The deletions of ConfigMaps and volumes; their backoff is the controller's unless set here. */
-  deletions?: Partial<DeletionOptions>;
+  deletions?: Partial<ProjectResourceOptions>;
   /** Told of every reconcile and rollout end (the /metrics endpoint). */
   metrics?: ControllerMetrics;
 }
@@ -50,7 +50,7 @@ export class Controller {
   private readonly stopListening: Array<() => void> = [];
   private closing = false;
   /** The engine side of ConfigMap and volume DELETEs, on a queue of its own. */
-  readonly deletions: Deletions;
+  readonly deletions: ProjectResources;
   private readonly metrics: ControllerMetrics;
 
   constructor(
@@ -63,7 +63,7 @@ export class Controller {
   ) {
     this.queue = new WorkQueue(options.backoff);
     this.metrics = options.metrics ?? NO_CONTROLLER_METRICS;
-    this.deletions = new Deletions(store, regions, log, { ...DEFAULT_DELETION_OPTIONS, backoff: options.backoff, ...options.deletions });
+    this.deletions = new ProjectResources(store, regions, log, { ...DEFAULT_PROJECT_RESOURCE_OPTIONS, backoff: options.backoff, ...options.deletions });
   }
 
   /**

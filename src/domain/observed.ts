@@ -1,4 +1,5 @@
-import type { ContainerStatus, PodPhase, Port } from '../api/schemas/microservice.js';
+import type { ContainerStatus, PodPhase } from '../model/service-status.js';
+import type { Port } from '../model/service.js';
 
 /** A pod as an engine reports it, already in the seed's vocabulary. */
 export interface ObservedPod {

@@ -1,4 +1,5 @@
-import type { Container, Port, ServiceType } from '../api/schemas/microservice.js';
+import type { Container } from '../model/container.js';
+import type { Port, ServiceType } from '../model/service.js';
 import { workloadBaseName, type ServiceKey } from './keys.js';
 import type { ObservedPod } from './observed.js';
 import type { PodInputs } from './pod-inputs.js';

@@ -1,4 +1,4 @@
-import type { ContainerStatus } from '../api/schemas/microservice.js';
+import type { ContainerStatus } from '../model/service-status.js';
 import type { ObservedPod } from './observed.js';
 import type { ServiceEvent } from './service.js';
 

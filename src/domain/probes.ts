@@ -1,4 +1,5 @@
-import { PROBE_KINDS, type Container, type Probe, type ProbeInput, type ProbeKind } from '../api/schemas/microservice.js';
+import { PROBE_KINDS, type Probe, type ProbeInput, type ProbeKind } from '../model/probe.js';
+import type { Container } from '../model/container.js';
 import { invalidArgs } from './errors.js';
 
 const HANDLERS = ['httpGet', 'tcpSocket', 'exec'] as const;

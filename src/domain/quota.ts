@@ -1,5 +1,5 @@
-import type { QuotaLimits } from '../api/schemas/quota.js';
-import type { ResourceSpec } from '../api/schemas/resource-spec.js';
+import type { QuotaLimits } from '../model/quota.js';
+import type { ResourceSpec } from '../model/resource-spec.js';
 import { WharfError } from './errors.js';
 import type { ServiceState } from './service.js';
 

@@ -1,16 +1,7 @@
 import type { EventInput } from './events.js';
-import type {
-  Container,
-  ContainerInput,
-  ContainerPatch,
-  GpuSpec,
-  GpuSpecInput,
-  Port,
-  ServiceCreate,
-  ServiceType,
-  ServiceUpgrade,
-} from '../api/schemas/microservice.js';
-import { PROBE_KINDS } from '../api/schemas/microservice.js';
+import type { Container, ContainerInput, ContainerPatch } from '../model/container.js';
+import type { GpuSpec, GpuSpecInput, Port, ServiceCreate, ServiceType, ServiceUpgrade } from '../model/service.js';
+import { PROBE_KINDS } from '../model/probe.js';
 import { invalidArgs, WharfError } from './errors.js';
 import { serviceLabel, V2_APP, type ServiceKey } from './keys.js';
 import { DEFAULT_ROLLOUT_SETTINGS, startRollout, type RolloutRecord, type RolloutSettings } from './rollout.js';

@@ -1,4 +1,4 @@
-import type { RolloutStatus, ServiceStatus } from '../api/schemas/microservice.js';
+import type { RolloutStatus, ServiceStatus } from '../model/service-status.js';
 import type { ObservedService } from './observed.js';
 import { currentRollout, isAvailable } from './rollout.js';
 import type { DesiredService } from './service.js';

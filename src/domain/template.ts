@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Container, ContainerInput, GpuSpec } from '../api/schemas/microservice.js';
+import type { Container, ContainerInput } from '../model/container.js';
+import type { GpuSpec } from '../model/service.js';
 import { normalizeProbes } from './probes.js';
 import { parseConfigMapRef } from './validation.js';
 

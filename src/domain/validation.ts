@@ -1,5 +1,6 @@
-import type { ResourceSpec } from '../api/schemas/resource-spec.js';
-import type { Container, GpuSpec, Port, ServiceType } from '../api/schemas/microservice.js';
+import type { ResourceSpec } from '../model/resource-spec.js';
+import type { Container } from '../model/container.js';
+import type { GpuSpec, Port, ServiceType } from '../model/service.js';
 import { invalidArgs } from './errors.js';
 import { checkImage } from './images.js';
 import { checkProbes } from './probes.js';

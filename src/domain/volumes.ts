@@ -1,4 +1,4 @@
-import type { Container } from '../api/schemas/microservice.js';
+import type { Container } from '../model/container.js';
 import type { DeletionState } from './deletion.js';
 import { invalidArgs } from './errors.js';
 import type { ServiceState } from './service.js';

@@ -1,4 +1,4 @@
-import type { Port } from '../api/schemas/microservice.js';
+import type { Port } from '../model/service.js';
 import type { ServiceKey } from './keys.js';
 import type { ObservedWorkload } from './observed.js';
 import type { PodInputs } from './pod-inputs.js';

@@ -1,4 +1,4 @@
-import type { Container } from '../api/schemas/microservice.js';
+import type { Container } from '../model/container.js';
 import type { ConfigMapContent, PodInputs } from '../domain/pod-inputs.js';
 import { configMapNames } from '../domain/template.js';
 import { parseConfigMapRef } from '../domain/validation.js';

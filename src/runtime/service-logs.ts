@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
-import type { ContainerStatus } from '../api/schemas/microservice.js';
+import type { ContainerStatus } from '../model/service-status.js';
 import { WharfError } from '../domain/errors.js';
 import type { ServiceKey } from '../domain/keys.js';
 import type { ObservedPod } from '../domain/observed.js';

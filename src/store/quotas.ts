@@ -1,4 +1,4 @@
-import type { QuotaLimits } from '../api/schemas/quota.js';
+import type { QuotaLimits } from '../model/quota.js';
 import type { StoreAccess } from './store-access.js';
 
 /** The quotas the admin set on projects; a project without one has its region's `projectQuota`. */

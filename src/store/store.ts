@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Port, ServiceType } from '../api/schemas/microservice.js';
-import type { QuotaLimits } from '../api/schemas/quota.js';
+import type { Port, ServiceType } from '../model/service.js';
+import type { QuotaLimits } from '../model/quota.js';
 import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '../domain/quota.js';
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
@@ -132,7 +132,7 @@ export class Store {
 
   /**
    * The change feed: after every committed write, the services it changed (created, changed,
-   * deleted, or whose ConfigMaps changed), and the ConfigMaps and volumes it marked deleting. The
+   * deleted, or whose ConfigMaps changed), and the volumes it created and the ConfigMaps and volumes it marked deleting. The
    * controller wakes from it, never from a route. Returns the function that stops listening: a
    * replica's controller of a region listens only while it leads the region.
    */

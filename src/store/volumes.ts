@@ -28,6 +28,7 @@ export class VolumeStore {
 
   async create(ref: ProjectResourceRef, sizeGi: number, storage: VolumeStorage, now: string): Promise<VolumeUse> {
     const row = volumeRow(ref, sizeGi, storage, now);
+    // Announced: the controller makes it on the engine.
     return this.access.write([], async (trx) => {
       // Not a caught unique violation: PostgreSQL refuses every further statement of a transaction one failed in.
       const inserted = await trx.insertInto('volumes').values(row).onConflict((conflict) => conflict.columns(['region', 'project', 'name']).doNothing()).executeTakeFirst();
@@ -39,7 +40,7 @@ export class VolumeStore {
         throw new WharfError('VolumeExists', message);
       }
       return { volume: toRecord(row), mountedBy: await this.mountedBy(trx, ref) };
-    });
+    }, [{ kind: 'volume', ...ref }]);
   }
 
   async list(region: string, project: string): Promise<VolumeUse[]> {

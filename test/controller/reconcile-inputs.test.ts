@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
+import type { ServiceCreate } from '../../src/model/service.js';
 import { Controller, DEFAULT_CONTROLLER_OPTIONS } from '../../src/controller/controller.js';
 import { configMapDigest, podTemplateHash } from '../../src/domain/configmaps.js';
 import type { ObservedPod } from '../../src/domain/observed.js';

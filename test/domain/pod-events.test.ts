@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContainerStatus } from '../../src/api/schemas/microservice.js';
+import type { ContainerStatus } from '../../src/model/service-status.js';
 import type { ObservedPod } from '../../src/domain/observed.js';
 import { podEvents } from '../../src/domain/pod-events.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Container, Probe, ProbeInput } from '../../src/api/schemas/microservice.js';
+import type { Container } from '../../src/model/container.js';
+import type { Probe, ProbeInput } from '../../src/model/probe.js';
 import { WharfError } from '../../src/domain/errors.js';
 import {
   activeProbes,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
+import type { ServiceCreate } from '../../src/model/service.js';
 import { WharfError } from '../../src/domain/errors.js';
 import {
   createService,

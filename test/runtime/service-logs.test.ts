@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import type { ContainerStatus } from '../../src/api/schemas/microservice.js';
+import type { ContainerStatus } from '../../src/model/service-status.js';
 import { invalidArgs } from '../../src/domain/errors.js';
 import type { ObservedPod } from '../../src/domain/observed.js';
 import type { LogOptions, LogQuery } from '../../src/runtime/logs.js';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import type { ProjectResourceKey } from '../../src/domain/deletion.js';
 import { keyString, type ServiceKey } from '../../src/domain/keys.js';
-import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
+import type { ServiceCreate } from '../../src/model/service.js';
 import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';
 import { STORE_TEST_POLICY as POLICY } from '../domain/fixtures.js';
 import type { Database } from '../../src/store/database.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ServiceCreate } from '../../src/api/schemas/microservice.js';
+import type { ServiceCreate } from '../../src/model/service.js';
 import { podTemplateHash } from '../../src/domain/configmaps.js';
 import { WharfError } from '../../src/domain/errors.js';
 import { createService, upgradeService, type ServiceChange } from '../../src/domain/service.js';

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import { invalidArgs } from '../../domain/errors.js';
-import { createService, type ServiceChange } from '../../domain/service.js';
 import type { Api, ApiContext } from '../context.js';
 import { appView } from '../present.js';
 import { App, AppCreate } from '../schemas/app.js';
 import { appRef } from './refs.js';
 import { AppParams, ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
 
-export function appRoutes(api: Api, { store }: ApiContext): void {
+export function appRoutes(api: Api, { store, commands }: ApiContext): void {
   api.post(
     '/projects/:project/apps',
     {
@@ -26,16 +24,7 @@ export function appRoutes(api: Api, { store }: ApiContext): void {
       if (body.projectName !== undefined && body.projectName !== project) {
         throw invalidArgs(`projectName "${body.projectName}" does not match the project in the path ("${project}")`);
       }
-      const now = new Date().toISOString();
-      const seen = new Set<string>();
-      const services: ServiceChange[] = (body.microservices ?? []).map((input, index) => {
-        const at = `microservices[${index}].`;
-        if (seen.has(input.name)) throw invalidArgs(`${at}name "${input.name}" is used by another microservice of this app`);
-        seen.add(input.name);
-        const key = { region: region.name, project, app: body.name, service: input.name };
-        return createService(key, input, region.policy, { uid: randomUUID(), now }, at);
-      });
-      const app = await store.createApp({ region: region.name, project, app: body.name }, now, services);
+      const app = await commands.createApp({ region: region.name, project, app: body.name }, body.microservices ?? [], region.policy);
       return reply.code(201).send(appView(app, (state) => region.runtime.observe(state.key)));
     },
   );

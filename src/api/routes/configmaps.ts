@@ -8,7 +8,7 @@ import { ConfigMap, ConfigMapCreate, ConfigMapParams, ConfigMapUpdate } from '..
 
 const CONFIGMAPS = '/projects/:project/configmaps';
 
-export function configMapRoutes(api: Api, { store }: ApiContext): void {
+export function configMapRoutes(api: Api, { store, commands }: ApiContext): void {
   api.post(
     CONFIGMAPS,
     {
@@ -24,11 +24,7 @@ export function configMapRoutes(api: Api, { store }: ApiContext): void {
       const { body, params } = request;
       checkConfigMapData(body.data);
       // The services that read it are in the change feed: their pods start (or roll) from there.
-      const configMap = await store.configMaps.create(
-        { region: params.region, project: params.project, name: body.name },
-        body.data,
-        new Date().toISOString(),
-      );
+      const configMap = await commands.createConfigMap({ region: params.region, project: params.project, name: body.name }, body.data);
       return reply.code(201).send(configMapView(configMap));
     },
   );
@@ -71,7 +67,7 @@ export function configMapRoutes(api: Api, { store }: ApiContext): void {
         throw invalidArgs(`name "${name}" does not match the ConfigMap in the path ("${request.params.name}")`, 'name');
       }
       checkConfigMapData(request.body.data);
-      const configMap = await store.configMaps.update(request.params, request.body.data, new Date().toISOString());
+      const configMap = await commands.updateConfigMap(request.params, request.body.data);
       return configMapView(configMap);
     },
   );
@@ -88,7 +84,7 @@ export function configMapRoutes(api: Api, { store }: ApiContext): void {
     },
     async (request, reply) => {
       // Only marked here: the controller removes it from the engine, outside any transaction, with retries.
-      const deleting = await store.configMaps.delete(request.params, new Date().toISOString());
+      const deleting = await commands.deleteConfigMap(request.params);
       return reply.code(202).send(configMapView(deleting));
     },
   );

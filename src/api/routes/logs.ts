@@ -6,7 +6,7 @@ import { serviceLogs } from '../../runtime/service-logs.js';
 import type { Api, ApiContext } from '../context.js';
 import { ERROR_RESPONSES } from '../schemas/common.js';
 import { LogQueryString, LogText } from '../schemas/logs.js';
-import { PodStats } from '../schemas/stats.js';
+import { PodStats } from '../../model/stats.js';
 import { sendText } from '../text-stream.js';
 import { serviceKey, serviceParams, type ServiceScope } from './refs.js';
 

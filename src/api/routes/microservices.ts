@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import type { Region } from '../../regions.js';
 import {
-  createService,
   scaleService,
   setPorts,
   setStopped,
@@ -16,25 +14,22 @@ import type { Api, ApiContext } from '../context.js';
 import { serviceView } from '../present.js';
 import { ERROR_RESPONSES, NoContent, WholeNumberParam } from '../schemas/common.js';
 import { appRef, serviceKey, serviceParams, type ServiceRequest, type ServiceScope } from './refs.js';
-import { PortsUpdate, Service, ServiceCreate, ServiceUpgrade } from '../schemas/microservice.js';
+import { PortsUpdate, Service } from '../schemas/microservice.js';
+import { ServiceCreate, ServiceUpgrade } from '../../model/service.js';
 import { WATCH_DESCRIPTION, WatchQuery } from '../schemas/watch.js';
 import { streamWatch, wantsWatch } from './watch.js';
 
 /** The microservice routes of one API version: V1's under an app, V2's under the project (see ServiceScope). */
 export function microserviceRoutes(api: Api, context: ApiContext, scope: ServiceScope): void {
-  const { store } = context;
+  const { store, commands } = context;
   const SERVICE = `${scope.services}/:service`;
   const ServiceParams = serviceParams(scope);
 
   /** Commits a change to one service (the store's change feed wakes the controller) and returns the committed state. */
-  const change = async (
+  const change = (
     request: ServiceRequest & { region: Region },
     apply: (current: ServiceState, now: string) => ServiceChange,
-  ): Promise<DesiredService> => {
-    const key = serviceKey(request);
-    const { policy } = request.region;
-    return store.updateService(key, policy.revisionHistoryLimit, (current) => apply(current, new Date().toISOString()));
-  };
+  ): Promise<DesiredService> => commands.changeService(serviceKey(request), request.region.policy, apply);
 
   api.post(
     scope.services,
@@ -49,10 +44,8 @@ export function microserviceRoutes(api: Api, context: ApiContext, scope: Service
     },
     async (request, reply) => {
       const { region, body } = request;
-      const key = { ...appRef(request), service: body.name };
-      const created = createService(key, body, region.policy, { uid: randomUUID(), now: new Date().toISOString() });
-      const state = await store.createService(appRef(request), created);
-      return reply.code(201).send(serviceView(state, region.runtime.observe(key)));
+      const state = await commands.createService(appRef(request), body, region.policy);
+      return reply.code(201).send(serviceView(state, region.runtime.observe(state.key)));
     },
   );
 

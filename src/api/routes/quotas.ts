@@ -1,11 +1,12 @@
 import type { Api, ApiContext } from '../context.js';
 import { ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
-import { Quota, QuotaLimits } from '../schemas/quota.js';
+import { Quota } from '../schemas/quota.js';
+import { QuotaLimits } from '../../model/quota.js';
 
 const QUOTA = '/projects/:project/quota';
 
 /** A project's quota: its tokens may read it; only an admin sets or clears it (see whyForbidden). */
-export function quotaRoutes(api: Api, { store }: ApiContext): void {
+export function quotaRoutes(api: Api, { store, commands }: ApiContext): void {
   const quotaView = async (region: string, project: string): Promise<Quota> => {
     const { limits, own, usage } = await store.projectQuota(region, project);
     return { projectName: project, limits, source: own ? 'project' : 'region', usage };
@@ -37,7 +38,7 @@ export function quotaRoutes(api: Api, { store }: ApiContext): void {
     },
     async (request) => {
       const { region, project } = request.params;
-      await store.quotas.set(region, project, request.body, new Date().toISOString());
+      await commands.setQuota(region, project, request.body);
       return quotaView(region, project);
     },
   );

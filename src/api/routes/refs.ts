@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { V2_APP, type ServiceKey } from '../../domain/keys.js';
 import type { AppRef } from '../../store/store.js';
-import { AppParams, ProjectParams, ServiceName } from '../schemas/common.js';
+import { AppParams, ProjectParams } from '../schemas/common.js';
+import { ServiceName } from '../../model/names.js';
 
 /**
  * Where the microservice routes find their services: V1's are under an app

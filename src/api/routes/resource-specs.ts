@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Api } from '../context.js';
 import { ErrorBody, RegionParams } from '../schemas/common.js';
-import { ResourceSpec } from '../schemas/resource-spec.js';
+import { ResourceSpec } from '../../model/resource-spec.js';
 
 export function resourceSpecRoutes(api: Api): void {
   api.get(

@@ -1,6 +1,4 @@
 import { Type } from 'typebox';
-import { WharfError } from '../../domain/errors.js';
-import { rollbackService } from '../../domain/service.js';
 import { parseWholeNumber } from '../../domain/validation.js';
 import type { Api, ApiContext } from '../context.js';
 import { revisionView } from '../present.js';
@@ -9,7 +7,7 @@ import { Revision } from '../schemas/microservice.js';
 import { serviceKey, serviceParams, type ServiceScope } from './refs.js';
 
 /** The revision routes of one API version (see ServiceScope). */
-export function revisionRoutes(api: Api, { store }: ApiContext, scope: ServiceScope): void {
+export function revisionRoutes(api: Api, { store, commands }: ApiContext, scope: ServiceScope): void {
   const SERVICE = `${scope.services}/:service`;
   const ServiceParams = serviceParams(scope);
 
@@ -38,12 +36,7 @@ export function revisionRoutes(api: Api, { store }: ApiContext, scope: ServiceSc
     },
     async (request, reply) => {
       const revision = parseWholeNumber(request.params.revision, 'revision');
-      const key = serviceKey(request);
-      await store.updateService(key, request.region.policy.revisionHistoryLimit, async (current, revisions) => {
-        const target = await revisions(revision);
-        if (!target) throw new WharfError('RevisionNotFound', `revision ${revision} of microservice "${key.service}" is not kept`);
-        return rollbackService(current, target, new Date().toISOString());
-      });
+      await commands.rollback(serviceKey(request), request.region.policy, revision);
       return reply.code(204).send(null);
     },
   );

@@ -1,12 +1,11 @@
 import { Type } from 'typebox';
-import { WharfError } from '../../domain/errors.js';
-import { checkTokenRequest, type TokenRecord } from '../../domain/tokens.js';
+import type { TokenRecord } from '../../domain/tokens.js';
 import type { Api, ApiContext } from '../context.js';
 import { ERROR_RESPONSES, NoContent } from '../schemas/common.js';
 import { CreatedToken, Token, TokenCreate, TokenParams } from '../schemas/token.js';
 
 /** Token management; the auth hook lets only admin tokens through. */
-export function tokenRoutes(api: Api, { tokens }: ApiContext): void {
+export function tokenRoutes(api: Api, { tokens, commands }: ApiContext): void {
   api.post(
     '/v1/tokens',
     {
@@ -18,10 +17,7 @@ export function tokenRoutes(api: Api, { tokens }: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const now = new Date();
-      const { name, projects, admin = false } = request.body;
-      const { expiresAt } = checkTokenRequest(request.body, now);
-      const created = await tokens.create({ name, projects, admin, expiresAt }, now.toISOString());
+      const created = await commands.createToken(request.body);
       return reply.code(201).send({ ...tokenView(created.record), token: created.token });
     },
   );
@@ -49,8 +45,7 @@ export function tokenRoutes(api: Api, { tokens }: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      if (!(await tokens.revoke(id, new Date().toISOString()))) throw new WharfError('NotFound', `token "${id}" does not exist`);
+      await commands.revokeToken(request.params.id);
       return reply.code(204).send(null);
     },
   );

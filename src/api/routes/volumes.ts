@@ -7,7 +7,7 @@ import { Volume, VolumeCreate, VolumeParams } from '../schemas/volume.js';
 
 const VOLUMES = '/projects/:project/volumes';
 
-export function volumeRoutes(api: Api, { store }: ApiContext): void {
+export function volumeRoutes(api: Api, { store, commands }: ApiContext): void {
   api.post(
     VOLUMES,
     {
@@ -22,8 +22,8 @@ export function volumeRoutes(api: Api, { store }: ApiContext): void {
     async (request, reply) => {
       const { body, params, region } = request;
       const storage = requestedStorage(body, region.storageTypes);
-      const created = await store.volumes.create({ region: params.region, project: params.project, name: body.name }, body.size, storage, new Date().toISOString());
-      region.runtime.createVolume?.({ project: params.project, name: body.name, sizeGi: body.size, storageType: storage.storageType });
+      // The change feed wakes the controller, which makes it on the engine.
+      const created = await commands.createVolume({ region: params.region, project: params.project, name: body.name }, body.size, storage);
       return reply.code(201).send(volumeView(created, region.runtime));
     },
   );
@@ -61,7 +61,7 @@ export function volumeRoutes(api: Api, { store }: ApiContext): void {
     },
     async (request, reply) => {
       // Only marked here: the controller removes it from the engine, outside any transaction, with retries.
-      const deleting = await store.volumes.delete(request.params, new Date().toISOString());
+      const deleting = await commands.deleteVolume(request.params);
       return reply.code(202).send(volumeView(deleting, request.region.runtime));
     },
   );

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
-import { AppName } from './common.js';
-import { Service, ServiceCreate } from './microservice.js';
+import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../../model/schema-helpers.js';
+import { AppName } from '../../model/names.js';
+import { Service } from './microservice.js';
+import { ServiceCreate } from '../../model/service.js';
 
 export const AppCreate = Type.Object(
   {

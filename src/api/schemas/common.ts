@@ -1,12 +1,5 @@
 import { Type, type Static } from 'typebox';
-
-/** Names as DESIGN.md §3 fixes them. Each pattern is also the message a user sees on a 400. */
-export const NAME_PATTERNS = {
-  app: '^[a-z][a-z0-9]*$',
-  dnsLabel: '^[a-z]([a-z0-9-]*[a-z0-9])?$',
-  container: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
-  reference: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
-} as const;
+import { AppName, NAME_PATTERNS, ProjectName, RegionName, ServiceName } from '../../model/names.js';
 
 /** The patterns of the API's strings in words, for the messages of a 400: a regex tells a user little. */
 export const PATTERN_WORDS: Readonly<Record<string, string>> = {
@@ -19,19 +12,6 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[^\\s]+$': 'without spaces',
   '^[0-9]{1,9}$': 'a whole number',
 };
-
-/**
- * A string out of a fixed set, as one JSON-schema `enum`. TypeBox's union of literals becomes an
- * `anyOf`, which the response serializer resolves by validating each branch on every value.
- */
-export function StringEnum<const Values extends string[]>(values: [...Values], options: { description?: string } = {}) {
-  return Type.Unsafe<Values[number]>({ type: 'string', enum: values, ...options });
-}
-
-export const ProjectName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.dnsLabel });
-export const AppName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.app });
-export const ServiceName = Type.String({ minLength: 1, maxLength: 30, pattern: NAME_PATTERNS.dnsLabel });
-export const RegionName = Type.String({ minLength: 1, maxLength: 63 });
 
 /** Every error answer of the API: the seed's code and a sentence naming the field or object. */
 export const ErrorBody = Type.Object(

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
-import { Deletion, ProjectName, RegionName } from './common.js';
-import { ReferenceName } from './microservice.js';
+import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../../model/schema-helpers.js';
+import { Deletion } from './common.js';
+import { ProjectName, RegionName } from '../../model/names.js';
+import { ReferenceName } from '../../model/names.js';
 
 /** Keys as Kubernetes allows them in a ConfigMap; each becomes a file name on Docker. */
 export const CONFIGMAP_KEY_PATTERN = '^[-._a-zA-Z0-9]+$';

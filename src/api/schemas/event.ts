@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { StringEnum } from './common.js';
+import { StringEnum } from '../../model/schema-helpers.js';
 
 /** One event of a service, folded with its repeats: what `GET …/events` lists and the events watch streams. */
 export const Event = Type.Object(

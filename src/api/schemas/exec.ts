@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { StringEnum } from './common.js';
+import { StringEnum } from '../../model/schema-helpers.js';
 
 /** What Go's strconv.ParseBool takes, as Kubernetes reads these flags. */
 const FLAG_VALUES = ['true', 'false', '1', '0', 't', 'f', 'T', 'F', 'TRUE', 'FALSE', 'True', 'False'];

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { StringEnum } from './common.js';
+import { StringEnum } from '../../model/schema-helpers.js';
 
 const flag = (description: string) => Type.Optional(StringEnum(['true', 'false'], { description: `${description}; default false` }));
 

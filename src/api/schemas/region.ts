@@ -1,8 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { StringEnum } from './common.js';
-
-export const RuntimeKind = StringEnum(['docker', 'kubernetes', 'simulated']);
-export type RuntimeKind = Static<typeof RuntimeKind>;
+import { RuntimeKind } from '../../model/region.js';
 
 /** A region as `GET /v1/regions` lists it (the running region is `Region` in src/regions.ts). */
 export const RegionListing = Type.Object(

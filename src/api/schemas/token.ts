@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { ProjectName } from './common.js';
+import { ProjectName } from '../../model/names.js';
 
 const TokenName = Type.String({ minLength: 1, maxLength: 100, description: 'what the token is for, e.g. "ci of team a"' });
 const Projects = Type.Array(ProjectName, {

@@ -1,8 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { FS_TYPES, type FsType } from '../../domain/volumes.js';
-import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../tolerant-reading.js';
-import { Deletion, ProjectName, RegionName, StringEnum } from './common.js';
-import { ReferenceName } from './microservice.js';
+import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../../model/schema-helpers.js';
+import { Deletion } from './common.js';
+import { ProjectName, RegionName } from '../../model/names.js';
+import { StringEnum } from '../../model/schema-helpers.js';
+import { ReferenceName } from '../../model/names.js';
 
 const STORAGE_TYPE = 'one of the region\'s storage types (GET .../storagetypes)';
 const VolumeStatus = StringEnum(['creating', 'success', 'error', 'deleting'], {

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DEFAULT_WATCH_OPTIONS } from '../watch-hub.js';
-import { StringEnum } from './common.js';
+import { StringEnum } from '../../model/schema-helpers.js';
 
 /** `?watch=true` turns a GET of services into their watch (Server-Sent Events), as on Kubernetes. */
 export const WatchQuery = Type.Object({

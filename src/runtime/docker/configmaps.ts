@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Container } from '../../api/schemas/microservice.js';
+import type { Container } from '../../model/container.js';
 import { parseConfigMapRef } from '../../domain/validation.js';
 import type { ConfigMapContent } from '../../domain/pod-inputs.js';
 

@@ -1,4 +1,4 @@
-import type { ContainerStatus } from '../../api/schemas/microservice.js';
+import type { ContainerStatus } from '../../model/service-status.js';
 
 export type LastState = NonNullable<ContainerStatus['lastState']>;
 

@@ -1,4 +1,5 @@
-import type { ContainerStatus, ProbeKind } from '../../api/schemas/microservice.js';
+import type { ContainerStatus } from '../../model/service-status.js';
+import type { ProbeKind } from '../../model/probe.js';
 import { isContainerReady, type ContainerProbes, type ProbeState } from '../../domain/probes.js';
 import type { LastState } from './container-records.js';
 import type { ContainerFacts } from './pod-status.js';

@@ -79,6 +79,7 @@ export class DockerRuntime implements Runtime {
   private onChange: (key: ServiceKey) => void = () => {};
   private hostCpus = 1;
   private sandboxImageWarned = false;
+  private volumeLookTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly docker: Docker, private readonly options: DockerRuntimeOptions, private readonly log: Logger) {
     this.description = `docker: pods are containers of the Docker engine at ${options.address}`;
@@ -104,9 +105,16 @@ export class DockerRuntime implements Runtime {
   async start(onChange: (key: ServiceKey) => void): Promise<void> {
     this.onChange = onChange;
     await this.watch.start();
+    // The leader makes the volumes and knows how that went; another replica learns it by looking again.
+    this.volumeLookTimer = setInterval(() => {
+      if (this.options.leads() || !this.watch.connected) return;
+      this.volumeStates.sync({ make: false }).catch((error: unknown) => this.log.warn({ err: engineMessage(error) }, 'looking at the region\'s volumes failed'));
+    }, this.options.resyncIntervalMs);
+    this.volumeLookTimer.unref();
   }
 
   async close(): Promise<void> {
+    clearInterval(this.volumeLookTimer);
     this.watch.close();
     this.health.close();
     await Promise.all([...this.creations.values()].map((creation) => creation.cancel()));
@@ -307,7 +315,7 @@ export class DockerRuntime implements Runtime {
     await claimRegion(this.docker, { ...this.owner, address });
     await this.checkSandboxImage();
     // A follower's cleanup could race the leader's work: a network pruned just before its first pod.
-    if (!this.options.leads()) return this.volumeStates.sync();
+    if (!this.options.leads()) return this.volumeStates.sync({ make: false });
     await migrateLegacyLayout({
       docker: this.docker,
       owner: this.owner,
@@ -317,7 +325,7 @@ export class DockerRuntime implements Runtime {
       log: this.log,
     });
     // After the migration: a legacy volume is moved to its name before one would be made empty there.
-    await this.volumeStates.sync();
+    await this.volumeStates.sync({ make: true });
     await this.pruneNetworks();
   }
 }

@@ -1,4 +1,5 @@
-import { PROBE_KINDS, type Container, type Probe, type ProbeKind } from '../../api/schemas/microservice.js';
+import { PROBE_KINDS, type Probe, type ProbeKind } from '../../model/probe.js';
+import type { Container } from '../../model/container.js';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { PodSpec } from '../../domain/plan.js';
 

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { ContainerSecurity } from '../../config.js';
-import type { Container } from '../../api/schemas/microservice.js';
+import type { Container } from '../../model/container.js';
 import { V2_APP, workloadBaseName } from '../../domain/keys.js';
 import type { PodSpec } from '../../domain/plan.js';
 import { containerEnv, type PodConfigMaps } from './configmaps.js';

@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import type Docker from 'dockerode';
-import type { ContainerStatus } from '../../api/schemas/microservice.js';
+import type { ContainerStatus } from '../../model/service-status.js';
 import type { HostPort, ObservedPod } from '../../domain/observed.js';
 import type { PodSpec } from '../../domain/plan.js';
 import { containerView, exitCode, type ContainerHealth } from './container-status.js';

@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type Docker from 'dockerode';
-import type { Probe } from '../../api/schemas/microservice.js';
+import type { Probe } from '../../model/probe.js';
 import { engineMessage } from './client.js';
 
 /** One probe's answer: healthy or not, and why not in a few words (`HTTP 500`, `connect ECONNREFUSED …`). */

@@ -1,4 +1,4 @@
-import type { Probe, ProbeKind } from '../../api/schemas/microservice.js';
+import type { Probe, ProbeKind } from '../../model/probe.js';
 import { keyString, type ServiceKey } from '../../domain/keys.js';
 import { activeProbes, INITIAL_PROBE_STATE, isContainerReady, mustRestart, nextProbeState, type ContainerProbes } from '../../domain/probes.js';
 import { STATE_KEY } from './container-status.js';

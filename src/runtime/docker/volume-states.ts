@@ -51,18 +51,20 @@ export class VolumeStates {
 
   /**
    * On (re)connect: the engine's volumes of this Wharf are `success` (or `error` when their labels
-   * say another's), and every volume of the store the engine lacks is made, one at a time.
+   * say another's), and with `make` every volume of the store the engine lacks is made, one at a
+   * time. Without (a replica that does not lead the region, every resync) it only looks: the
+   * leader makes them.
    */
-  async sync(): Promise<void> {
+  async sync({ make }: { make: boolean }): Promise<void> {
     // Before the store is read: a volume created from now on is made by `create`, any before by this sync.
-    this.synced = true;
+    if (make) this.synced = true;
     const { region, instanceId } = this.owner;
     const { Volumes } = await this.docker.listVolumes({ filters: { label: regionFilter(region) } });
     const onEngine = new Map((Volumes ?? []).filter((volume) => isOwnedBy(volume.Labels ?? {}, instanceId)).map((volume) => [volume.Name, volume.Labels ?? {}]));
     for (const volume of await this.volumes.all()) {
       const labels = onEngine.get(volumeName(region, volume.project, volume.name));
       if (labels === undefined) {
-        await this.ensureSpec(volume);
+        if (make) await this.ensureSpec(volume);
         continue;
       }
       const conflict = volumeConflict(volumeName(region, volume.project, volume.name), labels, this.owner, volume.project, volume.name);

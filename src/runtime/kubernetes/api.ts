@@ -17,7 +17,7 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { statusOf } from '../engine-errors.js';
-import type { ServiceType } from '../../api/schemas/microservice.js';
+import type { ServiceType } from '../../model/service.js';
 import { FIELD_MANAGER } from './labels.js';
 import type { KubernetesSettings } from './settings.js';
 

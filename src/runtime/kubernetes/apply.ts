@@ -1,4 +1,4 @@
-import type { ServiceType } from '../../api/schemas/microservice.js';
+import type { ServiceType } from '../../model/service.js';
 import type { ServiceKey } from '../../domain/keys.js';
 import type { KubernetesApi, Workload } from './api.js';
 import { serviceName, serviceSelector } from './labels.js';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { KubernetesListObject, KubernetesObject, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ServiceType } from '../../api/schemas/microservice.js';
+import type { ServiceType } from '../../model/service.js';
 import type { EventRecorder } from '../../domain/events.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService, ObservedWorkload } from '../../domain/observed.js';

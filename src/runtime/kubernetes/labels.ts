@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ServiceType } from '../../api/schemas/microservice.js';
+import type { ServiceType } from '../../model/service.js';
 import { workloadBaseName, type ServiceKey } from '../../domain/keys.js';
 import { safeEncode } from '../../domain/template.js';
 

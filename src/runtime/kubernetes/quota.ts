@@ -1,5 +1,5 @@
 import type { V1Deployment, V1PodTemplateSpec, V1ResourceQuota, V1StatefulSet } from '@kubernetes/client-node';
-import type { QuotaLimits } from '../../api/schemas/quota.js';
+import type { QuotaLimits } from '../../model/quota.js';
 
 /** The one ResourceQuota Wharf keeps in each project namespace. */
 export const QUOTA_NAME = 'wharf-quota';

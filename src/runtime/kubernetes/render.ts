@@ -14,7 +14,8 @@ import type {
   V1StatefulSet,
   V1Volume,
 } from '@kubernetes/client-node';
-import { PROBE_KINDS, type Container, type Probe } from '../../api/schemas/microservice.js';
+import { PROBE_KINDS, type Probe } from '../../model/probe.js';
+import type { Container } from '../../model/container.js';
 import type { WorkloadSpec } from '../../domain/plan.js';
 import { volumeNames } from '../../domain/volumes.js';
 import { parseConfigMapRef } from '../../domain/validation.js';

@@ -1,5 +1,6 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { ContainerStatus, PodPhase, Port } from '../../api/schemas/microservice.js';
+import type { ContainerStatus, PodPhase } from '../../model/service-status.js';
+import type { Port } from '../../model/service.js';
 import type { ObservedPod, ObservedWorkload } from '../../domain/observed.js';
 import type { Workload } from './api.js';
 import { ANNOTATIONS, LABELS } from './labels.js';

@@ -1,4 +1,6 @@
-import type { Container, ContainerStatus, ProbeKind } from '../../api/schemas/microservice.js';
+import type { Container } from '../../model/container.js';
+import type { ContainerStatus } from '../../model/service-status.js';
+import type { ProbeKind } from '../../model/probe.js';
 import { keyString, parseKey, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedPod, ObservedService } from '../../domain/observed.js';
 import { describe, type Operation, type PodSpec } from '../../domain/plan.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Container } from '../../../src/api/schemas/microservice.js';
+import type { Container } from '../../../src/model/container.js';
 import type { ContainerSecurity } from '../../../src/config.js';
 import type { PodSpec } from '../../../src/domain/plan.js';
 import { V2_APP } from '../../../src/domain/keys.js';

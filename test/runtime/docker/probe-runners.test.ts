@@ -5,7 +5,7 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import type { ProbeInput } from '../../../src/api/schemas/microservice.js';
+import type { ProbeInput } from '../../../src/model/probe.js';
 import { normalizeProbe } from '../../../src/domain/probes.js';
 import { demuxed, engineProbeRunner } from '../../../src/runtime/docker/probe-runners.js';
 

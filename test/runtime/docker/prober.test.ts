@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Probe } from '../../../src/api/schemas/microservice.js';
+import type { Probe } from '../../../src/model/probe.js';
 import { normalizeProbe } from '../../../src/domain/probes.js';
 import type { ProbeAddress, ProbeOutcome } from '../../../src/runtime/docker/probe-runners.js';
 import { Prober, type ProbeTarget } from '../../../src/runtime/docker/prober.js';

@@ -59,7 +59,7 @@ describe('Docker volume states', () => {
   test('a created volume is `creating` at once and `success` once the engine has it, made with its type\'s driver and labels', async () => {
     const { docker, volumes } = fakeEngine();
     const states = statesOf(docker);
-    await states.sync();
+    await states.sync({ make: true });
     states.create(spec('shared', 'nfs'));
     assert.equal(states.state('p', 'shared').status, 'creating', 'the API answers before the engine');
     assert.equal(await settled(states, 'p', 'shared'), 'success');
@@ -71,10 +71,22 @@ describe('Docker volume states', () => {
     assert.equal(volumes.get('wharf_eu_p_plain')!.Driver, undefined, 'a type without a driver: Docker\'s default, local');
   });
 
+  test("a replica that does not lead only looks: what the leader made is `success`, what it has not made yet stays `creating`", async () => {
+    const { docker, engine } = fakeEngine();
+    const stored = [spec('made', 'local'), spec('later', 'local')];
+    const leader = statesOf(docker, stored.slice(0, 1));
+    await leader.sync({ make: true });
+    const follower = statesOf(docker, stored);
+    await follower.sync({ make: false });
+    assert.equal(engine.creates, 1, 'the follower made nothing');
+    assert.equal(follower.state('p', 'made').status, 'success');
+    assert.equal(follower.state('p', 'later').status, 'creating');
+  });
+
   test('a volume the engine refuses is `error` with the engine\'s sentence; one of another owner names whose it is', async () => {
     const { docker, volumes } = fakeEngine();
     const states = statesOf(docker);
-    await states.sync();
+    await states.sync({ make: true });
     states.create(spec('bad', 'broken'));
     assert.equal(await settled(states, 'p', 'bad'), 'error');
     assert.equal(states.state('p', 'bad').message, 'plugin "no-such-driver" not found');
@@ -90,17 +102,17 @@ describe('Docker volume states', () => {
     const stored = [spec('kept', 'nfs')];
     volumes.set('wharf_eu_p_kept', { Name: 'wharf_eu_p_kept', Labels: volumeLabels(owner, 'p', 'kept') });
     const states = statesOf(docker, stored);
-    await states.sync();
+    await states.sync({ make: true });
     engine.down = true;
     stored.push(spec('late', 'local'));
     states.create(stored[1]!);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(states.state('p', 'late').status, 'creating');
-    await assert.rejects(states.sync(), /ECONNREFUSED/, 'a connect that fails is retried by the watch');
+    await assert.rejects(states.sync({ make: true }), /ECONNREFUSED/, 'a connect that fails is retried by the watch');
 
     engine.down = false;
     engine.creates = 0;
-    await states.sync();
+    await states.sync({ make: true });
     assert.deepEqual([states.state('p', 'late').status, states.state('p', 'kept').status], ['success', 'success']);
     assert.equal(engine.creates, 1, 'only the missing volume is made');
     assert.ok(volumes.has('wharf_eu_p_late'), 'made on the engine');
@@ -113,7 +125,7 @@ describe('Docker volume states', () => {
     states.create(stored[0]!);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual([engine.creates, states.state('p', 'early').status], [0, 'creating']);
-    await states.sync();
+    await states.sync({ make: true });
     assert.deepEqual([engine.creates, states.state('p', 'early').status], [1, 'success']);
   });
 

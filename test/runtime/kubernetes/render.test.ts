@@ -12,7 +12,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
-import type { ServiceCreate } from '../../../src/api/schemas/microservice.js';
+import type { ServiceCreate } from '../../../src/model/service.js';
 import { renderCommand } from '../../../src/cli/render.js';
 import { defaultStorageTypes, loadConfig, type ContainerSecurity, type RegionSettings } from '../../../src/config.js';
 import { withPodTemplateHash } from '../../../src/domain/configmaps.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { Deletions, type DeletionOptions } from '../../src/controller/deletions.js';
+import { ProjectResources, type ProjectResourceOptions } from '../../src/controller/project-resources.js';
 import type { ProjectResourceKey } from '../../src/domain/deletion.js';
 import { WharfError } from '../../src/domain/errors.js';
 import type { Region } from '../../src/regions.js';
@@ -17,7 +17,7 @@ import { eventually } from '../support/api.js';
 import { EngineChanges } from '../../src/runtime/engine-changes.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
-const OPTIONS: DeletionOptions = { workers: 2, backoff: { baseDelayMs: 20, maxDelayMs: 160 }, engineTimeoutMs: 150 };
+const OPTIONS: ProjectResourceOptions = { workers: 2, backoff: { baseDelayMs: 20, maxDelayMs: 160 }, engineTimeoutMs: 150 };
 const ref = (name: string) => ({ region: 'local', project: 'del', name });
 const volumeKey = (name: string): ProjectResourceKey => ({ kind: 'volume', ...ref(name) });
 
@@ -49,6 +49,7 @@ function fakeRuntime(answer: (call: Call, count: number) => Promise<void>): Runt
     volumeStatus: () => ({ status: 'success', message: '' }),
     logs: async () => { throw new Error('the deletion tests read no log'); },
     stats: async () => { throw new Error('the deletion tests read no stats'); },
+    createVolume: (volume) => void record(`create volume ${volume.project}/${volume.name} ${volume.sizeGi}Gi ${volume.storageType}`),
     deleteVolume: (project, name) => record(`volume ${project}/${name}`),
     deleteConfigMap: (project, name) => record(`configMap ${project}/${name}`),
   };
@@ -58,7 +59,7 @@ describe('the deletions of ConfigMaps and volumes (controller)', () => {
   let dataDir: string;
   let store: Store;
   let drop: () => Promise<void>;
-  let deletions: Deletions | undefined;
+  let deletions: ProjectResources | undefined;
   const logLines: Array<{ level: number; msg: string }> = [];
 
   beforeEach(async () => {
@@ -86,12 +87,20 @@ describe('the deletions of ConfigMaps and volumes (controller)', () => {
         done();
       },
     }));
-    deletions = new Deletions(store, new Map([['local', region]]), log, OPTIONS);
+    deletions = new ProjectResources(store, new Map([['local', region]]), log, OPTIONS);
     await deletions.start();
   }
 
   const createVolume = (name: string) => store.volumes.create(ref(name), 1, { storageType: 'local', fsType: 'ext4' }, NOW);
   const gone = (name: string) => eventually(() => store.volumes.get(ref(name)).then(() => false, () => true), (isGone) => isGone, 3000);
+
+  it('makes a volume on the engine when the API creates it, woken by the change feed', async () => {
+    const runtime = fakeRuntime(async () => {});
+    await start(runtime);
+    await createVolume('made');
+    await eventually(async () => runtime.calls.map((call) => call.what), (calls) => calls.length > 0, 3000);
+    assert.deepEqual(runtime.calls.map((call) => call.what), ['create volume del/made 1Gi local']);
+  });
 
   it('retries a transient failure with a backoff that doubles, shows each failure on the volume, and deletes the row once the engine removed it', async () => {
     const failures = [

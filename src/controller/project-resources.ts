@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import { WorkQueue, type BackoffOptions } from './work-queue.js';
 
-export interface DeletionOptions {
+export interface ProjectResourceOptions {
   workers: number;
   backoff: BackoffOptions;
   /**
@@ -16,14 +16,18 @@ export interface DeletionOptions {
   engineTimeoutMs: number;
 }
 
-export const DEFAULT_DELETION_OPTIONS: DeletionOptions = {
+export const DEFAULT_PROJECT_RESOURCE_OPTIONS: ProjectResourceOptions = {
   workers: 2,
   backoff: { baseDelayMs: 200, maxDelayMs: 30_000 },
   engineTimeoutMs: 60_000,
 };
 
 /**
- * The engine side of a ConfigMap's or volume's DELETE, as a Kubernetes finalizer does it. The route
+ * The engine side of ConfigMaps and volumes. A volume the API created is made on the engine at
+ * once, so its status tells whether the engine can (not only when a service first mounts it); the
+ * runtime reports how that went in the volume's status.
+ *
+ * A DELETE is done as a Kubernetes finalizer does it. The route
  * marks the row deleting and commits; the change feed wakes this loop, which removes the object
  * from the engine outside any transaction and then deletes the row in a transaction of its own.
  * A failed attempt is recorded on the row (the API shows it) and retried with backoff; start and
@@ -34,7 +38,7 @@ export const DEFAULT_DELETION_OPTIONS: DeletionOptions = {
  * record goes, since this Wharf's volume never existed on the engine under that name; the foreign
  * object and its data stay, and a warning names it.
  */
-export class Deletions {
+export class ProjectResources {
   private readonly queue: WorkQueue;
   private workers: Promise<void>[] = [];
   /** Aborted by close: an engine call under way is then abandoned, not waited for (the next start resumes it). */
@@ -45,7 +49,7 @@ export class Deletions {
     private readonly store: Store,
     private readonly regions: Map<string, Region>,
     private readonly log: Logger,
-    private readonly options: DeletionOptions = DEFAULT_DELETION_OPTIONS,
+    private readonly options: ProjectResourceOptions = DEFAULT_PROJECT_RESOURCE_OPTIONS,
   ) {
     this.queue = new WorkQueue(options.backoff);
   }
@@ -83,11 +87,15 @@ export class Deletions {
    */
   async process(key: ProjectResourceKey): Promise<void> {
     if (this.stopping.signal.aborted) return;
-    const pending = await this.store.deletions.find(key);
-    // Gone, or done by an earlier attempt: nothing is left to do.
-    if (!pending) return;
     const region = this.regions.get(key.region);
     if (!region) return;
+    const pending = await this.store.deletions.find(key);
+    if (!pending) {
+      // Created (or gone, or deleted by an earlier attempt: then nothing is left to do).
+      const volume = key.kind === 'volume' ? await this.store.volumes.find(key) : undefined;
+      if (volume) region.runtime.createVolume?.(volume);
+      return;
+    }
     try {
       await this.withTimeout(removeFromEngine(region.runtime, key), key);
     } catch (error) {
