@@ -6,7 +6,7 @@ import { benchDocker, formatDockerBench } from './docker.js';
 import { benchExec, formatExecBench } from './exec.js';
 import { benchLogs, formatLogBench } from './logs.js';
 import { benchEvents, formatEvents } from './events.js';
-import { benchStores, formatStores } from './stores.js';
+import { benchDatabaseUrl, benchReplicas, formatReplicas } from './replicas.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 import { benchWatch, formatWatchBench } from './watch.js';
 
@@ -37,11 +37,7 @@ process.stdout.write(`\n${formatConfigMapUpdate(await benchConfigMapUpdate())}\n
 
 process.stdout.write(`\n${formatEvents(await benchEvents())}\n`);
 
-// A server and a role that may create databases, as WHARF_TEST_DATABASE_URL for the tests.
-const benchDatabase = process.env.BENCH_DATABASE_URL || process.env.WHARF_TEST_DATABASE_URL;
-process.stdout.write(benchDatabase
-  ? `\n${formatStores(await benchStores(benchDatabase))}\n`
-  : '\nSQLite vs PostgreSQL benchmark skipped: set BENCH_DATABASE_URL (or WHARF_TEST_DATABASE_URL) to a PostgreSQL server\n');
+process.stdout.write(`\n${formatReplicas(await benchReplicas(benchDatabaseUrl()))}\n`);
 
 const dockerAddress = engineAddress(undefined, process.env);
 if (await engineAnswers(dockerAddress)) {

@@ -1,8 +1,5 @@
 #!/usr/bin/env node
 // The compiled CLI; `npm start` (or `npm run build`) produces dist/.
-import { main } from '../dist/cli/main.js';
+import { run } from '../dist/cli/main.js';
 
-main(process.argv.slice(2)).catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+process.exitCode = await run(process.argv.slice(2));

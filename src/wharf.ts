@@ -83,7 +83,6 @@ export async function createWharf(
     regions.set(region, await createRegion(settings, log, {
       instanceId: instance,
       volumes: { all: () => store.volumes.ofRegion(region) },
-      projectQuotas: async (project) => (await store.quotas.limitsOf(region, project)).limits,
       dataDir: config.dataDir,
       // Every replica sees what the engine does; one account of it is enough.
       events: {

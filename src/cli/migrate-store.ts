@@ -6,6 +6,7 @@ import { copyStore } from '../store/copy-store.js';
 import { openSqlite, SQLITE_FILE, type Database } from '../store/database.js';
 import { migrateToLatest } from '../store/migrations.js';
 import { openPostgres } from '../store/postgres.js';
+import { UsageError } from './errors.js';
 
 export const MIGRATE_STORE_USAGE = `migrate-store --from STORE --to STORE
                           copy every row of a stopped Wharf's store into an empty one, e.g.
@@ -15,7 +16,7 @@ export const MIGRATE_STORE_USAGE = `migrate-store --from STORE --to STORE
 /** `wharf migrate-store`: moves a store between SQLite and PostgreSQL. Prints what it copied. */
 export async function migrateStoreCommand(args: string[]): Promise<string> {
   const { values } = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' } } });
-  if (!values.from || !values.to) throw new Error(`both --from and --to are required\n\nusage: wharf ${MIGRATE_STORE_USAGE}`);
+  if (!values.from || !values.to) throw new UsageError(`both --from and --to are required\n\nusage: wharf ${MIGRATE_STORE_USAGE}`);
   if (values.from.startsWith('sqlite:') && !existsSync(join(values.from.slice('sqlite:'.length), SQLITE_FILE))) {
     // openSqlite would make an empty store there, and a typo would copy nothing, successfully.
     throw new Error(`--from ${values.from}: no Wharf store there (no ${SQLITE_FILE})`);

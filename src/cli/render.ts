@@ -14,6 +14,7 @@ import { workloadOf } from '../domain/workload-plan.js';
 import { regionPolicy } from '../regions.js';
 import { manifestList, render } from '../runtime/kubernetes/render.js';
 import { kubernetesSettings } from '../runtime/kubernetes/settings.js';
+import { UsageError } from './errors.js';
 
 export const RENDER_USAGE = `usage: wharf render --project P --app A -f SERVICE.json [--config FILE] [--region NAME]
 
@@ -35,9 +36,9 @@ export function renderCommand(args: string[], env: NodeJS.ProcessEnv = process.e
     },
   });
   const { project, app, file } = values;
-  if (!project || !app || !file) throw new Error(RENDER_USAGE);
-  if (!Value.Check(ProjectName, project)) throw new Error(`--project "${project}" must match ${NAME_PATTERNS.dnsLabel} (1..30 characters)`);
-  if (!Value.Check(AppName, app)) throw new Error(`--app "${app}" must match ${NAME_PATTERNS.app} (1..30 characters)`);
+  if (!project || !app || !file) throw new UsageError(RENDER_USAGE);
+  if (!Value.Check(ProjectName, project)) throw new UsageError(`--project "${project}" must match ${NAME_PATTERNS.dnsLabel} (1..30 characters)`);
+  if (!Value.Check(AppName, app)) throw new UsageError(`--app "${app}" must match ${NAME_PATTERNS.app} (1..30 characters)`);
 
   const config = loadConfig(env, values.config ?? env.WHARF_CONFIG);
   const region = values.region === undefined ? config.regions[0] : config.regions.find((candidate) => candidate.name === values.region);

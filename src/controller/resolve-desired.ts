@@ -13,7 +13,8 @@ export interface ResolvedDesired {
 }
 
 /**
- * The desired state of a service and the ConfigMaps and volumes its template needs (undefined: the
+ * The desired state of a service, the ConfigMaps and volumes its template needs and its project's
+ * quota (undefined: the
  * service does not exist). The pod template hash is computed again from the ConfigMaps read here,
  * not taken from the desired state's: a ConfigMap written between the two reads would otherwise
  * give pods a hash that does not describe their content. A later write changes the hash, and the
@@ -33,6 +34,7 @@ export async function resolveDesired(store: Store, key: ServiceKey): Promise<Res
     const volume = await store.volumes.find({ region, project, name });
     if (volume) volumes.set(name, volume);
   }
-  const inputs = { configMaps, volumes };
+  const { limits: projectQuota } = await store.quotas.limitsOf(region, project);
+  const inputs = { configMaps, volumes, projectQuota };
   return { desired: withPodTemplateHash(found, configMapDigestsOf(inputs)), inputs };
 }

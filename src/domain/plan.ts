@@ -30,6 +30,8 @@ export interface WorkloadSpec extends Omit<PodSpec, 'name'> {
   /** The service's rollout settings the engine can honour itself (a Deployment's fields of the same names). */
   minReadySeconds: number;
   progressDeadlineSeconds: number;
+  /** The project's quota, as resolved before planning: applied with the workload (Kubernetes' ResourceQuota). */
+  projectQuota: PodInputs['projectQuota'];
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { QuotaLimits } from '../model/quota.js';
 import type { VolumeSpec } from './volumes.js';
 
 /** A ConfigMap as the pods that read it get it. */
@@ -17,9 +18,11 @@ export interface PodInputs {
   configMaps: ReadonlyMap<string, ConfigMapContent>;
   /** The volumes the containers mount that the store has, by name. */
   volumes: ReadonlyMap<string, VolumeSpec>;
+  /** The project's quota in the region, which an engine may enforce itself (Kubernetes' ResourceQuota). */
+  projectQuota: QuotaLimits;
 }
 
-export const NO_POD_INPUTS: PodInputs = { configMaps: new Map(), volumes: new Map() };
+export const NO_POD_INPUTS: PodInputs = { configMaps: new Map(), volumes: new Map(), projectQuota: {} };
 
 /** The digests a pod template hash covers: those of the ConfigMaps carried, so hash and content agree. */
 export function configMapDigestsOf(inputs: PodInputs): Map<string, string> {

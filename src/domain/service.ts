@@ -126,7 +126,7 @@ export function createService(
 }
 
 /** `number: 0` asks for no GPU: the service then has no gpuSpec at all. */
-function gpusOf(input: GpuSpecInput | undefined): GpuSpec | undefined {
+export function gpusOf(input: GpuSpecInput | undefined): GpuSpec | undefined {
   return input && input.number > 0 ? { type: input.type, number: input.number } : undefined;
 }
 
@@ -145,7 +145,7 @@ function checkTemplate(type: ServiceType, template: Template, policy: RegionPoli
  * A servicePort equal to its port says nothing more than its absence: it is dropped, so the stored
  * ports (and the answer) carry one only where the service answers on another port.
  */
-function normalizePorts(ports: Port[]): Port[] {
+export function normalizePorts(ports: Port[]): Port[] {
   return ports.map(({ servicePort, ...port }) => (servicePort === undefined || servicePort === port.port ? port : { ...port, servicePort }));
 }
 

@@ -72,6 +72,7 @@ export function portsText(ports: Port[]): string {
 export function workloadOf(desired: DesiredService, resources: PodResources, inputs: PodInputs): WorkloadSpec {
   return {
     ...podTemplateOf(desired, resources, inputs),
+    projectQuota: inputs.projectQuota,
     replicas: desired.stopped ? 0 : desired.instanceNumber,
     minReadySeconds: desired.rollout.minReadySeconds,
     progressDeadlineSeconds: desired.rollout.progressDeadlineSeconds,

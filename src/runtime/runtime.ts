@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import { WharfError } from '../domain/errors.js';
 import type { EventRecorder } from '../domain/events.js';
 import type { ExecOptions, ExecSession } from './exec.js';
-import type { QuotaLimits } from '../model/quota.js';
 import type { RuntimeKind } from '../model/region.js';
 import type { ServiceKey } from '../domain/keys.js';
 import type { ObservedService } from '../domain/observed.js';
@@ -75,15 +74,11 @@ export interface VolumeSource {
   all(): Promise<VolumeSpec[]>;
 }
 
-/** The quota of a project in the runtime's region, as the admin or the region's config set it. */
-export type ProjectQuotaSource = (project: string) => Promise<QuotaLimits>;
-
 /** What a runtime gets from Wharf besides its region's settings. */
 export interface RuntimeContext {
   /** This Wharf's id (store/instance.ts): the owner label of every engine object it creates. */
   instanceId: string;
   volumes: VolumeSource;
-  projectQuotas: ProjectQuotaSource;
   /** Wharf's data directory: the Docker runtime keeps ConfigMap files under it. */
   dataDir: string;
   /**

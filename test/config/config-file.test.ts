@@ -27,9 +27,9 @@ describe('the config file', () => {
   });
 
   it('the deployment manifest\'s config loads', () => {
-    const manifest = readFileSync(join(import.meta.dirname, '../../deploy/kubernetes/config.yaml'), 'utf8');
+    const manifest = readFileSync(join(import.meta.dirname, '../../deploy/kubernetes/common/config.yaml'), 'utf8');
     const embedded = /wharf\.yaml: \|\n((?: {4,}.*\n?)+)/.exec(manifest)?.[1];
-    assert.ok(embedded, 'deploy/kubernetes/config.yaml embeds wharf.yaml');
+    assert.ok(embedded, 'deploy/kubernetes/common/config.yaml embeds wharf.yaml');
     const yaml = embedded.split('\n').map((line) => line.slice(4)).join('\n');
     withConfig(yaml, (path) => assert.equal(loadConfig({}, path).regions[0]!.runtime, 'kubernetes'));
   });

@@ -210,6 +210,7 @@ describe('plan: what it creates', () => {
     const inputs = {
       configMaps: new Map([['cm', { data: { key1: 'v1' }, digest: 'd1' }]]),
       volumes: new Map([['data', { project: KEY.project, name: 'data', sizeGi: 3, storageType: 'fast' }]]),
+      projectQuota: {},
     };
     const [operation] = plan(KEY, desired, [], { ...planContext(), inputs });
     assert.deepEqual(operation, {

@@ -32,7 +32,7 @@ export interface ApiCall {
 }
 
 /**
- * Every request the driver makes. deploy/kubernetes/rbac.yaml grants exactly these (a test
+ * Every request the driver makes. deploy/kubernetes/common/rbac.yaml grants exactly these (a test
  * compares), and the driver tests check that every request they see is one of them.
  * A server-side apply that creates its object is authorized as `create` as well as `patch`.
  */

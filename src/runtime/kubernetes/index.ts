@@ -6,7 +6,7 @@ import { KubernetesRuntime } from './kubernetes-runtime.js';
 import { kubernetesSettings } from './settings.js';
 
 /** The Kubernetes runtime of a region, on the cluster its kubeconfig and context name. */
-export function createKubernetesRuntime(region: RegionSettings, log: Logger, context: Pick<RuntimeContext, 'projectQuotas' | 'engineWatchRestarted' | 'events'>): KubernetesRuntime {
+export function createKubernetesRuntime(region: RegionSettings, log: Logger, context: Pick<RuntimeContext, 'engineWatchRestarted' | 'events'>): KubernetesRuntime {
   const settings = kubernetesSettings(region);
   let api: KubernetesApi;
   try {
@@ -14,12 +14,11 @@ export function createKubernetesRuntime(region: RegionSettings, log: Logger, con
   } catch (error) {
     throw new Error(`region ${region.name}: kubeconfig: ${(error as Error).message}`);
   }
-  const { projectQuotas, engineWatchRestarted, events } = context;
+  const { engineWatchRestarted, events } = context;
   return new KubernetesRuntime({
     region: region.name,
     settings,
     api,
-    projectQuotas,
     events,
     log: log.child({ region: region.name, runtime: 'kubernetes' }),
     ...(engineWatchRestarted ? { watchRestarted: engineWatchRestarted } : {}),

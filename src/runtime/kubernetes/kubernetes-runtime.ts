@@ -9,7 +9,7 @@ import { describe, type Operation, type WorkloadSpec } from '../../domain/plan.j
 import type { VolumeState } from '../../domain/volumes.js';
 import type { ExecOptions, ExecSession } from '../exec.js';
 import { PodEventWatcher } from '../pod-events.js';
-import { RuntimeUnavailableError, type ProjectQuotaSource, type Runtime } from '../runtime.js';
+import { RuntimeUnavailableError, type Runtime } from '../runtime.js';
 import { isConnectionError } from '../engine-errors.js';
 import { statusOf, WATCH_PATHS, type KubernetesApi, type Workload } from './api.js';
 import { applyManifests, deleteServiceObjects } from './apply.js';
@@ -32,7 +32,6 @@ export interface KubernetesRuntimeOptions {
   settings: KubernetesSettings;
   api: KubernetesApi;
   /** Each project's quota, applied as its namespace's ResourceQuota with every workload. */
-  projectQuotas: ProjectQuotaSource;
   log: Logger;
   /** What the cluster did to pods, read off the pod status changes the watch sees (domain/pod-events.ts). */
   events: EventRecorder;
@@ -181,7 +180,7 @@ export class KubernetesRuntime implements Runtime {
 
   /** The project's quota, with the pod size of every other Deployment in its namespace (the applied one is rendered). */
   private async projectQuota(spec: WorkloadSpec): Promise<ProjectQuota> {
-    const limits = await this.options.projectQuotas(spec.key.project);
+    const limits = spec.projectQuota;
     const namespace = this.namespaceOf(spec.key.project);
     const applied = workloadName(spec.key, spec.type);
     const surge = this.workloads.stateless

@@ -47,7 +47,6 @@ before(async () => {
       storageTypes: [{ type: 'fast' }, { type: 'slow', kubernetes: { storageClass: 'slow-hdd' } }],
     }),
     api: new KubernetesApi(server.kubeConfig()),
-    projectQuotas: async (project) => quotas.get(project) ?? {},
     log: pino({ level: 'silent' }),
     events: { record: () => undefined },
     backoff: { baseDelayMs: 10, maxDelayMs: 50 },
@@ -78,10 +77,10 @@ function create(at: ServiceKey, input: Partial<ServiceCreate> = {}): ServiceStat
   return createService(at, body, POLICY, { uid: `uid-${at.project}-${Math.random()}`, now: new Date().toISOString() }).state;
 }
 
-/** observe -> plan -> execute, as the controller does (the project's ConfigMaps and volumes resolved first); returns the plan as text. */
+/** observe -> plan -> execute, as the controller does (the project's ConfigMaps, volumes and quota resolved first); returns the plan as text. */
 async function reconcile(at: ServiceKey, desired: ServiceState | undefined): Promise<string[]> {
   const ofProject = <T>(stored: Map<string, T>) => new Map([...stored].filter(([id]) => id.startsWith(`${at.project}/`)).map(([id, value]) => [id.split('/')[1]!, value]));
-  const inputs = { configMaps: ofProject(configMaps), volumes: ofProject(volumes) };
+  const inputs = { configMaps: ofProject(configMaps), volumes: ofProject(volumes), projectQuota: quotas.get(at.project) ?? {} };
   const operations = planWorkload(at, desired && withPodTemplateHash(desired, configMapDigestsOf(inputs)), runtime.observe(at).workload, RESOURCES, inputs);
   for (const operation of operations) await runtime.execute(operation);
   return operations.map(describeOperation);

@@ -39,7 +39,6 @@ describe('the Kubernetes driver records what the cluster did to pods', () => {
       region: 'r1',
       settings: kubernetesSettings({ kubernetes: {}, security: REGION.security, defaultVolumeSizeGi: 10, storageTypes: [{ type: 'default' }] }),
       api: new KubernetesApi(server.kubeConfig()),
-      projectQuotas: async () => ({}),
       log: pino({ level: 'silent' }),
       events: { record: (event) => recorded.push(event) },
       backoff: { baseDelayMs: 10, maxDelayMs: 50 },

@@ -43,7 +43,6 @@ describe('Kubernetes runtime: exec through pods/exec on the test API server', ()
       region: 'r1',
       settings: kubernetesSettings({ kubernetes: {}, security: REGION.security, defaultVolumeSizeGi: 10, storageTypes: [] }),
       api: new KubernetesApi(server.kubeConfig()),
-      projectQuotas: async () => ({}),
       events: { record: () => undefined },
       log: pino({ level: 'silent' }),
       backoff: { baseDelayMs: 10, maxDelayMs: 50 },
@@ -105,7 +104,7 @@ describe('Kubernetes runtime: exec through pods/exec on the test API server', ()
     const granted = new Set(API_CALLS.flatMap((call) => call.verbs.map((verb) => `${call.apiGroup}|${call.resource}|${verb}`)));
     const made = [...server.authorizedCalls()];
     assert.ok(made.includes('|pods/exec|get') && made.includes('|pods/exec|create'), made.join(' '));
-    for (const call of made) assert.ok(granted.has(call), `${call} is not in API_CALLS (deploy/kubernetes/rbac.yaml)`);
+    for (const call of made) assert.ok(granted.has(call), `${call} is not in API_CALLS (deploy/kubernetes/common/rbac.yaml)`);
   });
 
   it('an API server that does not answer: 503 RuntimeUnavailable', async () => {

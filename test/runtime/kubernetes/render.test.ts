@@ -59,7 +59,7 @@ function renderService(
   const kubernetes = options.settings ?? {};
   const storageTypes = options.storageTypes ?? defaultStorageTypes({ runtime: 'kubernetes', kubernetes });
   const settings = kubernetesSettings({ kubernetes, security: { ...REGION.security, ...options.security }, storageTypes, defaultVolumeSizeGi: options.defaultVolumeSizeGi ?? 10 });
-  const inputs = { configMaps: options.configMaps ?? new Map(), volumes: options.volumes ?? new Map() };
+  const inputs = { configMaps: options.configMaps ?? new Map(), volumes: options.volumes ?? new Map(), projectQuota: {} };
   const workload = workloadOf(withPodTemplateHash({ ...state, stopped: options.stopped ?? false }, new Map()), podResources(policy, state), inputs);
   return render(workload, settings, { quota: options.quota });
 }
