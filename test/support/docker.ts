@@ -198,10 +198,16 @@ export async function serveUntilExit(region: string, dataDir: string, timeoutMs 
   return { code, stderr };
 }
 
-function spawnServe(region: string, dataDir: string, port: number, stderr: 'inherit' | 'pipe'): ChildProcess {
+/** A config file in `dataDir` for `wharf serve` with one Docker region on the test sandbox image; returns its path. */
+export function writeDockerConfig(region: string, dataDir: string): string {
   const config = join(dataDir, 'wharf.yaml');
   // minReadySeconds 0, as every test Wharf (see startWharf): a test of it sets it on its service.
   writeFileSync(config, `regions:\n  - name: ${region}\n    runtime: docker\n    minReadySeconds: 0\n    docker:\n      sandboxImage: ${IMAGES.sandbox}\n`);
+  return config;
+}
+
+function spawnServe(region: string, dataDir: string, port: number, stderr: 'inherit' | 'pipe'): ChildProcess {
+  const config = writeDockerConfig(region, dataDir);
   return spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'serve.ts'), 'serve', '--config', config], {
     env: {
       ...process.env,

@@ -12,6 +12,7 @@ const SERVE = "import('./src/cli/main.ts').then((cli) => cli.main(['serve'])).ca
 export interface Answer {
   status: number;
   body: any;
+  headers: Record<string, string>;
 }
 
 /** `wharf serve` as its own process, as an operator runs it. */
@@ -54,7 +55,8 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
       HOST: '127.0.0.1',
       PORT: String(port),
       WHARF_DATA_DIR: dataDir,
-      WHARF_CONFIG: writeConfig(dataDir),
+      // A test's own config (env.WHARF_CONFIG) may be in the data dir too: it is not overwritten.
+      WHARF_CONFIG: env.WHARF_CONFIG ?? writeConfig(dataDir),
       WHARF_RUNTIME: 'simulated',
       WHARF_LOG_LEVEL: 'warn',
       WHARF_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
@@ -79,7 +81,7 @@ export async function startServerProcess(dataDir: string, env: NodeJS.ProcessEnv
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text), headers: Object.fromEntries(response.headers) };
   };
   let exitedEarly = false;
   void exited.then(() => (exitedEarly = true));
@@ -124,7 +126,9 @@ export function postInTwoParts(port: number, path: string, body: unknown) {
     req.once('response', (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }));
+      response.once('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text), headers: response.headers as Record<string, string> }),
+      );
     });
   });
   const started = new Promise<void>((resolve, reject) => req.write(payload.subarray(0, half), (error) => (error ? reject(error) : resolve())));
