@@ -146,7 +146,7 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
   }
   after(tearDown);
 
-  it(`keeps every acknowledged write and exactly the desired pods while the leader is killed with SIGKILL ${KILLS} times`, { timeout: 120_000 }, async (t) => {
+  it(`keeps every acknowledged write and exactly the desired pods while the leader is killed with SIGKILL ${KILLS} times`, { timeout: 360_000 }, async (t) => {
     const stopWriting = new AbortController();
     // A test that timed out stops writing too: the next one's client must be the only one.
     const writes = writer.writeUntil(AbortSignal.any([t.signal, stopWriting.signal]), anyReplica, WRITE_PAUSE_MS);
@@ -177,7 +177,7 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
     await assertConverged();
   });
 
-  it('answers 503 StoreUnavailable on every replica while PostgreSQL is gone, and recovers by itself once it is back', { timeout: 60_000 }, async (t) => {
+  it('answers 503 StoreUnavailable on every replica while PostgreSQL is gone, and recovers by itself once it is back', { timeout: 180_000 }, async (t) => {
     const stopWriting = new AbortController();
     // A test that timed out stops writing too: the next one's client must be the only one.
     const writes = writer.writeUntil(AbortSignal.any([t.signal, stopWriting.signal]), anyReplica, WRITE_PAUSE_MS);
