@@ -47,7 +47,8 @@ describe('planWorkload', () => {
   });
 
   test('the apply carries everything render needs', () => {
-    const [operation] = planWorkload(KEY, desired(), undefined, RESOURCES, NO_POD_INPUTS);
+    const inputs = { ...NO_POD_INPUTS, projectQuota: { pods: 6 } };
+    const [operation] = planWorkload(KEY, desired(), undefined, RESOURCES, inputs);
     assert.equal(operation?.action, 'apply');
     assert.deepEqual(operation?.action === 'apply' && operation.workload, {
       key: KEY,
@@ -60,6 +61,7 @@ describe('planWorkload', () => {
       ports: [{ port: 80, protocol: 'TCP' }],
       configMaps: NO_POD_INPUTS.configMaps,
       volumes: NO_POD_INPUTS.volumes,
+      projectQuota: { pods: 6 },
       replicas: 3,
       minReadySeconds: 10,
       progressDeadlineSeconds: 600,
