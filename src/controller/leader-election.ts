@@ -20,8 +20,8 @@ interface Term {
 /**
  * One lease per region, with Kubernetes' leader-election timing: candidates and the leader try
  * every retry period (a sixth of the lease); the leader stops acting when it could not renew
- * within the renew deadline (two thirds of the lease), a third of a lease before another replica
- * may take it. The lease is judged on the database's clock alone, so replicas' clocks may differ.
+ * within the renew deadline (two thirds of the lease), checked every retry period: at the latest
+ * five sixths of a lease after its last renewal, before another replica may take it. The lease is judged on the database's clock alone, so replicas' clocks may differ.
  *
  * Without a lease store (SQLite: one process), this replica leads every region from the start.
  */
@@ -29,7 +29,9 @@ export class LeaderElector implements Leadership {
   readonly replica: string;
   private readonly terms = new Map<string, Term>();
   private readonly seen = new Map<string, LeaderInfo | null>();
-  private readonly attempting = new Set<string>();
+  /** The attempts under way, by region: close waits for them, or one could take a lease back after its release. */
+  private readonly attempting = new Map<string, Promise<void>>();
+  private closed = false;
   private listener: LeadershipListener = () => {};
   private timer: NodeJS.Timeout | undefined;
   private readonly retryMs: number;
@@ -78,6 +80,8 @@ export class LeaderElector implements Leadership {
   async close(): Promise<void> {
     clearInterval(this.timer);
     if (!this.leases) return;
+    this.closed = true;
+    await Promise.all(this.attempting.values());
     const led = [...this.terms.keys()];
     this.terms.clear();
     await Promise.all(led.map((region) => this.leases!.release(region, this.replica).catch((error: unknown) => {
@@ -90,14 +94,20 @@ export class LeaderElector implements Leadership {
       if (performance.now() - term.renewedAt > this.renewDeadlineMs) this.stepDown(region, `could not renew the lease within ${this.renewDeadlineMs} ms`);
     }
     // An attempt that hangs (the database is unreachable) holds back only the next ones of its region.
-    await Promise.all(this.regions.filter((region) => !this.attempting.has(region)).map((region) => this.attempt(region)));
+    await Promise.all(
+      this.regions.filter((region) => !this.attempting.has(region)).map((region) => {
+        const attempt = this.attempt(region);
+        this.attempting.set(region, attempt);
+        return attempt;
+      }),
+    );
   }
 
   private async attempt(region: string): Promise<void> {
-    this.attempting.add(region);
     const sentAt = performance.now();
     try {
       const lease = await this.leases!.acquireOrRenew(region, this.replica, this.options.leaseDurationMs);
+      if (this.closed) return;
       this.seen.set(region, current(lease));
       if (lease.holder === this.replica) this.renewed(region, sentAt, lease);
       else if (this.terms.has(region)) this.stepDown(region, `replica ${lease.holder} holds the lease`);

@@ -131,6 +131,33 @@ describe('leader election on PostgreSQL leases', { skip: TEST_DATABASE_URL ? fal
   });
 });
 
+describe('leader election: closing', () => {
+  it('waits for a renewal under way before it releases the lease: a late renewal cannot take it back', async () => {
+    const calls: string[] = [];
+    let answer = (): void => {};
+    const lease = { name: 'r1', holder: 'a', acquiredMs: 0, renewedMs: 0, durationMs: 3000, transitions: 0, readAtMs: 0 };
+    const leases = {
+      acquireOrRenew: async () => {
+        calls.push('renew sent');
+        if (calls.length > 1) await new Promise<void>((resolve) => (answer = resolve));
+        calls.push('renew answered');
+        return lease;
+      },
+      release: async () => {
+        calls.push('release');
+      },
+    };
+    const elector = new LeaderElector(leases, ['r1'], { replica: 'a', leaseDurationMs: 600 }, silent);
+    await elector.start();
+    await eventually(async () => calls.length, (count) => count >= 3, 2000);
+    const closed = elector.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    answer();
+    await closed;
+    assert.deepEqual(calls, ['renew sent', 'renew answered', 'renew sent', 'renew answered', 'release']);
+  });
+});
+
 describe('leader election without leases (SQLite: one process)', () => {
   it('leads every region from the start, naming itself', async () => {
     const elector = new LeaderElector(undefined, ['a', 'b'], { replica: 'solo', leaseDurationMs: LEASE_MS }, silent);
