@@ -29,7 +29,10 @@ describe('durability of acknowledged writes', () => {
   });
 
   it('keeps every acknowledged write through a SIGKILL, and a restart reconciles every service', async () => {
-    const first = await startServerProcess(dataDir);
+    // The same replica restarting, as a crashed process under a supervisor: on PostgreSQL it takes
+    // back its own lease at once instead of waiting out the dead process's (15 s by default).
+    const replica = { WHARF_REPLICA_ID: 'durability-replica' };
+    const first = await startServerProcess(dataDir, replica);
     try {
       // The second test's service reads it too: it finds it in the same data directory.
       await createSeedConfigMap(first);
@@ -48,7 +51,7 @@ describe('durability of acknowledged writes', () => {
     }
     assert.equal((await first.exited).signal, 'SIGKILL');
 
-    const second = await startServerProcess(dataDir);
+    const second = await startServerProcess(dataDir, replica);
     try {
       const apps = await second.request('GET', paths.apps);
       assert.deepEqual(apps.body.map((app: any) => [app.name, app.microservices.map((service: any) => service.name)]), [
