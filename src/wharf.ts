@@ -4,6 +4,7 @@ import type { AuthSettings } from './api/auth.js';
 import type { Api } from './api/context.js';
 import { buildServer } from './api/server.js';
 import { WharfMetrics } from './metrics.js';
+import { ServiceJson } from './api/service-json.js';
 import { DEFAULT_WATCH_OPTIONS, WatchHub, type WatchOptions } from './api/watch-hub.js';
 import type { Config } from './config.js';
 import { Commands } from './commands/commands.js';
@@ -101,10 +102,11 @@ export async function createWharf(
     log.child({ component: 'controller' }),
   );
   const tokens = new TokenStore(db);
-  const watches = new WatchHub(store, regions, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
+  const serviceJson = new ServiceJson(store, regions);
+  const watches = new WatchHub(store, regions, serviceJson, log.child({ component: 'watch' }), { ...DEFAULT_WATCH_OPTIONS, ...options.watch });
   metrics.readFrom({ regions, queueDepth: () => controllers.queueDepth, watchClients: () => watches.clients });
   const commands = new Commands(store, tokens);
-  const api = await buildServer({ store, commands, regions, tokens, events, auth, fieldValidation: config.fieldValidation, watches, metrics, leadership }, log);
+  const api = await buildServer({ store, commands, regions, tokens, events, auth, fieldValidation: config.fieldValidation, serviceJson, watches, metrics, leadership }, log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -38,8 +38,7 @@ const PROTECTED_ROUTE = /^\/(regions\/|v1\/|metrics$)/;
 export function requireTokens(api: Api, adminToken: string, tokens: TokenStore): void {
   const adminHash = hashSecret(adminToken);
 
-  const principalOf = async (token: string): Promise<Principal> => {
-    if (secretMatches(token, adminHash)) return ADMIN;
+  const tokenPrincipal = async (token: string): Promise<Principal> => {
     const parsed = parseToken(token);
     if (!parsed) throw unauthorized('the token is not known');
     const record = await tokens.get(parsed.id);
@@ -50,16 +49,23 @@ export function requireTokens(api: Api, adminToken: string, tokens: TokenStore):
     return record.admin ? { admin: true, token: presented } : { admin: false, projects: record.projects, token: presented };
   };
 
-  api.addHook('onRequest', async (request) => {
-    const route = request.routeOptions.url;
-    if (route === undefined || !PROTECTED_ROUTE.test(route)) return;
-    const token = presentedToken(request);
-    if (token === undefined) throw unauthorized('a token is required: send X-Auth-Token: <token> or Authorization: Bearer <token>');
+  /** Lets the request act for `principal`, or says why it may not call this route. */
+  const admit = (request: FastifyRequest, route: string, principal: Principal): WharfError | undefined => {
     const project = (request.params as { project?: string }).project;
-    const principal = await principalOf(token);
     const forbidden = whyForbidden(principal, { method: request.method, route, project });
-    if (forbidden) throw new WharfError('OperationForbbiden', forbidden);
+    if (forbidden) return new WharfError('OperationForbbiden', forbidden);
     request.principal = principal;
+    return undefined;
+  };
+
+  // Callback style, and no promise for the admin's token: this runs on every request.
+  api.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || !PROTECTED_ROUTE.test(route)) return done();
+    const token = presentedToken(request);
+    if (token === undefined) return done(unauthorized('a token is required: send X-Auth-Token: <token> or Authorization: Bearer <token>'));
+    if (secretMatches(token, adminHash)) return done(admit(request, route, ADMIN));
+    tokenPrincipal(token).then((principal) => done(admit(request, route, principal)), done);
   });
 }
 

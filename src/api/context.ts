@@ -9,6 +9,7 @@ import type { TokenStore } from '../store/tokens.js';
 import type { AuthSettings } from './auth.js';
 import type { FieldValidation } from './tolerant-reading.js';
 import type { WharfMetrics } from '../metrics.js';
+import type { ServiceJson } from './service-json.js';
 import type { WatchHub } from './watch-hub.js';
 
 /** What the routes work with: the store they commit to (its change feed wakes the controller) and the regions' runtimes they read. */
@@ -21,6 +22,8 @@ export interface ApiContext {
   /** Where routes record what they did that no store write says (an exec into a pod). */
   events: EventRecorder;
   auth: AuthSettings;
+  /** Services' JSON as GET answers them, kept between reads (lists are put together from it). */
+  serviceJson: ServiceJson;
   /** The state watches of services (`?watch=true`). */
   watches: WatchHub;
   /** What GET /metrics serves; the routes count every answer into it. */

@@ -1,4 +1,5 @@
 import { invalidArgs } from '../domain/errors.js';
+import { beforeValidatingBodies } from './body-hooks.js';
 import type { Api } from './context.js';
 import { fieldName } from './errors.js';
 
@@ -7,7 +8,7 @@ import { fieldName } from './errors.js';
  * takes it (environment, arguments and file names end at NUL), so it would fail after the 201.
  */
 export function refuseNul(api: Api): void {
-  api.addHook('preValidation', (request, _reply, done) => {
+  beforeValidatingBodies(api, (request, _reply, done) => {
     const path = request.body === undefined ? undefined : nulPath(request.body, '');
     done(path === undefined ? undefined : invalidArgs(`${fieldName(path).replaceAll('\0', '\\u0000')} must not contain a NUL character (\\u0000)`));
   });

@@ -11,7 +11,7 @@ import type { Revision, Service } from './schemas/microservice.js';
 import type { Volume } from './schemas/volume.js';
 
 /** The seed's service object: desired state from the store, pods and status from the runtime's cache. */
-export function serviceView(state: DesiredService, observed: ObservedService): Service {
+export function serviceView(state: DesiredService, observed: ObservedService, now = Date.now()): Service {
   const pods = observed.pods.filter((pod) => pod.serviceUid === state.uid);
   return {
     name: state.key.service,
@@ -27,7 +27,7 @@ export function serviceView(state: DesiredService, observed: ObservedService): S
     minReadySeconds: state.rollout.minReadySeconds,
     progressDeadlineSeconds: state.rollout.progressDeadlineSeconds,
     autoRollback: state.rollout.autoRollback,
-    status: serviceStatus(state, observed),
+    status: serviceStatus(state, observed, now),
     pods: pods.sort((a, b) => a.name.localeCompare(b.name)),
     creationTime: state.creationTime,
     updateTime: state.updateTime,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -36,6 +36,9 @@ import { tokenRoutes } from './routes/tokens.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export async function buildServer(context: ApiContext, logger: Logger): Promise<Api> {
+  // Unique across replicas and restarts without a UUID per request: a random prefix, then a counter.
+  const requestIdPrefix = randomBytes(6).toString('base64url');
+  let requests = 0;
   const api: Api = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new RequestLog(logger),
@@ -44,7 +47,7 @@ export async function buildServer(context: ApiContext, logger: Logger): Promise<
     // The KE SDK sends its own request id as X-Reqid: keep it, so both sides log one id.
     genReqId: (request) => {
       const reqid = request.headers['x-reqid'];
-      return typeof reqid === 'string' && reqid !== '' ? reqid : randomUUID();
+      return typeof reqid === 'string' && reqid !== '' ? reqid : `${requestIdPrefix}-${(++requests).toString(36)}`;
     },
     // Bodies are checked exactly as sent: no unknown field dropped, no "1" taken for 1.
     // x-output-only and x-zero-is-absent annotate schemas for the tolerant reader (tolerant-reading.ts).

@@ -1,5 +1,6 @@
 import { invalidArgs } from '../domain/errors.js';
 import { OUTPUT_ONLY, ZERO_IS_ABSENT } from '../model/schema-helpers.js';
+import { beforeValidatingBodies } from './body-hooks.js';
 import type { Api } from './context.js';
 import { fieldName } from './errors.js';
 
@@ -18,8 +19,8 @@ interface SchemaNode {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Fields of the body the resource does not have, as `containers[0].imgae`. */
-    unknownFields: string[];
+    /** Fields of the body the resource does not have, as `containers[0].imgae`; null on a read (GET, HEAD). */
+    unknownFields: string[] | null;
   }
 }
 
@@ -30,8 +31,8 @@ declare module 'fastify' {
  * is `?fieldValidation=`, else the server's default. Known fields are still checked exactly.
  */
 export function readBodiesTolerantly(api: Api, defaultMode: FieldValidation): void {
-  api.decorateRequest('unknownFields', null as unknown as string[]);
-  api.addHook('preValidation', (request, reply, done) => {
+  api.decorateRequest('unknownFields', null);
+  beforeValidatingBodies(api, (request, reply, done) => {
     request.unknownFields = [];
     const schema = request.routeOptions.schema?.body as SchemaNode | undefined;
     if (!schema || request.body === undefined) return done();

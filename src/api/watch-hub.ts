@@ -5,9 +5,7 @@ import type { DesiredService } from '../domain/service.js';
 import { availableInMs } from '../domain/rollout.js';
 import type { Region } from '../regions.js';
 import type { AppRef, Store } from '../store/store.js';
-import { Value } from 'typebox/value';
-import { serviceView } from './present.js';
-import { Service } from './schemas/microservice.js';
+import type { ServiceJson } from './service-json.js';
 import { DEFAULT_SSE_OPTIONS, encodeSseJson, type SseOptions, type SseStream } from './sse.js';
 
 /** Kubernetes' watch event types. */
@@ -80,6 +78,7 @@ export class WatchHub {
   constructor(
     private readonly store: Store,
     private readonly regions: Map<string, Region>,
+    private readonly serviceJson: ServiceJson,
     private readonly log: Logger,
     readonly options: WatchOptions = DEFAULT_WATCH_OPTIONS,
   ) {
@@ -164,14 +163,10 @@ export class WatchHub {
     this.recheckWhenAvailable(key, id, desired!);
   }
 
-  /**
-   * The service as GET answers it: serviceView through the Service schema, which drops what the
-   * view carries for Wharf's own use (a pod's serviceUid, readySince, …). The view shares the
-   * runtime's cached pods, so it is cleaned on a copy.
-   */
+  /** The service as GET answers it. */
   private view(desired: DesiredService): string | undefined {
     const region = this.regions.get(desired.key.region);
-    return region && JSON.stringify(Value.Clean(Service, structuredClone(serviceView(desired, region.runtime.observe(desired.key)))));
+    return region && this.serviceJson.of(desired, region).toString();
   }
 
   /** `available` grows by time alone (minReadySeconds): no event says so, so look again then. */

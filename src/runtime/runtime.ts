@@ -31,6 +31,8 @@ export interface Runtime {
    */
   start(onChange: (key: ServiceKey) => void): Promise<void>;
   close(): Promise<void>;
+  /** Whether the cache can be trusted (`ObservedService.known`), without building a service's view. */
+  readonly known: boolean;
   /** The cached pods of a service. Never waits on the engine: the API reads through it. */
   observe(key: ServiceKey): ObservedService;
   /** Every service the engine has pods for, including ones the store no longer knows. */

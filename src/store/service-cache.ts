@@ -23,11 +23,30 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
     if (hit) return hit;
     const generation = this.generation;
     const state = await load();
-    if (state && this.trusted && generation === this.generation) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      this.entries.set(id, state);
-    }
+    if (state && this.trusted && generation === this.generation) this.keep(id, state);
     return state;
+  }
+
+  /**
+   * The states of `keys` (a list's, in its order). When the cache has them all they are its own
+   * objects, so whatever a caller keeps against a state (the API's serialized views) holds for a
+   * list as for a single read; otherwise `load` reads them all at once (one query beats one per
+   * service) and they are kept as `read` keeps one.
+   */
+  async readMany(keys: ServiceKey[], load: () => Promise<State[]>): Promise<State[]> {
+    const hits = keys.map((key) => this.entries.get(keyString(key)));
+    if (hits.every((hit) => hit !== undefined)) return hits as State[];
+    const generation = this.generation;
+    const states = await load();
+    const keep = this.trusted && generation === this.generation;
+    return states.map((state) => {
+      const id = keyString(state.key);
+      const cached = this.entries.get(id);
+      // An entry is never stale (writes drop theirs): it stands for the state, so its identity is kept.
+      if (cached) return cached;
+      if (keep) this.keep(id, state);
+      return state;
+    });
   }
 
   /** Called when a write transaction ends, committed or not, with the services it may have changed. */
@@ -40,6 +59,11 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
   clear(): void {
     this.generation++;
     this.entries.clear();
+  }
+
+  private keep(id: string, state: State): void {
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(id, state);
   }
 
   /**

@@ -246,14 +246,13 @@ export class Store {
 
   async listApps(region: string, project: string): Promise<AppRecord[]> {
     const apps = await this.reads.appsOfProject(this.db, { region, project });
-    const services = await this.listProjectServices(region, project);
-    return apps.map((app) => ({
-      region,
-      project,
-      name: app.name,
-      creationTime: app.created_at,
-      services: services.filter((state) => state.key.app === app.name),
-    }));
+    const servicesOf = new Map<string, DesiredService[]>();
+    for (const state of await this.listProjectServices(region, project)) {
+      const ofApp = servicesOf.get(state.key.app);
+      if (ofApp) ofApp.push(state);
+      else servicesOf.set(state.key.app, [state]);
+    }
+    return apps.map((app) => ({ region, project, name: app.name, creationTime: app.created_at, services: servicesOf.get(app.name) ?? [] }));
   }
 
   async getApp(ref: AppRef): Promise<AppRecord> {
@@ -291,12 +290,14 @@ export class Store {
     if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
     // The V2 app appears with the project's first V2 service: until then the project has none.
     if (ref.app !== V2_APP) await this.findApp(this.db, ref);
-    return this.desired(this.db, (await this.reads.servicesOfApp(this.db, ref)).map(toState));
+    const keys = await this.reads.serviceKeysOfApp(this.db, ref);
+    return this.cache.readMany(keys, async () => this.desired(this.db, (await this.reads.servicesOfApp(this.db, ref)).map(toState)));
   }
 
   /** Every service of a project in the region, V1 apps' and V2 ones, by name; none: []. */
   async listProjectServices(region: string, project: string): Promise<DesiredService[]> {
-    return this.desired(this.db, (await this.reads.servicesOfProject(this.db, { region, project })).map(toState));
+    const keys = await this.reads.serviceKeysOfProject(this.db, { region, project });
+    return this.cache.readMany(keys, async () => this.desired(this.db, (await this.reads.servicesOfProject(this.db, { region, project })).map(toState)));
   }
 
   async getService(key: ServiceKey): Promise<DesiredService> {
@@ -522,6 +523,9 @@ function placeOf(key: ServiceKey): string {
 /** The reads of the API's hot paths, compiled once (see reusableQuery). */
 function compileReads(db: Kysely<Database>) {
   const services = () => db.selectFrom('services').innerJoin('apps', 'apps.id', 'services.app_id').select(SERVICE_COLUMNS);
+  // Keys alone: a list whose states the cache holds reads nothing more.
+  const serviceKeys = () =>
+    db.selectFrom('services').innerJoin('apps', 'apps.id', 'services.app_id').select(['apps.region', 'apps.project', 'apps.name as app', 'services.name as service']);
   const apps = () => db.selectFrom('apps').selectAll();
   const [region, project, app, service] = ['region', 'project', 'app', 'service'].map(placeholder);
   return {
@@ -536,7 +540,13 @@ function compileReads(db: Kysely<Database>) {
       services().where('apps.region', '=', region!).where('apps.project', '=', project!).where('apps.name', '=', app!).orderBy('services.name'),
     ),
     servicesOfProject: reusableQuery<ServiceRow, 'region' | 'project'>(
-      services().where('apps.region', '=', region!).where('apps.project', '=', project!).orderBy('services.name'),
+      services().where('apps.region', '=', region!).where('apps.project', '=', project!).orderBy('services.name').orderBy('apps.name'),
+    ),
+    serviceKeysOfApp: reusableQuery<ServiceKey, keyof AppRef>(
+      serviceKeys().where('apps.region', '=', region!).where('apps.project', '=', project!).where('apps.name', '=', app!).orderBy('services.name'),
+    ),
+    serviceKeysOfProject: reusableQuery<ServiceKey, 'region' | 'project'>(
+      serviceKeys().where('apps.region', '=', region!).where('apps.project', '=', project!).orderBy('services.name').orderBy('apps.name'),
     ),
     servicesOfRegion: reusableQuery<ServiceRow, 'region'>(services().where('apps.region', '=', region!)),
     app: reusableQuery<Selectable<AppsTable>, keyof AppRef>(

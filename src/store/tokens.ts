@@ -11,8 +11,20 @@ export interface NewToken {
   expiresAt: string | null;
 }
 
+/**
+ * How long a token read from the database is trusted without reading it again. A revocation made
+ * through this process drops it at once; another replica's is seen within this time (Kubernetes'
+ * webhook token authenticator caches for two minutes).
+ */
+const RECENT_TOKEN_MS = 5_000;
+const MAX_RECENT_TOKENS = 10_000;
+
 /** API tokens, in the same database as the desired state. */
 export class TokenStore {
+  /** Every authenticated request looks its token up: tokens found lately, by id. */
+  private readonly recent = new Map<string, { record: TokenRecord; readAt: number }>();
+  /** Moves with every revocation, so a read that raced one is not kept. */
+  private revocations = 0;
   /** Every authenticated request looks its token up: compiled once, like the store's hot reads. */
   private readonly byId: (db: Kysely<Database>, values: { id: unknown }) => Promise<Array<Selectable<TokensTable>>>;
 
@@ -39,8 +51,17 @@ export class TokenStore {
   }
 
   async get(id: string): Promise<TokenRecord | undefined> {
+    const now = Date.now();
+    const hit = this.recent.get(id);
+    if (hit && now - hit.readAt < RECENT_TOKEN_MS) return hit.record;
+    const revocations = this.revocations;
     const [row] = await this.byId(this.db, { id });
-    return row && toRecord(row);
+    const record = row && toRecord(row);
+    if (record && revocations === this.revocations) {
+      if (this.recent.size >= MAX_RECENT_TOKENS) this.recent.clear();
+      this.recent.set(id, { record, readAt: now });
+    }
+    return record;
   }
 
   async list(): Promise<TokenRecord[]> {
@@ -55,6 +76,8 @@ export class TokenStore {
       .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
       .where('id', '=', id)
       .executeTakeFirst();
+    this.revocations++;
+    this.recent.delete(id);
     return result.numUpdatedRows > 0n;
   }
 }

@@ -151,6 +151,18 @@ describe('error answers', () => {
     assert.equal(answer.headers['x-request-id'], 'trace-1');
   });
 
+  it('gives every request without an id one of its own, different from any other', async () => {
+    const ids = new Set<unknown>();
+    for (let index = 0; index < 3; index++) ids.add((await wharf.request('GET', paths.app('nope'))).headers['x-request-id']);
+    const other = await startWharf();
+    try {
+      ids.add((await other.request('GET', paths.app('nope'))).headers['x-request-id']);
+    } finally {
+      await other.stop();
+    }
+    assert.equal(ids.size, 4, `ids: ${[...ids].join(', ')}`);
+  });
+
   it('answers an unknown route with a 404 error body', async () => {
     const answer = await wharf.request('GET', '/regions/local/v1/nothing-here');
     assert.equal(answer.status, 404);

@@ -42,6 +42,7 @@ function fakeRuntime(answer: (call: Call, count: number) => Promise<void>): Runt
     calls,
     start: async () => {},
     close: async () => {},
+    known: true,
     observe: () => ({ known: true, pods: [] }),
     observedKeys: () => [],
     execute: async () => {},

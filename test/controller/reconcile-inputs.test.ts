@@ -36,6 +36,7 @@ function fakeRuntime(): Runtime & { created: PodSpec[]; duringCreate?: () => Pro
     created: [],
     start: async () => {},
     close: async () => {},
+    known: true,
     observe: () => ({ known: true, pods: [...pods.values()] }),
     observedKeys: () => [],
     exec: () => Promise.reject(new Error('the reconcile tests run no command')),

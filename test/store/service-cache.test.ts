@@ -33,6 +33,23 @@ describe('ServiceCache', () => {
     assert.equal((await cache.read(key, async () => state(2)))?.revision, 2);
   });
 
+  it('answers a list from the cache, the very states single reads get, when it has them all', async () => {
+    const cache = new ServiceCache();
+    const other = { ...key, service: 't' };
+    const kept = await cache.read(key, async () => state(1));
+    let loads = 0;
+    const loadBoth = async () => (loads++, [state(9), { key: other, revision: 1 } as unknown as ServiceState]);
+    const first = await cache.readMany([key, other], loadBoth);
+    assert.equal(first[0], kept, 'the cached state, not the one loaded again');
+    assert.equal(loads, 1);
+    const second = await cache.readMany([key, other], loadBoth);
+    assert.deepEqual(second, first);
+    assert.equal(second[1], first[1], 'the loaded state was kept');
+    assert.equal(loads, 1, 'nothing loaded when every state is cached');
+    cache.written([other]);
+    assert.equal((await cache.readMany([key, other], async () => [state(1), { key: other, revision: 2 } as unknown as ServiceState]))[1]?.revision, 2);
+  });
+
   it('does not remember that a service is missing', async () => {
     const cache = new ServiceCache();
     assert.equal(await cache.read(key, async () => undefined), undefined);

@@ -2,11 +2,12 @@ import { Type } from 'typebox';
 import { invalidArgs } from '../../domain/errors.js';
 import type { Api, ApiContext } from '../context.js';
 import { appView } from '../present.js';
+import { sendJson } from '../service-json.js';
 import { App, AppCreate } from '../schemas/app.js';
 import { appRef } from './refs.js';
 import { AppParams, ERROR_RESPONSES, NoContent, ProjectParams } from '../schemas/common.js';
 
-export function appRoutes(api: Api, { store, commands }: ApiContext): void {
+export function appRoutes(api: Api, { store, commands, serviceJson }: ApiContext): void {
   api.post(
     '/projects/:project/apps',
     {
@@ -39,10 +40,10 @@ export function appRoutes(api: Api, { store, commands }: ApiContext): void {
         response: { 200: Type.Array(App), ...ERROR_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { region } = request;
       const apps = await store.listApps(region.name, request.params.project);
-      return apps.map((app) => appView(app, (state) => region.runtime.observe(state.key)));
+      return sendJson(reply, await serviceJson.apps(apps, region));
     },
   );
 
@@ -51,10 +52,9 @@ export function appRoutes(api: Api, { store, commands }: ApiContext): void {
     {
       schema: { tags: ['apps'], summary: 'Get an app', params: AppParams, response: { 200: App, ...ERROR_RESPONSES } },
     },
-    async (request) => {
-      const { region } = request;
+    async (request, reply) => {
       const app = await store.getApp(appRef(request));
-      return appView(app, (state) => region.runtime.observe(state.key));
+      return sendJson(reply, serviceJson.app(app, request.region));
     },
   );
 

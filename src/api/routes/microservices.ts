@@ -12,6 +12,7 @@ import {
 import { parseWholeNumber } from '../../domain/validation.js';
 import type { Api, ApiContext } from '../context.js';
 import { serviceView } from '../present.js';
+import { sendJson } from '../service-json.js';
 import { ERROR_RESPONSES, NoContent, WholeNumberParam } from '../schemas/common.js';
 import { appRef, serviceKey, serviceParams, type ServiceRequest, type ServiceScope } from './refs.js';
 import { PortsUpdate, Service } from '../schemas/microservice.js';
@@ -21,7 +22,7 @@ import { streamWatch, wantsWatch } from './watch.js';
 
 /** The microservice routes of one API version: V1's under an app, V2's under the project (see ServiceScope). */
 export function microserviceRoutes(api: Api, context: ApiContext, scope: ServiceScope): void {
-  const { store, commands } = context;
+  const { store, commands, serviceJson } = context;
   const SERVICE = `${scope.services}/:service`;
   const ServiceParams = serviceParams(scope);
 
@@ -68,7 +69,7 @@ export function microserviceRoutes(api: Api, context: ApiContext, scope: Service
       }
       const { region } = request;
       const states = await store.listServices(appRef(request));
-      return states.map((state) => serviceView(state, region.runtime.observe(state.key)));
+      return sendJson(reply, await serviceJson.list(states, region));
     },
   );
 
@@ -90,7 +91,7 @@ export function microserviceRoutes(api: Api, context: ApiContext, scope: Service
         await streamWatch(context, request, reply, { kind: 'service', key });
         return reply;
       }
-      return serviceView(await store.getService(key), request.region.runtime.observe(key));
+      return sendJson(reply, serviceJson.of(await store.getService(key), request.region));
     },
   );
 

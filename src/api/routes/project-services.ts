@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Api, ApiContext } from '../context.js';
-import { serviceView } from '../present.js';
+import { sendJson } from '../service-json.js';
 import { ERROR_RESPONSES, ProjectParams } from '../schemas/common.js';
 import { Service } from '../schemas/microservice.js';
 import { WATCH_DESCRIPTION, WatchQuery } from '../schemas/watch.js';
@@ -30,7 +30,7 @@ export function projectServiceRoutes(api: Api, context: ApiContext): void {
         return reply;
       }
       const states = await context.store.listProjectServices(region.name, params.project);
-      return states.map((state) => serviceView(state, region.runtime.observe(state.key)));
+      return sendJson(reply, await context.serviceJson.list(states, region));
     },
   );
 }

@@ -120,6 +120,10 @@ export class DockerRuntime implements Runtime {
     await Promise.all([...this.creations.values()].map((creation) => creation.cancel()));
   }
 
+  get known(): boolean {
+    return this.watch.connected;
+  }
+
   observe(key: ServiceKey): ObservedService {
     return { known: this.watch.connected, pods: this.cache.views(key) };
   }

@@ -105,7 +105,7 @@ export class KubernetesRuntime implements Runtime {
 
   observe(key: ServiceKey): ObservedService {
     const workload = this.workloadOf(key);
-    return { known: this.known(), pods: this.pods.valuesOf(keyString(key)), ...(workload ? { workload: workload.entry.observed } : {}) };
+    return { known: this.known, pods: this.pods.valuesOf(keyString(key)), ...(workload ? { workload: workload.entry.observed } : {}) };
   }
 
   observedKeys(): ServiceKey[] {
@@ -216,7 +216,7 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /** Every watch has listed and none has failed since: the cache can be trusted. */
-  private known(): boolean {
+  get known(): boolean {
     return this.reflectors.length > 0 && this.reflectors.every((reflector) => this.synced.get(reflector) === true);
   }
 
@@ -238,10 +238,10 @@ export class KubernetesRuntime implements Runtime {
         this.notify(type === 'DELETED' ? cache.delete(entry.id) : cache.put(entry));
       },
       onSynced: (synced) => {
-        const wasKnown = this.known();
+        const wasKnown = this.known;
         this.synced.set(reflector, synced);
         // Every service's phase turns `unknown`, or back, with the cache's trust.
-        if (this.known() !== wasKnown) this.notify(this.observedKeys().map(keyString));
+        if (this.known !== wasKnown) this.notify(this.observedKeys().map(keyString));
       },
       ...this.watchTiming(),
     });

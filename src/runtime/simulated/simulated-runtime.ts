@@ -67,6 +67,10 @@ export class SimulatedRuntime implements Runtime {
     this.timers.clear();
   }
 
+  get known(): boolean {
+    return this.reachable;
+  }
+
   observe(key: ServiceKey): ObservedService {
     const pods = this.services.get(keyString(key));
     return { known: this.reachable, pods: pods ? [...pods.values()] : [] };
