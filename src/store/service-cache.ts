@@ -28,25 +28,26 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
   }
 
   /**
-   * The states of `keys` (a list's, in its order). When the cache has them all they are its own
-   * objects, so whatever a caller keeps against a state (the API's serialized views) holds for a
-   * list as for a single read; otherwise `load` reads them all at once (one query beats one per
-   * service) and they are kept as `read` keeps one.
+   * The states of `keys` (a list's), in their order. Cached ones are the cache's own objects, so
+   * whatever a caller keeps against a state (the API's serialized views) holds for a list as for a
+   * single read; `load` reads those missing (it may read more), which are kept as `read` keeps
+   * one. A service `load` no longer finds was deleted meanwhile: it is left out.
    */
-  async readMany(keys: ServiceKey[], load: () => Promise<State[]>): Promise<State[]> {
-    const hits = keys.map((key) => this.entries.get(keyString(key)));
-    if (hits.every((hit) => hit !== undefined)) return hits as State[];
+  async readMany(keys: ServiceKey[], load: (missing: ServiceKey[]) => Promise<State[]>): Promise<State[]> {
+    const missing = keys.filter((key) => !this.entries.has(keyString(key)));
+    if (missing.length === 0) return keys.map((key) => this.entries.get(keyString(key))!);
     const generation = this.generation;
-    const states = await load();
+    const loaded = new Map((await load(missing)).map((state) => [keyString(state.key), state]));
     const keep = this.trusted && generation === this.generation;
-    return states.map((state) => {
-      const id = keyString(state.key);
-      const cached = this.entries.get(id);
+    const states: State[] = [];
+    for (const id of keys.map(keyString)) {
       // An entry is never stale (writes drop theirs): it stands for the state, so its identity is kept.
-      if (cached) return cached;
-      if (keep) this.keep(id, state);
-      return state;
-    });
+      const state = this.entries.get(id) ?? loaded.get(id);
+      if (state === undefined) continue;
+      if (keep && !this.entries.has(id)) this.keep(id, state);
+      states.push(state);
+    }
+    return states;
   }
 
   /** Called when a write transaction ends, committed or not, with the services it may have changed. */

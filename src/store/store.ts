@@ -290,14 +290,23 @@ export class Store {
     if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
     // The V2 app appears with the project's first V2 service: until then the project has none.
     if (ref.app !== V2_APP) await this.findApp(this.db, ref);
-    const keys = await this.reads.serviceKeysOfApp(this.db, ref);
-    return this.cache.readMany(keys, async () => this.desired(this.db, (await this.reads.servicesOfApp(this.db, ref)).map(toState)));
+    return this.listed(await this.reads.serviceKeysOfApp(this.db, ref), () => this.reads.servicesOfApp(this.db, ref));
   }
 
   /** Every service of a project in the region, V1 apps' and V2 ones, by name; none: []. */
   async listProjectServices(region: string, project: string): Promise<DesiredService[]> {
-    const keys = await this.reads.serviceKeysOfProject(this.db, { region, project });
-    return this.cache.readMany(keys, async () => this.desired(this.db, (await this.reads.servicesOfProject(this.db, { region, project })).map(toState)));
+    return this.listed(await this.reads.serviceKeysOfProject(this.db, { region, project }), () => this.reads.servicesOfProject(this.db, { region, project }));
+  }
+
+  /**
+   * The services of a list, through the cache: the few it misses (the ones written since it was
+   * last read) one by one, many of them (a cold cache) with the list's own query, which reads all.
+   */
+  private listed(keys: ServiceKey[], readAll: () => Promise<ServiceRow[]>): Promise<DesiredService[]> {
+    return this.cache.readMany(keys, async (missing) => {
+      const rows = missing.length > FEW_MISSING ? await readAll() : (await Promise.all(missing.map((key) => this.reads.service(this.db, key)))).flat();
+      return this.desired(this.db, rows.map(toState));
+    });
   }
 
   async getService(key: ServiceKey): Promise<DesiredService> {
@@ -519,6 +528,9 @@ function usageBeforeChange(after: QuotaUsage, changeBefore: QuotaUsage, changeAf
 function placeOf(key: ServiceKey): string {
   return key.app === V2_APP ? `project "${key.project}"` : `app "${key.app}"`;
 }
+
+/** Up to this many services missing from the cache, a list reads them one by one rather than all. */
+const FEW_MISSING = 16;
 
 /** The reads of the API's hot paths, compiled once (see reusableQuery). */
 function compileReads(db: Kysely<Database>) {

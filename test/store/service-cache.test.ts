@@ -47,7 +47,17 @@ describe('ServiceCache', () => {
     assert.equal(second[1], first[1], 'the loaded state was kept');
     assert.equal(loads, 1, 'nothing loaded when every state is cached');
     cache.written([other]);
-    assert.equal((await cache.readMany([key, other], async () => [state(1), { key: other, revision: 2 } as unknown as ServiceState]))[1]?.revision, 2);
+    let asked: unknown;
+    const again = await cache.readMany([key, other], async (missing) => ((asked = missing), [{ key: other, revision: 2 } as unknown as ServiceState]));
+    assert.deepEqual(asked, [other], 'only the one written since is loaded');
+    assert.deepEqual(again.map((one) => one.revision), [1, 2]);
+    assert.equal(again[0], kept);
+  });
+
+  it('leaves out of a list a service deleted while it was read', async () => {
+    const cache = new ServiceCache();
+    const other = { ...key, service: 't' };
+    assert.deepEqual((await cache.readMany([key, other], async () => [state(1)])).map((one) => one.key), [key]);
   });
 
   it('does not remember that a service is missing', async () => {
