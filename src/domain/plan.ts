@@ -103,12 +103,16 @@ export function plan(
     } else own.push(pod);
   }
   if (desired.stopped) return operations;
-  const rollout = desired.type === 'stateful' ? planRecreate : planRollingUpdate;
-  return [...operations, ...rollout(desired, own, context, remove)];
+  if (desired.type === 'stateful') return [...operations, ...planRecreate(desired, own, pods, context, remove)];
+  return [...operations, ...planRollingUpdate(desired, own, context, remove)];
 }
 
-/** Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts. */
-function planRecreate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
+/**
+ * Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts.
+ * The new pod comes once no pod of that name is observed, terminating or not (`observed`): one
+ * writer per volume, and the engine may name containers after their pod.
+ */
+function planRecreate(desired: DesiredService, pods: ObservedPod[], observed: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const operations: PodOperation[] = [];
   const current = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
   for (const pod of pods) {
@@ -117,8 +121,9 @@ function planRecreate(desired: DesiredService, pods: ObservedPod[], context: Pla
     }
   }
   for (const pod of current.slice(1)) operations.push(remove(pod, 'a stateful service runs one pod'));
-  if (current.length === 0) {
-    operations.push(create(desired, context, statefulPodName(desired.key), 'the stateful service has no pod'));
+  const name = statefulPodName(desired.key);
+  if (current.length === 0 && !observed.some((pod) => pod.name === name)) {
+    operations.push(create(desired, context, name, 'the stateful service has no pod'));
   }
   return operations;
 }

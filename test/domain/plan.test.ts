@@ -149,11 +149,13 @@ describe('plan: stateful recreate', () => {
     assert.deepEqual(planLines(stateful, []), ['create shop-web-0 (revision 2): the stateful service has no pod']);
   });
 
-  it('removes the old pod before creating the new one under the same name', () => {
+  it('removes the old pod, and creates the new one under the same name only once the old one is gone', () => {
     assert.deepEqual(planLines(stateful, [pod('shop-web-0', { revision: 1 })]), [
       'remove shop-web-0: revision 1 is replaced by 2: stateful pods are recreated, one writer per volume',
-      'create shop-web-0 (revision 2): the stateful service has no pod',
     ]);
+    const stopping = pod('shop-web-0', { revision: 1, ready: false });
+    assert.deepEqual(planLines(stateful, [{ ...stopping, status: { phase: 'terminating', reason: 'Terminating', message: '' } }]), [], 'still stopping: it may still write');
+    assert.deepEqual(planLines(stateful, []), ['create shop-web-0 (revision 2): the stateful service has no pod']);
   });
 
   it('waits for a starting pod of the current revision', () => {
@@ -199,8 +201,8 @@ describe('plan: stop, delete, leftovers and failures', () => {
     const stateful = desiredState({ type: 'stateful', instanceNumber: 1 });
     assert.deepEqual(planLines(stateful, [pod('shop-web-0', { phase: 'failed', ready: false })]), [
       'remove shop-web-0: the pod has failed and will not run again',
-      'create shop-web-0 (revision 2): the stateful service has no pod',
     ]);
+    assert.deepEqual(planLines(stateful, []), ['create shop-web-0 (revision 2): the stateful service has no pod'], 'once it is gone');
   });
 });
 
