@@ -17,7 +17,7 @@ import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { ContainerHealthMonitor, type HealthOptions } from './container-health.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
 import { startDockerExec } from './exec.js';
-import { containerName, LABEL, volumeName, type Owner } from './labels.js';
+import { containerName, volumeName, type Owner } from './labels.js';
 import { migrateLegacyLayout } from './migration.js';
 import { ProjectNetworks } from './network.js';
 import { hasImage } from './images.js';
