@@ -104,7 +104,8 @@ export function plan(
   }
   if (desired.stopped) return operations;
   if (desired.type === 'stateful') return [...operations, ...planRecreate(desired, own, pods, context, remove)];
-  return [...operations, ...planRollingUpdate(desired, own, context, remove)];
+  const leaving = pods.filter((pod) => pod.status.phase === 'terminating').length;
+  return [...operations, ...planRollingUpdate(desired, own, leaving, context, remove)];
 }
 
 /**
@@ -133,7 +134,7 @@ function planRecreate(desired: DesiredService, pods: ObservedPod[], observed: Ob
  * pods serve. Available: every container running minReadySeconds without a restart (isAvailable);
  * a running pod that has not been up so long does not count yet, so no old pod goes for it.
  */
-function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
+function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], leaving: number, context: PlanContext, remove: Remove): PodOperation[] {
   const want = desired.instanceNumber;
   const available = (pod: ObservedPod): boolean => isAvailable(pod, desired.rollout.minReadySeconds, context.now);
   const updated = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
@@ -157,8 +158,13 @@ function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], context
   const updatedKept = Math.min(updated.length, want);
   const updatedAvailable = Math.min(updated.filter(available).length, want);
 
-  // Scale up, or surge one pod over instanceNumber while old pods still serve.
-  const room = want + (oldServing.length > 0 ? 1 : 0) - (updatedKept + oldServing.length);
+  // Scale up, or surge one pod over instanceNumber while old pods still serve. Pods on their way
+  // out (`leaving`: terminating) serve nobody and count for nothing, as on Kubernetes, so the next
+  // new pod need not wait for an old one's stop. But the surge is taken only while one at most is
+  // leaving: slow stops cannot pile pods up on the engine (instanceNumber + 2 at most during a
+  // rollout: one surged, one stopping), and never keep the service under instanceNumber.
+  const surge = oldServing.length > 0 && leaving <= 1 ? 1 : 0;
+  const room = want + surge - (updatedKept + oldServing.length);
   const toCreate = Math.min(want - updatedKept, Math.max(room, 0));
   for (let i = 0; i < toCreate; i++) {
     const cause = oldServing.length > 0

@@ -313,6 +313,14 @@ describe('plan: readiness probes and terminating pods', () => {
     ]);
   });
 
+  it('takes no surge pod while two pods are on their way out, yet fills the service up to instanceNumber without them', () => {
+    const leaving = [terminating('o0', { revision: 1 }), terminating('o1', { revision: 1, minute: 1 })];
+    assert.deepEqual(planLines(desired, [...leaving, o2, pod('n1', { minute: 3 })]), [], 'one old and one new pod serve: the surge waits for a stop');
+    assert.deepEqual(planLines(desired, [...leaving, pod('n1', { minute: 3 })]), [
+      `create shop-web-${NEW_HASH}-s0001 (revision 2): scale up to 2: 1 of 2 present`,
+    ]);
+  });
+
   it('deleting or stopping the service leaves terminating pods alone', () => {
     assert.deepEqual(planLines(undefined, [terminating('o1', { revision: 1 }), o2]), ['remove o2: the service was deleted']);
     assert.deepEqual(planLines(desiredState({ stopped: true }), [terminating('n1'), pod('n2')]), ['remove n2: the service is stopped']);
