@@ -103,12 +103,17 @@ export function plan(
     } else own.push(pod);
   }
   if (desired.stopped) return operations;
-  const rollout = desired.type === 'stateful' ? planRecreate : planRollingUpdate;
-  return [...operations, ...rollout(desired, own, context, remove)];
+  if (desired.type === 'stateful') return [...operations, ...planRecreate(desired, own, pods, context, remove)];
+  const leaving = pods.filter((pod) => pod.status.phase === 'terminating').length;
+  return [...operations, ...planRollingUpdate(desired, own, leaving, context, remove)];
 }
 
-/** Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts. */
-function planRecreate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
+/**
+ * Stateful: one pod with a fixed name; a new template stops the old pod before the new one starts.
+ * The new pod comes once no pod of that name is observed, terminating or not (`observed`): one
+ * writer per volume, and the engine may name containers after their pod.
+ */
+function planRecreate(desired: DesiredService, pods: ObservedPod[], observed: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
   const operations: PodOperation[] = [];
   const current = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
   for (const pod of pods) {
@@ -117,8 +122,9 @@ function planRecreate(desired: DesiredService, pods: ObservedPod[], context: Pla
     }
   }
   for (const pod of current.slice(1)) operations.push(remove(pod, 'a stateful service runs one pod'));
-  if (current.length === 0) {
-    operations.push(create(desired, context, statefulPodName(desired.key), 'the stateful service has no pod'));
+  const name = statefulPodName(desired.key);
+  if (current.length === 0 && !observed.some((pod) => pod.name === name)) {
+    operations.push(create(desired, context, name, 'the stateful service has no pod'));
   }
   return operations;
 }
@@ -128,7 +134,7 @@ function planRecreate(desired: DesiredService, pods: ObservedPod[], context: Pla
  * pods serve. Available: every container running minReadySeconds without a restart (isAvailable);
  * a running pod that has not been up so long does not count yet, so no old pod goes for it.
  */
-function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], context: PlanContext, remove: Remove): PodOperation[] {
+function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], leaving: number, context: PlanContext, remove: Remove): PodOperation[] {
   const want = desired.instanceNumber;
   const available = (pod: ObservedPod): boolean => isAvailable(pod, desired.rollout.minReadySeconds, context.now);
   const updated = pods.filter((pod) => pod.podTemplateHash === desired.podTemplateHash);
@@ -152,8 +158,13 @@ function planRollingUpdate(desired: DesiredService, pods: ObservedPod[], context
   const updatedKept = Math.min(updated.length, want);
   const updatedAvailable = Math.min(updated.filter(available).length, want);
 
-  // Scale up, or surge one pod over instanceNumber while old pods still serve.
-  const room = want + (oldServing.length > 0 ? 1 : 0) - (updatedKept + oldServing.length);
+  // Scale up, or surge one pod over instanceNumber while old pods still serve. Pods on their way
+  // out (`leaving`: terminating) serve nobody and count for nothing, as on Kubernetes, so the next
+  // new pod need not wait for an old one's stop. But the surge is taken only while one at most is
+  // leaving: slow stops cannot pile pods up on the engine (instanceNumber + 2 at most during a
+  // rollout: one surged, one stopping), and never keep the service under instanceNumber.
+  const surge = oldServing.length > 0 && leaving <= 1 ? 1 : 0;
+  const room = want + surge - (updatedKept + oldServing.length);
   const toCreate = Math.min(want - updatedKept, Math.max(room, 0));
   for (let i = 0; i < toCreate; i++) {
     const cause = oldServing.length > 0

@@ -121,6 +121,8 @@ describe('the controller resolves ConfigMaps and volumes before planning; driver
     assert.deepEqual(first?.volumes.get('data'), { project: 'inputs', name: 'data', sizeGi: 3, storageType: 'fast' }, 'the volume as the store has it');
 
     await controller.reconcile(key);
+    // Stateful: the old pod goes first, and its successor comes in the reconcile after it is gone.
+    await controller.reconcile(key);
     assert.equal(runtime.created.length, 2, 'the pod of the old content is replaced');
     const second = runtime.created[1]!;
     assert.deepEqual([second.configMaps.get('cm')?.data, second.podTemplateHash], [V2, hashWith(state, V2)], 'by one of the new content');
@@ -151,6 +153,7 @@ describe('the controller resolves ConfigMaps and volumes before planning; driver
 
     await store.configMaps.create(cmRef, V1, NOW);
     await controller.reconcile(key);
+    await controller.reconcile(key); // the first removed the pod of the old hash
     assert.deepEqual(runtime.created.map((pod) => pod.podTemplateHash), [hashWith(state, undefined), hashWith(state, V1)], 'a new pod carries it');
   });
 

@@ -149,11 +149,13 @@ describe('plan: stateful recreate', () => {
     assert.deepEqual(planLines(stateful, []), ['create shop-web-0 (revision 2): the stateful service has no pod']);
   });
 
-  it('removes the old pod before creating the new one under the same name', () => {
+  it('removes the old pod, and creates the new one under the same name only once the old one is gone', () => {
     assert.deepEqual(planLines(stateful, [pod('shop-web-0', { revision: 1 })]), [
       'remove shop-web-0: revision 1 is replaced by 2: stateful pods are recreated, one writer per volume',
-      'create shop-web-0 (revision 2): the stateful service has no pod',
     ]);
+    const stopping = pod('shop-web-0', { revision: 1, ready: false });
+    assert.deepEqual(planLines(stateful, [{ ...stopping, status: { phase: 'terminating', reason: 'Terminating', message: '' } }]), [], 'still stopping: it may still write');
+    assert.deepEqual(planLines(stateful, []), ['create shop-web-0 (revision 2): the stateful service has no pod']);
   });
 
   it('waits for a starting pod of the current revision', () => {
@@ -199,8 +201,8 @@ describe('plan: stop, delete, leftovers and failures', () => {
     const stateful = desiredState({ type: 'stateful', instanceNumber: 1 });
     assert.deepEqual(planLines(stateful, [pod('shop-web-0', { phase: 'failed', ready: false })]), [
       'remove shop-web-0: the pod has failed and will not run again',
-      'create shop-web-0 (revision 2): the stateful service has no pod',
     ]);
+    assert.deepEqual(planLines(stateful, []), ['create shop-web-0 (revision 2): the stateful service has no pod'], 'once it is gone');
   });
 });
 
@@ -307,6 +309,14 @@ describe('plan: readiness probes and terminating pods', () => {
       `create shop-web-${NEW_HASH}-s0001 (revision 2): ${SURGE} 1 old pod(s) serve`,
     ]);
     assert.deepEqual(planLines(desired, [terminating('n0', { minute: 1 }), pod('n1', { minute: 3 })]), [
+      `create shop-web-${NEW_HASH}-s0001 (revision 2): scale up to 2: 1 of 2 present`,
+    ]);
+  });
+
+  it('takes no surge pod while two pods are on their way out, yet fills the service up to instanceNumber without them', () => {
+    const leaving = [terminating('o0', { revision: 1 }), terminating('o1', { revision: 1, minute: 1 })];
+    assert.deepEqual(planLines(desired, [...leaving, o2, pod('n1', { minute: 3 })]), [], 'one old and one new pod serve: the surge waits for a stop');
+    assert.deepEqual(planLines(desired, [...leaving, pod('n1', { minute: 3 })]), [
       `create shop-web-${NEW_HASH}-s0001 (revision 2): scale up to 2: 1 of 2 present`,
     ]);
   });

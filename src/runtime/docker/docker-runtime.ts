@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { ContainerSecurity } from '../../config.js';
 import type { EventRecorder } from '../../domain/events.js';
-import type { ServiceKey } from '../../domain/keys.js';
+import { keyString, type ServiceKey } from '../../domain/keys.js';
 import type { ObservedService } from '../../domain/observed.js';
 import type { Operation, PodSpec } from '../../domain/plan.js';
 import { WharfError } from '../../domain/errors.js';
@@ -17,13 +17,14 @@ import { engineMessage, isConnectionError, statusOf } from './client.js';
 import { ContainerHealthMonitor, type HealthOptions } from './container-health.js';
 import { EngineWatch, type WatchOptions } from './engine-watch.js';
 import { startDockerExec } from './exec.js';
-import { containerName, LABEL, volumeName, type Owner } from './labels.js';
+import { containerName, volumeName, type Owner } from './labels.js';
 import { migrateLegacyLayout } from './migration.js';
 import { ProjectNetworks } from './network.js';
 import { hasImage } from './images.js';
 import { claimRegion } from './ownership.js';
 import { PodCache, podId } from './pod-cache.js';
 import { PodCreation } from './pod-creation.js';
+import { PodRemoval } from './pod-removal.js';
 import { pullEvents } from './pull-events.js';
 import type { PodSettings } from './pod-spec.js';
 import { VolumeStates } from './volume-states.js';
@@ -74,6 +75,7 @@ export class DockerRuntime implements Runtime {
   private readonly networks: ProjectNetworks;
   private readonly watch: EngineWatch;
   private readonly creations = new Map<string, PodCreation>();
+  private readonly removals = new Map<string, PodRemoval>();
   private readonly volumeStates: VolumeStates;
   private readonly podEvents: PodEventWatcher;
   private onChange: (key: ServiceKey) => void = () => {};
@@ -117,7 +119,7 @@ export class DockerRuntime implements Runtime {
     clearInterval(this.volumeLookTimer);
     this.watch.close();
     this.health.close();
-    await Promise.all([...this.creations.values()].map((creation) => creation.cancel()));
+    await Promise.all([...this.creations.values(), ...this.removals.values()].map((work) => work.cancel()));
   }
 
   get known(): boolean {
@@ -139,7 +141,9 @@ export class DockerRuntime implements Runtime {
         case 'create':
           return this.createPod(operation.pod);
         case 'remove':
-          return await this.removePod(operation.key, operation.pod, operation.cause);
+          // Not awaited: the pod shows terminating already, and the plan counts on nothing more.
+          void this.removePod(operation.key, operation.pod, operation.cause);
+          return;
         default:
           throw new Error(`the Docker runtime rolls pods out itself; it cannot ${operation.action} a workload`);
       }
@@ -211,6 +215,8 @@ export class DockerRuntime implements Runtime {
   private createPod(spec: PodSpec): void {
     const id = podId(spec.key, spec.name);
     if (this.creations.has(id)) throw new Error(`pod ${spec.name} is already being created`);
+    // Its containers would take the names of the old pod's (a stateful pod's); the plan waits for it to go.
+    if (this.removals.has(id)) throw new Error(`pod ${spec.name} is still being removed`);
     const creationTime = new Date().toISOString();
     this.cache.setProgress({ spec, creationTime, reason: 'ContainerCreating', message: '' });
     this.changed(spec.key);
@@ -237,32 +243,40 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
-   * Stops the pod's containers with SIGTERM and their grace period (Docker kills at its end), then
-   * removes them and the sandbox. A creation under way stops first, so nothing it makes survives.
-   * Meanwhile the pod is `terminating`: its containers stopping one by one are the removal, not a
-   * failure. A removal that fails shows the pod as it is again, so the next plan removes it again.
+   * Shows the pod `terminating` at once and removes it in the background (see PodRemoval): its
+   * containers stop with SIGTERM and their grace period (Docker kills at its end), then go, the
+   * sandbox last. A creation under way stops first, so nothing it makes survives. A removal of the
+   * pod already under way is the one: no container is stopped by two at once. Resolves once the
+   * pod is gone (or the runtime closes).
    */
-  private async removePod(key: ServiceKey, name: string, cause = 'Wharf removes the pod'): Promise<void> {
+  private removePod(key: ServiceKey, name: string, cause = 'Wharf removes the pod'): Promise<void> {
     const id = podId(key, name);
+    const underWay = this.removals.get(id);
+    if (underWay) return underWay.done;
+    const creation = this.creations.get(id);
+    this.creations.delete(id);
     this.cache.setRemoving(key, name, cause);
     this.changed(key);
-    try {
-      const creation = this.creations.get(id);
-      this.creations.delete(id);
-      await creation?.cancel();
-      const containers = await this.watch.listPod(key, name);
-      const isSandbox = (labels: Record<string, string>): boolean => labels[LABEL.role] === 'sandbox';
-      const apps = containers.filter((container) => !isSandbox(container.labels));
-      await Promise.all(apps.map((container) => this.stopAndRemove(container.id)));
-      await Promise.all(containers.filter((container) => isSandbox(container.labels)).map((container) => this.stopAndRemove(container.id)));
-    } catch (error) {
-      this.cache.clearRemoving(key, name);
-      this.changed(key);
-      throw error;
-    }
-    this.cache.remove(key, name);
-    this.changed(key);
-    await this.pruneNetworks();
+    const removal = new PodRemoval(creation?.cancel() ?? Promise.resolve(), {
+      listPod: () => this.watch.listPod(key, name),
+      stopAndRemove: (containerId) => this.stopAndRemove(containerId),
+      failed: (error, retryInMs) => {
+        if (isConnectionError(error)) this.watch.lost(error);
+        const why = engineMessage(error);
+        this.log.warn({ service: keyString(key), pod: name, err: why, retryInMs }, 'removing a pod failed; trying again');
+        this.options.events.record({ key, pod: name, type: 'Warning', reason: 'FailedKillPod', message: `stopping pod ${name} failed: ${why}` });
+        this.cache.setRemoving(key, name, `${cause}; stopping it failed, trying again in ${retryInMs / 1000} s: ${why}`);
+        this.changed(key);
+      },
+      removed: () => {
+        this.removals.delete(id);
+        this.cache.remove(key, name);
+        this.changed(key);
+        void this.pruneNetworks();
+      },
+    });
+    this.removals.set(id, removal);
+    return removal.done;
   }
 
   /** The service's pods changed: the container health monitor follows them, the controller re-plans. */

@@ -86,15 +86,11 @@ export class PodCache {
 
   /**
    * The driver starts removing a pod (stop with grace, then remove): it shows terminating, `why`
-   * its message, until `remove`. Listings meanwhile still update its containers.
+   * its message (set again when an attempt failed), until `remove`. Listings meanwhile still
+   * update its containers.
    */
   setRemoving(key: ServiceKey, name: string, why: string): void {
     this.removing.set(podId(key, name), why);
-  }
-
-  /** The removal failed: the pod shows as its containers say again, so the next plan removes it again. */
-  clearRemoving(key: ServiceKey, name: string): void {
-    this.removing.delete(podId(key, name));
   }
 
   isRemoving(key: ServiceKey, name: string): boolean {

@@ -35,6 +35,11 @@ const STARTS_BEFORE_RECREATE = 2;
 // Like kubelet's image back-off, shorter: a fixed tag often appears within seconds of a push.
 const BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 
+/** How long a pod's creation or removal waits before its attempt number `attempt` + 1 (0: after the first). */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(BACKOFF.baseMs * 2 ** attempt, BACKOFF.maxMs);
+}
+
 /** A step failed for a reason the pod's status shows (Kubernetes' waiting reasons). */
 class StepError extends Error {
   constructor(readonly reason: string, message: string) {
@@ -77,7 +82,7 @@ export class PodCreation {
       } catch (error) {
         if (this.cancelled) return;
         this.context.networks.forget(this.spec.key.project);
-        const delayMs = Math.min(BACKOFF.baseMs * 2 ** attempt, BACKOFF.maxMs);
+        const delayMs = retryDelayMs(attempt);
         const { reason, message } = failureOf(error);
         this.context.report(this.spec, reason, message);
         await sleep(delayMs, this.wake.signal);

@@ -282,7 +282,11 @@ describe('Docker runtime: rollouts that never take a service down (issue 11)', {
     for (const { at, service, http } of samples) {
       const when = `at ${new Date(at).toISOString()}`;
       assert.ok(service.status.available >= 2, `${when}: available dropped to ${service.status.available}`);
-      assert.ok(service.pods.length <= 3, `${when}: ${service.pods.length} pods at once`);
+      // One surge pod at most. A replaced pod is terminating while it stops, and counts no more (as
+      // Kubernetes counts maxSurge): the next new pod starts meanwhile; one more pod at most, then.
+      const present = service.pods.filter((pod: any) => pod.status.phase !== 'terminating').length;
+      assert.ok(present <= 3, `${when}: ${present} pods at once, terminating ones aside`);
+      assert.ok(service.pods.length <= 4, `${when}: ${service.pods.length} pods at once`);
       const serving = [...http.values()].filter((answer) => !answer.startsWith('error')).length;
       assert.ok(serving >= 2, `${when}: only ${serving} pod(s) answer HTTP`);
       const oldListed = service.pods.filter((pod: any) => pod.revision === 1 && pod.ready).length;

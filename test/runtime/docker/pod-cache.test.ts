@@ -60,14 +60,6 @@ describe('PodCache: a pod Wharf removes', () => {
     assert.equal(cache.isRemoving(key, 'pod-1'), false);
   });
 
-  test('a removal that failed shows the pod as it is again, so the next plan removes it again', () => {
-    const cache = new PodCache();
-    cache.applyListing(cache.mark(), [facts('sandbox', 'running', 'Up 1 hour'), facts('container', 'running', 'Up 1 hour')]);
-    cache.setRemoving(key, 'pod-1', 'scaled down');
-    cache.clearRemoving(key, 'pod-1');
-    assert.equal(cache.views(key)[0]!.status.phase, 'running');
-  });
-
   test('views carry what the health lookup adds to each container', () => {
     const cache = new PodCache((container) => (container.labels[LABEL.role] === 'container' ? { restartCount: 4, probes: {} } : undefined));
     cache.applyListing(cache.mark(), [facts('sandbox', 'running', 'Up 1 hour'), facts('container', 'running', 'Up 1 hour')]);
