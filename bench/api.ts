@@ -21,12 +21,14 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
  */
 const WARM_UP_S = 2;
 /**
- * A run is a number of requests, not a time: cut off at a time, the requests in flight would cost
- * the server CPU without being counted (8 lists of 1.7 MB against a dozen answered in a run).
+ * A run whose CPU is shown is a number of requests, not a time: cut off at a time, the requests in
+ * flight would cost the server CPU without being counted (8 lists of 1.7 MB against a dozen answered).
  * autocannon ends a run at the first sample after its last answer and counts the wait in its
  * duration: sampling every 0.1 s rather than every second keeps that wait small.
  */
 const SAMPLE_MS = 100;
+/** How long Wharf's CPU is sampled with no load once the fleet runs: background work that every CPU µs/req includes. */
+const IDLE_SAMPLE_S = 3;
 const SERVICE_CLIENTS = 16;
 const LIST_CLIENTS = 8;
 /** One client reading a service beside the lists: the wait one user sees, not a queue of reads of its own. */
@@ -99,6 +101,8 @@ export interface ApiBench {
   services: number;
   /** Wharf's RSS in the default configuration, after its loads. */
   rssMb: number;
+  /** Wharf's CPU with no load, as a share of one core, per configuration. */
+  idle: Array<{ configuration: string; cpuShare: number }>;
   /** The machine's 1-minute load average when the bench started: other work on it moves every number. */
   loadAverage: number;
 }
@@ -118,6 +122,7 @@ interface RowLoad {
 export async function benchApi(): Promise<ApiBench> {
   const [loadAverage] = loadavg() as [number];
   const rows: ApiRow[] = [];
+  const idle: ApiBench['idle'] = [];
   let bare: BareServer | undefined;
   let rssMb = NaN;
   try {
@@ -125,6 +130,9 @@ export async function benchApi(): Promise<ApiBench> {
       const wharf = await startBenchWharf(configuration.env);
       try {
         await createFleet(wharf.base);
+        const idleBefore = cpuSeconds(wharf.pid);
+        await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_S * 1000));
+        idle.push({ configuration: configuration.name, cpuShare: (cpuSeconds(wharf.pid) - idleBefore) / IDLE_SAMPLE_S });
         const server: Server = { pid: wharf.pid, headers: configuration.headers, urls: urlsOf(wharf.base, (read) => WHARF_PATHS[read]) };
         // The bare route answers the default configuration's bodies; the others' differ only in names and times.
         bare ??= await startBare(server);
@@ -137,7 +145,7 @@ export async function benchApi(): Promise<ApiBench> {
   } finally {
     await bare?.stop();
   }
-  return { rows, services: (LARGE_PROJECT.apps + SMALL_PROJECT.apps) * SERVICES_PER_APP, rssMb, loadAverage };
+  return { rows, services: (LARGE_PROJECT.apps + SMALL_PROJECT.apps) * SERVICES_PER_APP, rssMb, idle, loadAverage };
 }
 
 /** GET of one service in every configuration; the lists, and the read beside them, in the default one. */
@@ -181,7 +189,7 @@ function rowLoads(configuration: Configuration, bytes: Record<Read, number>): Ro
   ];
 }
 
-export function formatApiBench({ rows, services, rssMb, loadAverage }: ApiBench): string {
+export function formatApiBench({ rows, services, rssMb, idle, loadAverage }: ApiBench): string {
   // Small values keep a decimal: a list read 2.4 times a second, a GET answered in 1.5 ms.
   const figure = (value: number): string => value.toFixed(value < 10 ? 1 : 0);
   const cell = (values: Spread | undefined): string => (values ? [values.min, values.median, values.max].map(figure).join('/') : '-');
@@ -205,21 +213,25 @@ export function formatApiBench({ rows, services, rssMb, loadAverage }: ApiBench)
       line(row.request, row.clients, 'Wharf', columns(row.wharf), ratios(row), row.target),
       line('', '', 'bare', columns(row.bare), '', ''),
     ]),
+    `Wharf's CPU with no load (${IDLE_SAMPLE_S} s once the fleet runs), a share of one core that every CPU µs/req above includes:`,
+    `  ${idle.map(({ configuration, cpuShare }) => `${configuration} ${(100 * cpuShare).toFixed(0)}%`).join('; ')}`,
     `Wharf's RSS after the default configuration's loads: ${rssMb.toFixed(0)} MB`,
   ].join('\n');
 }
 
 /** Both servers, run after run in turn: what drifts on a shared machine meanwhile touches each alike. */
 async function measure(load: RowLoad, wharf: Server, bare: Server): Promise<ApiRow> {
-  const amount = async (server: Server): Promise<number> => {
+  const length = async (server: Server): Promise<Length> => {
     const warmUp = await run(load, server, { duration: WARM_UP_S });
-    return Math.max(load.connections, Math.round(warmUp.requestsPerSecond * DURATION_S));
+    // Beside another load the server's CPU is not shown, so the requests cut off at the end cost nothing shown: a time will do.
+    if (load.beside) return { duration: DURATION_S };
+    return { amount: Math.max(load.connections, Math.round(warmUp.requestsPerSecond * DURATION_S)) };
   };
-  const amounts = { wharf: await amount(wharf), bare: await amount(bare) };
+  const lengths = { wharf: await length(wharf), bare: await length(bare) };
   const runs: Record<'wharf' | 'bare', Run[]> = { wharf: [], bare: [] };
   for (let round = 0; round < RUNS; round++) {
-    runs.wharf.push(await run(load, wharf, { amount: amounts.wharf }));
-    runs.bare.push(await run(load, bare, { amount: amounts.bare }));
+    runs.wharf.push(await run(load, wharf, lengths.wharf));
+    runs.bare.push(await run(load, bare, lengths.bare));
   }
   return { request: load.request, clients: load.clients, compared: load.compared, target: load.target, wharf: summary(runs.wharf), bare: summary(runs.bare) };
 }
@@ -238,36 +250,42 @@ type Length = { duration: number } | { amount: number };
 
 /** One run of the row's read, with its `beside` load going all through it. */
 async function run(load: RowLoad, server: Server, length: Length): Promise<Run> {
-  const beside = load.beside && startLoad(server, load.beside.read, load.beside.connections, { duration: 3600 });
+  const stopBeside = load.beside && (await startBesideLoad(server, load.beside.read, load.beside.connections));
   const cpuBefore = cpuSeconds(server.pid);
   try {
-    const result = await startLoad(server, load.read, load.connections, length).result;
+    const result = await startLoad(server, load.read, load.connections, length);
+    // No answer within the run (a machine too busy for BENCH_DURATION_S): no latency, rather than autocannon's 0.
+    const latency = (ms: number): number => (result.requests.total > 0 ? ms : NaN);
     return {
       requestsPerSecond: result.requests.total / result.duration,
       // With another load beside it, the server's CPU is no longer this read's.
-      cpuPerRequestUs: beside ? undefined : ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / result.requests.total,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
+      cpuPerRequestUs: stopBeside ? undefined : ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / result.requests.total,
+      p50Ms: latency(result.latency.p50),
+      p99Ms: latency(result.latency.p99),
     };
   } finally {
-    beside?.stop();
-    await beside?.result;
+    if (stopBeside) await stopBeside();
   }
 }
 
-/** autocannon's run, which `stop` ends; its result fails on any answer but a success: a rate of errors is no measure of reads. */
-function startLoad(server: Server, read: Read, connections: number, length: Length): { stop(): void; result: Promise<autocannon.Result> } {
+/** Fails on any answer but a success: a rate of errors is no measure of reads. */
+async function startLoad(server: Server, read: Read, connections: number, length: Length): Promise<autocannon.Result> {
   const url = server.urls[read];
-  let instance: autocannon.Instance | undefined;
-  const result = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({ url, headers: server.headers, connections, sampleInt: SAMPLE_MS, ...length }, (error, result) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-        reject(new Error(`GET ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`));
-      } else resolve(result);
-    });
-  });
-  return { stop: () => instance?.stop(), result };
+  const result = await autocannon({ url, headers: server.headers, connections, sampleInt: SAMPLE_MS, ...length });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`GET ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return result;
+}
+
+/** The load beside the one measured, in a process of its own (see bench/load-process.ts); resolves once it is answered, to what stops it. */
+async function startBesideLoad(server: Server, read: Read, connections: number): Promise<() => Promise<void>> {
+  const env = { LOAD_URL: server.urls[read], LOAD_CONNECTIONS: String(connections), LOAD_HEADERS: JSON.stringify(server.headers) };
+  const { child } = await startProcess(['--import', 'tsx', 'bench/load-process.ts'], env, /loading/);
+  return async () => {
+    await stopProcess(child);
+    if (child.exitCode !== 0) throw new Error(`the load beside the one measured, GET ${env.LOAD_URL}, failed (exit code ${child.exitCode})`);
+  };
 }
 
 async function createFleet(base: string): Promise<void> {
