@@ -191,11 +191,15 @@ function rowLoads(configuration: Configuration, bytes: Record<Read, number>): Ro
 
 export function formatApiBench({ rows, services, rssMb, idle, loadAverage }: ApiBench): string {
   // Small values keep a decimal: a list read 2.4 times a second, a GET answered in 1.5 ms.
-  const figure = (value: number): string => value.toFixed(value < 10 ? 1 : 0);
+  const figure = (value: number): string => (Number.isFinite(value) ? value.toFixed(value < 10 ? 1 : 0) : `>${DURATION_S}s`);
   const cell = (values: Spread | undefined): string => (values ? [values.min, values.median, values.max].map(figure).join('/') : '-');
   const ratioNames: Record<Compared, string> = { requestsPerSecond: 'req/s', cpuPerRequestUs: 'CPU', p99Ms: 'p99' };
   const ratios = (row: ApiRow): string =>
-    row.compared.map((name) => `${ratioNames[name]} ${(row.wharf[name]!.median / row.bare[name]!.median).toFixed(2)}x`).join(', ');
+    row.compared.map((name) => {
+      const [wharf, bare] = [row.wharf[name]!.median, row.bare[name]!.median];
+      // A latency of a run with no answer has no ratio.
+      return `${ratioNames[name]} ${Number.isFinite(wharf) && Number.isFinite(bare) ? `${(wharf / bare).toFixed(2)}x` : '-'}`;
+    }).join(', ');
   const line = (request: string, clients: string, server: string, measured: string[], ratio: string, target: string): string =>
     [request.padEnd(64), clients.padStart(10), server.padEnd(5), ...measured.map((text, index) => text.padStart(index === 1 ? 20 : 17)), ratio.padEnd(23), target]
       .join('  ')
@@ -254,8 +258,8 @@ async function run(load: RowLoad, server: Server, length: Length): Promise<Run> 
   const cpuBefore = cpuSeconds(server.pid);
   try {
     const result = await startLoad(server, load.read, load.connections, length);
-    // No answer within the run (a machine too busy for BENCH_DURATION_S): no latency, rather than autocannon's 0.
-    const latency = (ms: number): number => (result.requests.total > 0 ? ms : NaN);
+    // No answer within the run (a machine too busy for its length): later than its end, not autocannon's 0 ms.
+    const latency = (ms: number): number => (result.requests.total > 0 ? ms : Infinity);
     return {
       requestsPerSecond: result.requests.total / result.duration,
       // With another load beside it, the server's CPU is no longer this read's.
