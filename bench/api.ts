@@ -109,7 +109,6 @@ export interface ApiBench {
 
 interface RowLoad {
   request: string;
-  clients: string;
   /** The read measured, by `connections` clients. */
   read: Read;
   connections: number;
@@ -152,7 +151,6 @@ export async function benchApi(): Promise<ApiBench> {
 function rowLoads(configuration: Configuration, bytes: Record<Read, number>): RowLoad[] {
   const service: RowLoad = {
     request: `GET one service (${size(bytes.service)}), ${configuration.name}`,
-    clients: String(SERVICE_CLIENTS),
     read: 'service',
     connections: SERVICE_CLIENTS,
     compared: ['requestsPerSecond', 'cpuPerRequestUs'],
@@ -163,7 +161,6 @@ function rowLoads(configuration: Configuration, bytes: Record<Read, number>): Ro
     service,
     {
       request: `GET apps, ${SMALL_PROJECT.apps} apps x ${SERVICES_PER_APP} services (${size(bytes.smallList)})`,
-      clients: String(LIST_CLIENTS),
       read: 'smallList',
       connections: LIST_CLIENTS,
       compared: ['requestsPerSecond', 'cpuPerRequestUs'],
@@ -171,7 +168,6 @@ function rowLoads(configuration: Configuration, bytes: Record<Read, number>): Ro
     },
     {
       request: `GET apps, ${LARGE_PROJECT.apps} apps x ${SERVICES_PER_APP} services (${size(bytes.largeList)})`,
-      clients: String(LIST_CLIENTS),
       read: 'largeList',
       connections: LIST_CLIENTS,
       compared: ['requestsPerSecond', 'cpuPerRequestUs'],
@@ -179,7 +175,6 @@ function rowLoads(configuration: Configuration, bytes: Record<Read, number>): Ro
     },
     {
       request: `GET one service, the ${LARGE_PROJECT.apps}-app list beside it`,
-      clients: `${PROBE_CLIENTS} + ${LIST_CLIENTS} list`,
       read: 'service',
       connections: PROBE_CLIENTS,
       beside: { read: 'largeList', connections: LIST_CLIENTS },
@@ -209,7 +204,7 @@ export function formatApiBench({ rows, services, rssMb, idle, loadAverage }: Api
     `API reads, simulated runtime, ${services.toLocaleString('en-US')} services x ${PODS_PER_SERVICE} pods (project "${LARGE_PROJECT.name}": ${LARGE_PROJECT.apps} apps x ${SERVICES_PER_APP} services,`,
     `"${SMALL_PROJECT.name}": ${SMALL_PROJECT.apps} x ${SERVICES_PER_APP}). Wharf, a process of its own per configuration, each with the same fleet, beside a bare`,
     'Fastify route answering the same bytes (a process of its own too); autocannon runs in the bench process.',
-    `Each cell: min/median/max of ${RUNS} runs of ${DURATION_S} s, the two servers' runs in turn. CPU µs/req: the server process's CPU time`,
+    `Each cell: min/median/max of ${RUNS} runs of about ${DURATION_S} s, the two servers' runs in turn. CPU µs/req: the server process's CPU time`,
     "per request answered. ratio: Wharf's median over the bare route's. Targets are the issue's: printed, not asserted.",
     `Load average at the start: ${loadAverage.toFixed(1)} on ${availableParallelism()} cores (every server and the load generator share this machine).`,
     line('request', 'clients', 'server', ['req/s', 'CPU µs/req', 'p50 ms', 'p99 ms'], 'ratio', 'target'),
@@ -237,7 +232,8 @@ async function measure(load: RowLoad, wharf: Server, bare: Server): Promise<ApiR
     runs.wharf.push(await run(load, wharf, lengths.wharf));
     runs.bare.push(await run(load, bare, lengths.bare));
   }
-  return { request: load.request, clients: load.clients, compared: load.compared, target: load.target, wharf: summary(runs.wharf), bare: summary(runs.bare) };
+  const clients = load.beside ? `${load.connections} + ${load.beside.connections} list` : String(load.connections);
+  return { request: load.request, clients, compared: load.compared, target: load.target, wharf: summary(runs.wharf), bare: summary(runs.bare) };
 }
 
 function summary(runs: Run[]): Measured {
@@ -257,7 +253,7 @@ async function run(load: RowLoad, server: Server, length: Length): Promise<Run> 
   const stopBeside = load.beside && (await startBesideLoad(server, load.beside.read, load.beside.connections));
   const cpuBefore = cpuSeconds(server.pid);
   try {
-    const result = await startLoad(server, load.read, load.connections, length);
+    const result = await autocannonRun(server, load.read, load.connections, length);
     // No answer within the run (a machine too busy for its length): later than its end, not autocannon's 0 ms.
     const latency = (ms: number): number => (result.requests.total > 0 ? ms : Infinity);
     return {
@@ -273,7 +269,7 @@ async function run(load: RowLoad, server: Server, length: Length): Promise<Run> 
 }
 
 /** Fails on any answer but a success: a rate of errors is no measure of reads. */
-async function startLoad(server: Server, read: Read, connections: number, length: Length): Promise<autocannon.Result> {
+async function autocannonRun(server: Server, read: Read, connections: number, length: Length): Promise<autocannon.Result> {
   const url = server.urls[read];
   const result = await autocannon({ url, headers: server.headers, connections, sampleInt: SAMPLE_MS, ...length });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
