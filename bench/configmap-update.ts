@@ -3,6 +3,7 @@
 // load GETs one service of another project. Prints that GET's latency before the first PUT and from
 // each PUT until its rollout is over, over a few rounds.
 import { AUTH, call, startBenchWharf, waitUntilRunning } from './wharf-server.js';
+import { median } from './stats.js';
 
 const CONFIGMAPS = 60;
 const CONFIGMAP_BYTES = 1_000_000;
@@ -117,10 +118,6 @@ function startProbe(url: string): { stop(): Promise<Sample[]> } {
       return samples;
     },
   };
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 function latency(samples: Sample[]): Latency {

@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config.js';
 import { connect, engineAddress } from '../src/runtime/docker/client.js';
 import { claimMarkerName } from '../src/runtime/docker/labels.js';
 import { createWharf } from '../src/wharf.js';
+import { median } from './stats.js';
 
 export interface DockerBenchResult {
   replicas: number;
@@ -120,11 +121,6 @@ async function throughWharf(docker: Docker, replicas: number): Promise<number> {
 async function removeAll(docker: Docker, filters: { label: string[] }): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(containers.map((container) => docker.getContainer(container.Id).remove({ force: true }).catch(() => {})));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export function formatDockerBench(result: DockerBenchResult): string {

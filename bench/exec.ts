@@ -16,6 +16,7 @@ import { connect, engineAddress } from '../src/runtime/docker/client.js';
 import { claimMarkerName, containerName } from '../src/runtime/docker/labels.js';
 import { CHANNEL, V5_PROTOCOL } from '../src/domain/remotecommand.js';
 import { createWharf } from '../src/wharf.js';
+import { median } from './stats.js';
 
 const SANDBOX_IMAGE = 'wharf-e2e/sandbox:1';
 const APP_IMAGE = 'wharf-e2e/app:1';
@@ -113,11 +114,6 @@ async function timed(run: () => Promise<void>): Promise<number> {
 }
 
 const rate = (ms: number): number => OUTPUT_BYTES / (1024 * 1024) / (ms / 1000);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export function formatExecBench(result: ExecBenchResult): string {
   return [

@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config.js';
 import { connect, engineAddress } from '../src/runtime/docker/client.js';
 import { claimMarkerName, networkName } from '../src/runtime/docker/labels.js';
 import { createWharf } from '../src/wharf.js';
+import { median } from './stats.js';
 
 export interface LogBenchResult {
   lines: number;
@@ -114,11 +115,6 @@ function httpBody(url: string): Promise<number> {
       response.on('data', (chunk: Buffer) => (bytes += chunk.length)).once('end', () => resolve(bytes)).once('error', reject);
     }).once('error', reject);
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export function formatLogBench(result: LogBenchResult): string {

@@ -1,6 +1,6 @@
 // `npm run bench`: prints numbers, asserts nothing (behaviour is the tests' job).
 import { engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
-import { benchApi, type LoadResult } from './api.js';
+import { benchApi, formatApiBench } from './api.js';
 import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
 import { benchDocker, formatDockerBench } from './docker.js';
 import { benchExec, formatExecBench } from './exec.js';
@@ -10,26 +10,7 @@ import { benchDatabaseUrl, benchReplicas, formatReplicas } from './replicas.js';
 import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from './rolling-upgrade.js';
 import { benchWatch, formatWatchBench } from './watch.js';
 
-function table(results: LoadResult[]): string {
-  const rows = results.map((result, index) => {
-    const floor = index % 2 === 1 ? undefined : results[index + 1];
-    const ratio = floor ? `${((100 * result.requestsPerSecond) / floor.requestsPerSecond).toFixed(0)}% of bare` : '';
-    return [
-      result.name.padEnd(48),
-      result.requestsPerSecond.toFixed(0).padStart(8),
-      result.p50Ms.toFixed(1).padStart(7),
-      result.p99Ms.toFixed(1).padStart(7),
-      String(result.bytes).padStart(8),
-      `  ${ratio}`,
-    ].join(' ');
-  });
-  return [`${'route'.padEnd(48)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'bytes'.padStart(8)}`, ...rows].join('\n');
-}
-
-const api = await benchApi();
-process.stdout.write(`\nAPI reads, simulated runtime, ${api.services} services x 3 pods:\n`);
-process.stdout.write(`${table(api.results)}\n`);
-process.stdout.write(`Wharf RSS after the load: ${api.rssMb.toFixed(0)} MB\n`);
+process.stdout.write(`\n${formatApiBench(await benchApi())}\n`);
 
 process.stdout.write(`\n${formatWatchBench(await benchWatch())}\n`);
 
