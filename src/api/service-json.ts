@@ -16,6 +16,7 @@ const serializeService = fastJson(Service);
 const serializeAppFields = fastJson(Type.Omit(App, ['microservices']));
 
 const MAX_ENTRIES = 50_000;
+const MAX_LISTS = 1_000;
 /** A list is built in slices of about this long, with a turn of the event loop between: other requests wait no longer. */
 const SLICE_MS = 4;
 const JSON_BODY = 'application/json; charset=utf-8';
@@ -39,6 +40,7 @@ interface Entry {
  */
 export class ServiceJson {
   private readonly entries = new Map<string, Entry>();
+  private readonly lists = new Map<string, { parts: Part[]; body: Buffer }>();
 
   constructor(store: Pick<Store, 'onCommit'>, regions: Map<string, Region>) {
     const forget = (key: ServiceKey): void => {
@@ -63,43 +65,57 @@ export class ServiceJson {
     return json;
   }
 
-  /** A JSON array of services. */
-  async list(states: DesiredService[], region: Region): Promise<Buffer> {
-    const parts: Buffer[] = [OPEN_ARRAY];
+  /** A JSON array of services; `listId` names what it lists (see `assembled`). */
+  async list(listId: string, states: DesiredService[], region: Region): Promise<Buffer> {
+    const parts: Part[] = ['['];
     await this.sliced(states, (state, index) => {
-      if (index > 0) parts.push(COMMA);
+      if (index > 0) parts.push(',');
       parts.push(this.of(state, region));
     });
-    parts.push(CLOSE_ARRAY);
-    return Buffer.concat(parts);
+    parts.push(']');
+    return this.assembled(listId, parts);
   }
 
   /** One app with its services. */
   app(app: AppRecord, region: Region): Buffer {
-    return Buffer.concat(this.appParts(app, region, []));
+    return joined(this.appParts(app, region, []));
   }
 
-  /** A JSON array of apps with their services. */
-  async apps(apps: AppRecord[], region: Region): Promise<Buffer> {
-    const parts: Buffer[] = [OPEN_ARRAY];
+  /** A JSON array of the apps of a project, with their services. */
+  async apps(region: Region, project: string, apps: AppRecord[]): Promise<Buffer> {
+    const parts: Part[] = ['['];
     await this.sliced(apps, (app, index) => {
-      if (index > 0) parts.push(COMMA);
+      if (index > 0) parts.push(',');
       this.appParts(app, region, parts);
     });
-    parts.push(CLOSE_ARRAY);
-    return Buffer.concat(parts);
+    parts.push(']');
+    return this.assembled(`apps ${region.name}/${project}`, parts);
   }
 
-  private appParts(app: AppRecord, region: Region, parts: Buffer[]): Buffer[] {
+  private appParts(app: AppRecord, region: Region, parts: Part[]): Part[] {
     const fields = serializeAppFields({ name: app.name, projectName: app.project, creationTime: app.creationTime });
     // The app's own fields, then its services' pieces in place of the closing brace.
-    parts.push(Buffer.from(`${fields.slice(0, -1)},"microservices":[`));
+    parts.push(`${fields.slice(0, -1)},"microservices":[`);
     app.services.forEach((state, index) => {
-      if (index > 0) parts.push(COMMA);
+      if (index > 0) parts.push(',');
       parts.push(this.of(state, region));
     });
-    parts.push(CLOSE_APP);
+    parts.push(']}');
     return parts;
+  }
+
+  /**
+   * The answer made of `parts`: the last answer of the same list again when every piece is the
+   * same (the same service pieces, equal text between them), so a list read again and again while
+   * nothing in it changed is neither copied nor allocated (a megabyte, in thousands of pieces).
+   */
+  private assembled(listId: string, parts: Part[]): Buffer {
+    const last = this.lists.get(listId);
+    if (last?.parts.length === parts.length && last.parts.every((part, index) => part === parts[index])) return last.body;
+    const body = joined(parts);
+    if (this.lists.size >= MAX_LISTS) this.lists.clear();
+    this.lists.set(listId, { parts, body });
+    return body;
   }
 
   /** Runs `each` over `items`, giving the event loop a turn whenever a slice has run SLICE_MS. */
@@ -120,7 +136,9 @@ export function sendJson(reply: FastifyReply, json: Buffer): FastifyReply {
   return reply.type(JSON_BODY).send(json);
 }
 
-const OPEN_ARRAY = Buffer.from('[');
-const CLOSE_ARRAY = Buffer.from(']');
-const COMMA = Buffer.from(',');
-const CLOSE_APP = Buffer.from(']}');
+/** A service's JSON, or the text between services. */
+type Part = Buffer | string;
+
+function joined(parts: Part[]): Buffer {
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
+}

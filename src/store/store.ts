@@ -290,12 +290,15 @@ export class Store {
     if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
     // The V2 app appears with the project's first V2 service: until then the project has none.
     if (ref.app !== V2_APP) await this.findApp(this.db, ref);
-    return this.listed(await this.reads.serviceKeysOfApp(this.db, ref), () => this.reads.servicesOfApp(this.db, ref));
+    const keys = await this.cache.readKeys(ref, () => this.reads.serviceKeysOfApp(this.db, ref));
+    return this.listed(keys, () => this.reads.servicesOfApp(this.db, ref));
   }
 
   /** Every service of a project in the region, V1 apps' and V2 ones, by name; none: []. */
   async listProjectServices(region: string, project: string): Promise<DesiredService[]> {
-    return this.listed(await this.reads.serviceKeysOfProject(this.db, { region, project }), () => this.reads.servicesOfProject(this.db, { region, project }));
+    const scope = { region, project };
+    const keys = await this.cache.readKeys(scope, () => this.reads.serviceKeysOfProject(this.db, scope));
+    return this.listed(keys, () => this.reads.servicesOfProject(this.db, scope));
   }
 
   /**

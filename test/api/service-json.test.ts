@@ -106,15 +106,28 @@ describe('ServiceJson: services serialized once, served until they may differ', 
     setImmediate(() => {
       otherRequestServed = true;
     });
-    const list = parse(await json.list(many, region));
+    const list = parse(await json.list('many', many, region));
     assert.equal(otherRequestServed, true, 'a callback queued before the list ran before the list was done');
     assert.deepEqual(list.map((service: any) => service.name), many.map((state) => state.key.service));
+  });
+
+  it('answers a list read again with nothing in it changed with the same bytes, and a new list once one service changed', async () => {
+    const region = drivenRegion();
+    const json = new ServiceJson(noCommits, new Map([['local', region]]));
+    const two = [desired, { ...desired, key: { ...desired.key, service: 'other' } }];
+    const first = await json.list('two', two, region);
+    assert.equal(await json.list('two', two, region), first, 'not put together again');
+    assert.notEqual(await json.list('just one', [desired], region), first, 'another list is its own');
+    region.pods.push(runningPod(desired, new Date(Date.now() - 60_000)));
+    region.changes.emit(desired.key);
+    const changed = parse(await json.list('two', two, region));
+    assert.deepEqual(changed.map((service: any) => service.pods.length), [1, 0]);
   });
 
   it('puts apps together as GET /apps answers them', async () => {
     const json = new ServiceJson(wharf.store, wharf.regions);
     const apps = await wharf.store.listApps('local', 'proj');
-    assert.deepEqual(parse(await json.apps(apps, wharf.regions.get('local')!)), (await wharf.request('GET', paths.apps)).body);
+    assert.deepEqual(parse(await json.apps(wharf.regions.get('local')!, 'proj', apps)), (await wharf.request('GET', paths.apps)).body);
     assert.deepEqual(parse(json.app(apps[0]!, wharf.regions.get('local')!)), (await wharf.request('GET', paths.app('shop'))).body);
   });
 });

@@ -43,7 +43,7 @@ export function appRoutes(api: Api, { store, commands, serviceJson }: ApiContext
     async (request, reply) => {
       const { region } = request;
       const apps = await store.listApps(region.name, request.params.project);
-      return sendJson(reply, await serviceJson.apps(apps, region));
+      return sendJson(reply, await serviceJson.apps(region, request.params.project, apps));
     },
   );
 

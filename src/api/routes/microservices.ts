@@ -68,8 +68,9 @@ export function microserviceRoutes(api: Api, context: ApiContext, scope: Service
         return reply;
       }
       const { region } = request;
-      const states = await store.listServices(appRef(request));
-      return sendJson(reply, await serviceJson.list(states, region));
+      const ref = appRef(request);
+      const states = await store.listServices(ref);
+      return sendJson(reply, await serviceJson.list(`services ${ref.region}/${ref.project}/${ref.app}`, states, region));
     },
   );
 

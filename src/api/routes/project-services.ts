@@ -30,7 +30,7 @@ export function projectServiceRoutes(api: Api, context: ApiContext): void {
         return reply;
       }
       const states = await context.store.listProjectServices(region.name, params.project);
-      return sendJson(reply, await context.serviceJson.list(states, region));
+      return sendJson(reply, await context.serviceJson.list(`project services ${region.name}/${params.project}`, states, region));
     },
   );
 }
