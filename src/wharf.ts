@@ -94,7 +94,7 @@ export async function createWharf(
       engineWatchRestarted: () => metrics.engineWatchRestarted(region),
     }));
   }
-  const controllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, metrics, ...options.controller };
+  const controllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, resyncIntervalMs: config.controllerResyncMs, metrics, ...options.controller };
   const controllers = new RegionControllers(
     regions,
     (region) => new Controller(store, new Map([[region.name, region]]), log.child({ component: 'controller', region: region.name }), controllerOptions, events),
