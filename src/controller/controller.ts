@@ -11,6 +11,7 @@ import { rollbackService, type DesiredService } from '../domain/service.js';
 import { podResources } from '../domain/resources.js';
 import { safeEncode } from '../domain/template.js';
 import { planWorkload } from '../domain/workload-plan.js';
+import { DEFAULT_CONTROLLER_RESYNC_SECONDS } from '../config.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import { NO_CONTROLLER_METRICS, type ControllerMetrics } from './controller-metrics.js';
@@ -30,9 +31,22 @@ export interface ControllerOptions {
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   workers: 4,
-  resyncIntervalMs: 30_000,
+  resyncIntervalMs: 1000 * DEFAULT_CONTROLLER_RESYNC_SECONDS,
   backoff: { baseDelayMs: 200, maxDelayMs: 30_000 },
 };
+
+/** Keys a resync queues per turn of the event loop: 10,000 services queued at once held the API's requests back. */
+const RESYNC_KEYS_PER_TURN = 500;
+
+/**
+ * Resolves after a turn of the event loop, once the I/O waiting (HTTP requests) has been served.
+ * A reconcile that needs no I/O (the simulated runtime, SQLite's synchronous driver, the store's
+ * cache) resolves in microtasks alone, and the loop serves no I/O until the microtasks run out:
+ * without a turn between them, a queue of 10,000 reconciles held every request until it drained.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Whether two reads of a service's desired state are of the same user change (the controller's own rollout records aside). */
 function sameChange(now: DesiredService | undefined, then: DesiredService | undefined): boolean {
@@ -103,11 +117,17 @@ export class Controller {
     if (this.regions.has(key.region)) this.queue.add(keyString(key));
   }
 
-  /** Queues every service the store or an engine knows, so missed events and orphans are caught. */
+  /**
+   * Queues every service the store or an engine knows, so missed events and orphans are caught;
+   * a few hundred at a time, with a turn of the event loop between (see nextTurn).
+   */
   async resync(): Promise<void> {
     for (const region of this.regions.values()) {
-      for (const key of await this.store.serviceKeys(region.name)) this.enqueue(key);
-      for (const key of region.runtime.observedKeys()) this.enqueue(key);
+      const keys = [...(await this.store.serviceKeys(region.name)), ...region.runtime.observedKeys()];
+      for (let start = 0; start < keys.length; start += RESYNC_KEYS_PER_TURN) {
+        if (start > 0) await nextTurn();
+        for (const key of keys.slice(start, start + RESYNC_KEYS_PER_TURN)) this.enqueue(key);
+      }
     }
   }
 
@@ -215,6 +235,8 @@ export class Controller {
       } finally {
         this.queue.done(id);
       }
+      // The requests waiting are served before the next reconcile.
+      await nextTurn();
     }
   }
 }
