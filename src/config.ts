@@ -142,6 +142,8 @@ const ConfigFile = Type.Object(
     regions: Type.Optional(Type.Array(RegionConfig, { minItems: 1 })),
     /** With several replicas on PostgreSQL: how long a lease lasts without renewal (controller/leader-election.ts). */
     leaseDurationSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 3600 })),
+    /** How often the controller queues every service again, catching what an event missed (controller/controller.ts). */
+    controllerResyncSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     /** How many events are kept per service and for how long (store/events.ts). */
     events: Type.Optional(
       Type.Object(
@@ -250,7 +252,12 @@ export interface Config {
   replica: string;
   /** WHARF_LEASE_DURATION_SECONDS, in ms: how long a region waits for another leader when its leader dies (PostgreSQL only). */
   leaseDurationMs: number;
+  /** WHARF_CONTROLLER_RESYNC_SECONDS, in ms: how often the controller queues every service again. */
+  controllerResyncMs: number;
 }
+
+/** An event the controller missed (a lost notification, a pod gone unseen) is acted on within this at the latest. */
+export const DEFAULT_CONTROLLER_RESYNC_SECONDS = 30;
 
 /** Kubernetes' default for leader election (client-go's LeaseDuration). */
 export const DEFAULT_LEASE_DURATION_SECONDS = 15;
@@ -331,6 +338,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, configPath = env.WHARF_CONFIG
     },
     replica: parseReplica(env.WHARF_REPLICA_ID),
     leaseDurationMs: 1000 * (parseLeaseDuration(env.WHARF_LEASE_DURATION_SECONDS) ?? file.leaseDurationSeconds ?? DEFAULT_LEASE_DURATION_SECONDS),
+    controllerResyncMs: 1000 * (parseBoundedInteger('WHARF_CONTROLLER_RESYNC_SECONDS', env.WHARF_CONTROLLER_RESYNC_SECONDS, 1, 3600)
+      ?? file.controllerResyncSeconds ?? DEFAULT_CONTROLLER_RESYNC_SECONDS),
   };
 }
 

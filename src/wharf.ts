@@ -38,10 +38,21 @@ export interface Wharf {
   close(): Promise<void>;
 }
 
-/** Opens the store, builds regions, controller and HTTP server. Nothing listens until `api.listen`. */
+/**
+ * Opens the store, builds regions, controller and HTTP server, and starts the controllers of the
+ * regions this replica leads. With `listen` the port opens before they start: their first pass
+ * reconciles every service (seconds with thousands), and the API answers meanwhile. Without it
+ * nothing listens until `api.listen`.
+ */
 export async function createWharf(
   config: Config,
-  options: { logger?: Logger; controller?: Partial<ControllerOptions>; cacheResyncIntervalMs?: number; watch?: Partial<WatchOptions> } = {},
+  options: {
+    logger?: Logger;
+    controller?: Partial<ControllerOptions>;
+    cacheResyncIntervalMs?: number;
+    watch?: Partial<WatchOptions>;
+    listen?: { host: string; port: number };
+  } = {},
 ): Promise<Wharf> {
   const log = options.logger ?? pino({ level: config.logLevel });
   // First: a data dir where the admin token cannot be kept fails the start before anything opens.
@@ -95,7 +106,7 @@ export async function createWharf(
       engineWatchRestarted: () => metrics.engineWatchRestarted(region),
     }));
   }
-  const controllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, metrics, ...options.controller };
+  const controllerOptions = { ...DEFAULT_CONTROLLER_OPTIONS, resyncIntervalMs: config.controllerResyncMs, metrics, ...options.controller };
   const controllers = new RegionControllers(
     regions,
     (region) => new Controller(store, new Map([[region.name, region]]), log.child({ component: 'controller', region: region.name }), controllerOptions, events),
@@ -124,11 +135,12 @@ export async function createWharf(
     })();
     return closing;
   };
-  // A region that cannot start (another Wharf owns it on the engine) fails the start: nothing is left open.
+  // A region that cannot start (another Wharf owns it on the engine), or a port taken, fails the start: nothing is left open.
   try {
     // The first campaign comes before the engines connect: a leader cleans up at connect, a follower does not.
     await leadership.start();
     for (const region of regions.values()) await region.runtime.start(region.changes.emit);
+    if (options.listen) await api.listen(options.listen);
   } catch (error) {
     await close();
     throw error;

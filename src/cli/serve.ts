@@ -4,7 +4,8 @@ import { createWharf } from '../wharf.js';
 /** `wharf serve`: the API server and controller, until SIGTERM or SIGINT. */
 export async function serve(configFile: string | undefined): Promise<void> {
   const config = loadConfig(process.env, configFile ?? process.env.WHARF_CONFIG);
-  const wharf = await createWharf(config);
+  // Listening before the controllers start: the API answers while their first pass runs.
+  const wharf = await createWharf(config, { listen: { host: config.host, port: config.port } });
   for (const region of wharf.regions.values()) {
     const level = region.runtime.kind === 'simulated' ? 'warn' : 'info';
     wharf.log[level]({ region: region.name, runtime: region.runtime.kind }, `region ${region.name}: ${region.runtime.description}`);
@@ -22,6 +23,4 @@ export async function serve(configFile: string | undefined): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-
-  await wharf.api.listen({ host: config.host, port: config.port });
 }

@@ -11,9 +11,11 @@ import { rollbackService, type DesiredService } from '../domain/service.js';
 import { podResources } from '../domain/resources.js';
 import { safeEncode } from '../domain/template.js';
 import { planWorkload } from '../domain/workload-plan.js';
+import { DEFAULT_CONTROLLER_RESYNC_SECONDS } from '../config.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import { NO_CONTROLLER_METRICS, type ControllerMetrics } from './controller-metrics.js';
+import { EventLoopShare, nextTurn } from './event-loop-share.js';
 import { DEFAULT_PROJECT_RESOURCE_OPTIONS, ProjectResources, type ProjectResourceOptions } from './project-resources.js';
 import { resolveDesired } from './resolve-desired.js';
 import { WorkQueue } from './work-queue.js';
@@ -26,13 +28,19 @@ export interface ControllerOptions {
   deletions?: Partial<ProjectResourceOptions>;
   /** Told of every reconcile and rollout end (the /metrics endpoint). */
   metrics?: ControllerMetrics;
+  /** How long the workers may reconcile back to back before the API's requests are served (EventLoopShare). */
+  eventLoopSliceMs: number;
 }
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   workers: 4,
-  resyncIntervalMs: 30_000,
+  resyncIntervalMs: 1000 * DEFAULT_CONTROLLER_RESYNC_SECONDS,
   backoff: { baseDelayMs: 200, maxDelayMs: 30_000 },
+  eventLoopSliceMs: 2,
 };
+
+/** Keys a resync queues per turn of the event loop: 10,000 services queued at once held the API's requests back. */
+const RESYNC_KEYS_PER_TURN = 500;
 
 /** Whether two reads of a service's desired state are of the same user change (the controller's own rollout records aside). */
 function sameChange(now: DesiredService | undefined, then: DesiredService | undefined): boolean {
@@ -52,6 +60,8 @@ export class Controller {
   /** The engine side of ConfigMap and volume DELETEs, on a queue of its own. */
   readonly deletions: ProjectResources;
   private readonly metrics: ControllerMetrics;
+  /** Shared by the workers: the loop is one. */
+  private readonly eventLoop: EventLoopShare;
 
   constructor(
     private readonly store: Store,
@@ -63,6 +73,7 @@ export class Controller {
   ) {
     this.queue = new WorkQueue(options.backoff);
     this.metrics = options.metrics ?? NO_CONTROLLER_METRICS;
+    this.eventLoop = new EventLoopShare(options.eventLoopSliceMs);
     this.deletions = new ProjectResources(store, regions, log, { ...DEFAULT_PROJECT_RESOURCE_OPTIONS, backoff: options.backoff, ...options.deletions });
   }
 
@@ -103,11 +114,17 @@ export class Controller {
     if (this.regions.has(key.region)) this.queue.add(keyString(key));
   }
 
-  /** Queues every service the store or an engine knows, so missed events and orphans are caught. */
+  /**
+   * Queues every service the store or an engine knows, so missed events and orphans are caught;
+   * a few hundred at a time, with a turn of the event loop between.
+   */
   async resync(): Promise<void> {
     for (const region of this.regions.values()) {
-      for (const key of await this.store.serviceKeys(region.name)) this.enqueue(key);
-      for (const key of region.runtime.observedKeys()) this.enqueue(key);
+      const keys = [...(await this.store.serviceKeys(region.name)), ...region.runtime.observedKeys()];
+      for (let start = 0; start < keys.length; start += RESYNC_KEYS_PER_TURN) {
+        if (start > 0) await nextTurn();
+        for (const key of keys.slice(start, start + RESYNC_KEYS_PER_TURN)) this.enqueue(key);
+      }
     }
   }
 
@@ -215,6 +232,7 @@ export class Controller {
       } finally {
         this.queue.done(id);
       }
+      await this.eventLoop.pause();
     }
   }
 }
