@@ -2,6 +2,7 @@
 import { engineAddress, engineAnswers } from '../src/runtime/docker/client.js';
 import { benchApi, formatApiBench } from './api.js';
 import { benchConfigMapUpdate, formatConfigMapUpdate } from './configmap-update.js';
+import { benchControllerLoad, formatControllerLoad } from './controller-load.js';
 import { benchDocker, formatDockerBench } from './docker.js';
 import { benchExec, formatExecBench } from './exec.js';
 import { benchLogs, formatLogBench } from './logs.js';
@@ -11,6 +12,8 @@ import { benchRollingUpgrade, formatRollingUpgrade, rollingUpgradeSkip } from '.
 import { benchWatch, formatWatchBench } from './watch.js';
 
 process.stdout.write(`\n${formatApiBench(await benchApi())}\n`);
+
+process.stdout.write(`\n${formatControllerLoad(await benchControllerLoad())}\n`);
 
 process.stdout.write(`\n${formatWatchBench(await benchWatch())}\n`);
 

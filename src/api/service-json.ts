@@ -1,10 +1,10 @@
 import fastJson from 'fast-json-stringify';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { keyString, type ServiceKey } from '../domain/keys.js';
 import { availableInMs } from '../domain/rollout.js';
 import type { DesiredService } from '../domain/service.js';
+import { nextTurn } from '../event-loop.js';
 import type { Region } from '../regions.js';
 import type { AppRecord, Store } from '../store/store.js';
 import { serviceView } from './present.js';

@@ -15,7 +15,7 @@ import { DEFAULT_CONTROLLER_RESYNC_SECONDS } from '../config.js';
 import type { Region } from '../regions.js';
 import type { Store } from '../store/store.js';
 import { NO_CONTROLLER_METRICS, type ControllerMetrics } from './controller-metrics.js';
-import { EventLoopShare, nextTurn } from './event-loop-share.js';
+import { EventLoopShare, nextTurn } from '../event-loop.js';
 import { DEFAULT_PROJECT_RESOURCE_OPTIONS, ProjectResources, type ProjectResourceOptions } from './project-resources.js';
 import { resolveDesired } from './resolve-desired.js';
 import { WorkQueue } from './work-queue.js';

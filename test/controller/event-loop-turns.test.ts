@@ -31,6 +31,7 @@ function orphanEngine(count: number): Runtime & { observed: number; onObserve?: 
     description: 'a fake engine of orphaned services',
     rollouts: 'wharf',
     observed: 0,
+    known: true,
     start: async () => {},
     close: async () => {},
     observe: (): ObservedService => {
