@@ -22,12 +22,20 @@ export class EventLoopShare {
 
   /** Call between two pieces of work: resolves at once within the slice, after a turn of the loop once it is spent. */
   async pause(): Promise<void> {
+    if (this.spent()) await nextTurn();
+  }
+
+  /**
+   * Whether the slice is spent, so the caller waits a turn (`nextTurn`) before more work; starts a
+   * slice when none runs. A loop that must not make a promise per piece of work calls this.
+   */
+  spent(): boolean {
     if (this.sliceStart === undefined) {
       this.sliceStart = performance.now();
-      // Queued before any pause that waits out this slice, so it runs first in that turn: the next slice starts after it.
+      // Queued before any turn waited for once this slice is spent, so it runs first in that turn: the next slice starts after it.
       setImmediate(() => (this.sliceStart = undefined));
-      return;
+      return false;
     }
-    if (performance.now() - this.sliceStart >= this.sliceMs) await nextTurn();
+    return performance.now() - this.sliceStart >= this.sliceMs;
   }
 }

@@ -2,9 +2,9 @@ import fastJson from 'fast-json-stringify';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { keyString, type ServiceKey } from '../domain/keys.js';
-import { availableInMs } from '../domain/rollout.js';
+import { nextAvailableInMs } from '../domain/rollout.js';
 import type { DesiredService } from '../domain/service.js';
-import { nextTurn } from '../event-loop.js';
+import { EventLoopShare, nextTurn } from '../event-loop.js';
 import type { Region } from '../regions.js';
 import type { AppRecord, Store } from '../store/store.js';
 import { serviceView } from './present.js';
@@ -59,9 +59,9 @@ export class ServiceJson {
     if (entry?.desired === desired && entry.known === runtime.known && now < entry.freshUntil) return entry.json;
     const observed = runtime.observe(desired.key);
     const json = Buffer.from(serializeService(serviceView(desired, observed, now)));
-    const waits = observed.pods.map((pod) => availableInMs(pod, desired.rollout.minReadySeconds, now) ?? 0).filter((wait) => wait > 0);
+    const freshUntil = now + (nextAvailableInMs(observed.pods, desired.rollout.minReadySeconds, now) ?? Infinity);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(id, { desired, known: observed.known, freshUntil: now + Math.min(Infinity, ...waits), json });
+    this.entries.set(id, { desired, known: observed.known, freshUntil, json });
     return json;
   }
 
@@ -120,12 +120,9 @@ export class ServiceJson {
 
   /** Runs `each` over `items`, giving the event loop a turn whenever a slice has run SLICE_MS. */
   private async sliced<T>(items: T[], each: (item: T, index: number) => void): Promise<void> {
-    let sliceStart = performance.now();
+    const share = new EventLoopShare(SLICE_MS);
     for (const [index, item] of items.entries()) {
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await nextTurn();
-        sliceStart = performance.now();
-      }
+      if (share.spent()) await nextTurn();
       each(item, index);
     }
   }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { WharfError } from '../domain/errors.js';
 import { keyString, type ServiceKey } from '../domain/keys.js';
 import type { DesiredService } from '../domain/service.js';
-import { availableInMs } from '../domain/rollout.js';
+import { nextAvailableInMs } from '../domain/rollout.js';
 import type { Region } from '../regions.js';
 import type { AppRef, Store } from '../store/store.js';
 import type { ServiceJson } from './service-json.js';
@@ -172,14 +172,11 @@ export class WatchHub {
   /** `available` grows by time alone (minReadySeconds): no event says so, so look again then. */
   private recheckWhenAvailable(key: ServiceKey, id: string, desired: DesiredService): void {
     const observed = this.regions.get(key.region)?.runtime.observe(key);
-    const now = Date.now();
-    const waits = (observed?.pods ?? [])
-      .map((pod) => availableInMs(pod, desired.rollout.minReadySeconds, now))
-      .filter((wait): wait is number => wait !== undefined && wait > 0);
+    const wait = nextAvailableInMs(observed?.pods ?? [], desired.rollout.minReadySeconds, Date.now());
     const tracked = this.tracked.get(id);
     if (tracked) clearTimeout(tracked.recheck);
-    if (waits.length === 0 || !tracked) return;
-    tracked.recheck = setTimeout(() => this.changed(key), Math.min(...waits) + 5);
+    if (wait === undefined || !tracked) return;
+    tracked.recheck = setTimeout(() => this.changed(key), wait + 5);
     tracked.recheck.unref();
   }
 

@@ -6,7 +6,7 @@ import type { EventInput, QueuedEventRecorder } from '../domain/events.js';
 import type { ObservedPod } from '../domain/observed.js';
 import { describe, plan, type Operation } from '../domain/plan.js';
 import { NO_POD_INPUTS } from '../domain/pod-inputs.js';
-import { assessRollout, availableInMs, type RolloutAssessment, type RolloutRecord } from '../domain/rollout.js';
+import { assessRollout, nextAvailableInMs, type RolloutAssessment, type RolloutRecord } from '../domain/rollout.js';
 import { rollbackService, type DesiredService } from '../domain/service.js';
 import { podResources } from '../domain/resources.js';
 import { safeEncode } from '../domain/template.js';
@@ -211,10 +211,7 @@ export class Controller {
 
   /** Looks again when time alone changes something: a pod becoming available, the progress deadline. */
   private wakeUp(key: ServiceKey, desired: DesiredService, pods: ObservedPod[], assessment: RolloutAssessment, now: number): void {
-    const waits = pods
-      .map((pod) => availableInMs(pod, desired.rollout.minReadySeconds, now))
-      .filter((wait): wait is number => wait !== undefined && wait > 0);
-    if (assessment.recheckInMs !== undefined) waits.push(assessment.recheckInMs);
+    const waits = [nextAvailableInMs(pods, desired.rollout.minReadySeconds, now), assessment.recheckInMs].filter((wait) => wait !== undefined);
     if (waits.length > 0) this.queue.addAfter(keyString(key), Math.min(...waits) + 5);
   }
 

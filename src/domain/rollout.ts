@@ -78,6 +78,15 @@ export function availableInMs(pod: ObservedPod, minReadySeconds: number, now: nu
   return Math.max(Date.parse(pod.readySince) + minReadySeconds * 1000 - now, 0);
 }
 
+/**
+ * Milliseconds until the next of `pods` becomes available by time alone (no event says so), or
+ * undefined when none will: each is available already or not running.
+ */
+export function nextAvailableInMs(pods: readonly ObservedPod[], minReadySeconds: number, now: number): number | undefined {
+  const waits = pods.map((pod) => availableInMs(pod, minReadySeconds, now) ?? 0).filter((wait) => wait > 0);
+  return waits.length === 0 ? undefined : Math.min(...waits);
+}
+
 /** Available: every container running, without a restart, for minReadySeconds. */
 export function isAvailable(pod: ObservedPod, minReadySeconds: number, now: number): boolean {
   return availableInMs(pod, minReadySeconds, now) === 0;
