@@ -95,13 +95,14 @@ export class Controller {
     this.resyncTimer.unref();
   }
 
-  /** Finishes the reconciles and deletions under way, then stops. */
+  /** Finishes the reconciles and deletions under way, then stops, with the engine changes the runtimes carry on in the background: another replica may lead next. */
   async close(): Promise<void> {
     this.closing = true;
     for (const stop of this.stopListening.splice(0)) stop();
     clearInterval(this.resyncTimer);
     this.queue.shutdown();
     await Promise.all([...this.workers, this.deletions.close()]);
+    await Promise.all([...this.regions.values()].map((region) => region.runtime.relinquish?.()));
   }
 
   /** Services waiting for a worker now. */

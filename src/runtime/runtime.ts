@@ -31,6 +31,12 @@ export interface Runtime {
    */
   start(onChange: (key: ServiceKey) => void): Promise<void>;
   close(): Promise<void>;
+  /**
+   * This replica stopped leading the region: the engine changes it still has under way on its own
+   * (a driver's background pod creations and removals) stop, so that only the new leader changes
+   * the engine. Absent: the runtime does nothing between operations.
+   */
+  relinquish?(): Promise<void>;
   /** Whether the cache can be trusted (`ObservedService.known`), without building a service's view. */
   readonly known: boolean;
   /** The cached pods of a service. Never waits on the engine: the API reads through it. */

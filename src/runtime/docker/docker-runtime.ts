@@ -122,6 +122,21 @@ export class DockerRuntime implements Runtime {
     await Promise.all([...this.creations.values(), ...this.removals.values()].map((work) => work.cancel()));
   }
 
+  /**
+   * Another replica may lead now and decide otherwise: creations stop after their engine call
+   * under way, removals stop retrying, and those pods show as the engine has them.
+   */
+  async relinquish(): Promise<void> {
+    const busy = this.cache.keys().flatMap((key) => this.cache.entries(key).filter((pod) => pod.busy).map((pod) => ({ key, name: pod.name })));
+    const work = [...this.creations.values(), ...this.removals.values()];
+    this.creations.clear();
+    this.removals.clear();
+    await Promise.all(work.map((each) => each.cancel()));
+    for (const { key, name } of busy) this.cache.release(key, name);
+    await Promise.all(busy.map(({ key, name }) => this.watch.refreshPod(key, name)));
+    for (const { key } of busy) this.changed(key);
+  }
+
   get known(): boolean {
     return this.watch.connected;
   }

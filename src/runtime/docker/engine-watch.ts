@@ -168,7 +168,8 @@ export class EngineWatch {
     }, delayMs));
   }
 
-  private async refreshPod(key: ServiceKey, pod: string): Promise<void> {
+  /** Lists one pod's containers again and puts them in the cache. */
+  async refreshPod(key: ServiceKey, pod: string): Promise<void> {
     const since = this.cache.mark();
     try {
       const facts = await this.listPod(key, pod);

@@ -97,6 +97,18 @@ export class PodCache {
     return this.removing.has(podId(key, name));
   }
 
+  /**
+   * The driver stopped creating or removing the pod without finishing (this replica no longer
+   * leads): its containers as listed tell its state again, for the next leader to act on.
+   */
+  release(key: ServiceKey, name: string): void {
+    this.removing.delete(podId(key, name));
+    const pod = this.pod(key, name);
+    if (!pod?.progress) return;
+    if (pod.containers.length === 0) this.drop(key, name);
+    else this.store(key, name, { containers: pod.containers });
+  }
+
   remove(key: ServiceKey, name: string): void {
     this.removing.delete(podId(key, name));
     this.touch(key, name);

@@ -102,7 +102,9 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
       const apps = await anyReplica().request('GET', paths.apps);
       const differences = apps.status === 200 ? engineDifferences(apps.body, await regionContainers()) : [`GET apps answered ${apps.status}`];
       if (differences.length === 0) break;
-      if (Date.now() > deadline) assert.fail(`the engine did not converge in ${CONVERGENCE_MS / 1000} s:\n${differences.join('\n')}`);
+      if (Date.now() > deadline) {
+        assert.fail(`the engine did not converge in ${CONVERGENCE_MS / 1000} s:\n${differences.join('\n')}\n${await replicaLogs()}`);
+      }
       await sleep(500);
     }
     for (const replica of live) {
@@ -111,6 +113,17 @@ describe(`chaos: ${REPLICAS} replicas on one PostgreSQL and the Docker runtime`,
       assert.deepEqual(writer.differences(apps.body), [], `${replica.id} lists every acknowledged write, and nothing no write made`);
     }
     assert.deepEqual(writer.unexpected, [], 'no write got an answer it cannot get');
+  }
+
+  /** The last lines each replica logged (warnings and errors), and which one leads: what a failure needs to be understood. */
+  async function replicaLogs(): Promise<string> {
+    const leading = await leader();
+    return live
+      .map((replica) => {
+        const lines = replica.server.output().trimEnd().split('\n').slice(-40).join('\n');
+        return `--- ${replica.id}${replica === leading ? ' (leads)' : ''}, its last log lines:\n${lines}`;
+      })
+      .join('\n');
   }
 
   before(async () => {
@@ -232,7 +245,9 @@ function engineDifferences(apps: any[], containers: Docker.ContainerInfo[]): str
       const pods = service.pods as any[];
       if (pods.length !== service.status.desire) found.push(`${id} lists ${pods.length} pods, wants ${service.status.desire}`);
       for (const pod of pods) {
-        if (pod.status.phase !== 'running' || pod.revision !== service.revision) found.push(`${id} pod ${pod.name} is ${pod.status.phase} at revision ${pod.revision} of ${service.revision}`);
+        if (pod.status.phase !== 'running' || pod.revision !== service.revision) {
+          found.push(`${id} pod ${pod.name} is ${pod.status.phase} at revision ${pod.revision} of ${service.revision} (${pod.status.reason}: ${pod.status.message})`);
+        }
         if (wanted.has(pod.name)) found.push(`pod ${pod.name} is listed twice`);
         wanted.set(pod.name, { service: id, revision: service.revision });
       }
@@ -245,7 +260,7 @@ function engineDifferences(apps: any[], containers: Docker.ContainerInfo[]): str
     const want = wanted.get(pod);
     const what = `${labels[LABEL.role]} ${container.Names[0]}`;
     if (!want || `${labels[LABEL.app]}/${labels[LABEL.service]}` !== want.service) {
-      found.push(`${what} belongs to no pod the API lists`);
+      found.push(`${what} (${container.State}: ${container.Status}) belongs to no pod the API lists`);
       continue;
     }
     if (labels[LABEL.revision] !== String(want.revision)) found.push(`${what} is of revision ${labels[LABEL.revision]}, not ${want.revision}`);

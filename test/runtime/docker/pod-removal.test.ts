@@ -183,3 +183,43 @@ describe('DockerRuntime: a pod is removed in the background', () => {
     await runtime.close();
   });
 });
+
+describe('DockerRuntime: a replica that stops leading stops changing the engine', () => {
+  test('a removal whose stop failed is not tried again, and the pod shows as the engine has it', async () => {
+    const engine = fakeEngine([podSpec('web-old', 1)]);
+    const runtime = await startRuntime(engine.docker, []);
+    const oldPod = () => runtime.observe(KEY).pods.find((pod) => pod.name === 'web-old');
+
+    await runtime.execute({ action: 'remove', key: KEY, pod: 'web-old', cause: 'scale down to 0' });
+    await until('the old pod\'s container is being stopped', () => engine.stops.length === 1);
+    engine.stops[0]!.fail(Object.assign(new Error('(HTTP code 500) server error - cannot stop container'), { statusCode: 500 }));
+    await until('the failure shows on the pod', () => oldPod()?.status.message.includes('stopping it failed') === true);
+
+    await runtime.relinquish();
+    assert.equal(oldPod()?.status.phase, 'running', 'no longer terminating: its containers still run');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(engine.stops.length, 1, 'the stop is not tried again after the retry delay (1 s)');
+    await runtime.close();
+  });
+
+  test('a creation that keeps failing is not tried again, and the pod no longer shows pending', async () => {
+    const engine = fakeEngine([]);
+    let creates = 0;
+    engine.docker.createContainer = (async () => {
+      creates++;
+      throw Object.assign(new Error('(HTTP code 500) server error - no space left on device'), { statusCode: 500 });
+    }) as Docker['createContainer'];
+    const runtime = await startRuntime(engine.docker, []);
+    const newPod = () => runtime.observe(KEY).pods.find((pod) => pod.name === 'web-new');
+
+    await runtime.execute({ action: 'create', pod: podSpec('web-new', 1), cause: 'scale up' });
+    await until('the failure shows on the pod', () => newPod()?.status.reason === 'CreateContainerError');
+    assert.equal(newPod()?.status.phase, 'pending');
+
+    await runtime.relinquish();
+    assert.equal(newPod(), undefined, 'the engine has no container of it');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(creates, 1, 'the creation is not tried again after the retry delay (1 s)');
+    await runtime.close();
+  });
+});
