@@ -4,9 +4,12 @@ import { LABEL, networkName, projectLabels, type Owner } from './labels.js';
 
 /**
  * The user-defined bridge network of each project (Docker's DNS answers pods' aliases on it),
- * created on first use. Creations of one network are shared: Docker's duplicate check is not
- * atomic, and two concurrent creates would leave two networks of one (then ambiguous) name.
- * Forgotten when the engine reconnects or a pod creation fails, as the network may be gone.
+ * created on first use. Docker's duplicate check is not atomic: creates that race (this replica's
+ * own after a `forget`, or a replica that just stopped leading) leave two networks of one name, on
+ * which every container start fails as "ambiguous" and pods could not reach each other. So pods
+ * join a network by id, and every creator takes the oldest of the name and removes the others.
+ * Creations in this process are shared; forgotten when the engine reconnects or a pod creation
+ * fails, as the network may be gone.
  */
 export class ProjectNetworks {
   private readonly ensured = new Map<string, Promise<string>>();
@@ -53,20 +56,40 @@ export class ProjectNetworks {
     }
   }
 
+  /** Returns the id of the project's network. */
   private async create(project: string, name: string): Promise<string> {
-    const existing = await this.docker.listNetworks({ filters: { name: [name] } });
-    // The name filter matches substrings: only an exact name counts.
-    if (existing.some((network) => network.Name === name)) return name;
-    try {
-      await this.docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: projectLabels(this.owner, project),
-      });
-    } catch (error) {
-      if (statusOf(error) !== 409) throw error; // 409: another Wharf made it meanwhile
+    let named = await this.named(name);
+    if (named.length === 0) {
+      try {
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: projectLabels(this.owner, project),
+        });
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error; // 409: another Wharf made it meanwhile
+      }
+      named = await this.named(name);
     }
-    return name;
+    const [oldest, ...duplicates] = named;
+    if (!oldest) throw new Error(`network ${name} is gone right after its creation`);
+    // A container attached to a duplicate only as created (not running) holds no endpoint: its
+    // start fails, and its pod's creation makes it again on the oldest network.
+    for (const duplicate of duplicates) {
+      // 403: a running container uses it; 404: another creator removed it already.
+      await this.docker.getNetwork(duplicate.Id).remove().catch((error: unknown) => {
+        if (![403, 404, 409].includes(statusOf(error) ?? 0)) throw error;
+      });
+    }
+    return oldest.Id;
+  }
+
+  /** The networks of exactly this name (the engine's filter matches substrings), oldest first. */
+  private async named(name: string): Promise<Docker.NetworkInspectInfo[]> {
+    const networks = await this.docker.listNetworks({ filters: { name: [name] } });
+    // Every creator must pick the same one: by creation time, then by id.
+    const order = (a: Docker.NetworkInspectInfo, b: Docker.NetworkInspectInfo): number => Date.parse(a.Created) - Date.parse(b.Created) || a.Id.localeCompare(b.Id);
+    return networks.filter((network) => network.Name === name).sort(order);
   }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { networkName } from '../../../src/runtime/docker/labels.js';
 import { apiPaths } from '../../support/api.js';
-import { docker, dockerSuiteSkip, IMAGES, projectContainers, useDockerWharf } from '../../support/docker.js';
+import { docker, dockerSuiteSkip, eventually, IMAGES, projectContainers, useDockerWharf } from '../../support/docker.js';
 
 const REGION = 'dkr-stuck';
 const PROJECT = 'stuck';
@@ -11,6 +12,25 @@ const skip = await dockerSuiteSkip();
 
 describe('Docker runtime: a container the engine keeps refusing to start', { skip }, () => {
   const wharf = useDockerWharf(REGION, PROJECT);
+
+  // What creates that raced leave (Docker's duplicate check is not atomic): two networks of the
+  // project's name, on which a start by name fails as "ambiguous".
+  it('starts the pods on the oldest of two networks of the project\'s name, and removes the other', async () => {
+    const name = networkName(REGION, PROJECT);
+    const labels = { 'io.wharf.region': REGION, 'io.wharf.project': PROJECT };
+    const oldest = await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels });
+    await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: labels });
+    const web = { name: 'web', type: 'stateless', resourceSpec: '1U1G', instanceNumber: 2, containers: [{ name: 'main', image: IMAGES.app1, command: ['sleep'], args: ['infinity'] }] };
+    assert.equal((await wharf().request('POST', paths.apps, { name: 'dup', microservices: [web] })).status, 201);
+    await wharf().waitForService(paths.service('dup', 'web'), (s) => s.status.phase === 'running' && s.pods.length === 2, 60_000);
+
+    const networks = (await docker.listNetworks({ filters: { name: [name] } })).filter((network) => network.Name === name);
+    assert.deepEqual(networks.map((network) => network.Id), [oldest.id], 'one network of the name is left: the oldest');
+    const sandboxes = (await projectContainers(REGION, PROJECT)).filter((c) => c.Labels['io.wharf.role'] === 'sandbox');
+    for (const sandbox of sandboxes) assert.ok(sandbox.NetworkSettings.Networks[name]?.NetworkID === oldest.id, `${sandbox.Names[0]} is on it`);
+    assert.equal((await wharf().request('DELETE', paths.app('dup'))).status, 204);
+    await eventually('the app\'s containers to go', async () => ((await projectContainers(REGION, PROJECT)).length === 0 ? true : undefined), 30_000);
+  });
 
   // What a dockerd killed in the middle of a start can leave (issue: "task … already exists"): a
   // container of the pod, created, that no start gets past. Made here with a network that is gone.

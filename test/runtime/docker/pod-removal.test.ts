@@ -43,6 +43,7 @@ function fakeEngine(pods: PodSpec[]) {
     add(`${spec.name}-web`, containerLabels(owner, spec, spec.containers[0]!));
   }
   const stops: HeldStop[] = [];
+  const networks: Array<{ Id: string; Name: string; Created: string }> = [];
   const matches = (labels: Record<string, string>, filters: string[]) => filters.every((filter) => {
     const [name, value] = filter.split('=');
     return value === undefined ? name! in labels : labels[name!] === value;
@@ -75,8 +76,11 @@ function fakeEngine(pods: PodSpec[]) {
     getVolume: () => ({ inspect: async () => ({ Labels: { 'io.wharf.instance': owner.instanceId } }) }),
     listVolumes: async () => ({ Volumes: [] }),
     getImage: () => ({ inspect: async () => ({ Config: {} }) }),
-    listNetworks: async () => [],
-    createNetwork: async () => ({ id: 'network-1' }),
+    listNetworks: async () => networks,
+    createNetwork: async (options: Docker.NetworkCreateOptions) => {
+      networks.push({ Id: `network-${networks.length + 1}`, Name: options.Name, Created: new Date().toISOString() });
+      return {};
+    },
     listContainers: async (options: { filters: { label: string[] } }) =>
       [...containers].filter(([, info]) => matches(info.Labels, options.filters.label)).map(([id, info]) => ({ Id: id, Created: 1_700_000_000, Ports: [], ...info })),
     getContainer: container,
