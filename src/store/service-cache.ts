@@ -14,6 +14,8 @@ const MAX_ENTRIES = 50_000;
  */
 export class ServiceCache<State extends ServiceState = ServiceState> {
   private readonly entries = new Map<string, State>();
+  /** The keys of the services of a project, or of an app: a write to any service of it drops them. */
+  private readonly keyLists = new Map<string, ServiceKey[]>();
   private generation = 0;
   private trusted = true;
 
@@ -25,6 +27,23 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
     const state = await load();
     if (state && this.trusted && generation === this.generation) this.keep(id, state);
     return state;
+  }
+
+  /**
+   * The keys of the services of a project, or of an app when `scope.app` is given, in the order
+   * `load` reads them. Kept like a state: a create or a delete is a write to the service.
+   */
+  async readKeys(scope: KeyListScope, load: () => Promise<ServiceKey[]>): Promise<ServiceKey[]> {
+    const id = keyListId(scope);
+    const hit = this.keyLists.get(id);
+    if (hit) return hit;
+    const generation = this.generation;
+    const keys = await load();
+    if (this.trusted && generation === this.generation) {
+      if (this.keyLists.size >= MAX_ENTRIES) this.keyLists.clear();
+      this.keyLists.set(id, keys);
+    }
+    return keys;
   }
 
   /**
@@ -56,13 +75,18 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
   /** Called when a write transaction ends, committed or not, with the services it may have changed. */
   written(keys: ServiceKey[]): void {
     this.generation++;
-    for (const key of keys) this.entries.delete(keyString(key));
+    for (const key of keys) {
+      this.entries.delete(keyString(key));
+      this.keyLists.delete(keyListId(key));
+      this.keyLists.delete(keyListId({ region: key.region, project: key.project }));
+    }
   }
 
   /** Anything may have changed: nothing cached is kept. */
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.keyLists.clear();
   }
 
   private keep(id: string, state: State): void {
@@ -80,3 +104,13 @@ export class ServiceCache<State extends ServiceState = ServiceState> {
   }
 }
 
+/** A project, or an app of it. */
+export interface KeyListScope {
+  region: string;
+  project: string;
+  app?: string;
+}
+
+function keyListId({ region, project, app }: KeyListScope): string {
+  return app === undefined ? `${region}/${project}` : `${region}/${project}/${app}`;
+}

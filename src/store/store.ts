@@ -6,7 +6,7 @@ import { checkQuota, hasLimits, usageOf, type QuotaUsage, type SpecSize } from '
 import { withPodTemplateHash } from '../domain/configmaps.js';
 import { WharfError } from '../domain/errors.js';
 import type { EventInput } from '../domain/events.js';
-import { keyString, serviceLabel, V2_APP, workloadBaseName, type ServiceKey } from '../domain/keys.js';
+import { serviceLabel, V2_APP, workloadBaseName, type ServiceKey } from '../domain/keys.js';
 import type { RolloutRecord } from '../domain/rollout.js';
 import { revisionsToPrune, type DesiredService, type RevisionRecord, type ServiceChange, type ServiceState } from '../domain/service.js';
 import { configMapNames, type Template } from '../domain/template.js';
@@ -290,25 +290,25 @@ export class Store {
     if (!anyApp) throw new WharfError('SpaceNotFound', `project "${ref.project}" has nothing in region "${ref.region}"`);
     // The V2 app appears with the project's first V2 service: until then the project has none.
     if (ref.app !== V2_APP) await this.findApp(this.db, ref);
-    return this.listed(await this.reads.servicesOfApp(this.db, ref));
+    const keys = await this.cache.readKeys(ref, () => this.reads.serviceKeysOfApp(this.db, ref));
+    return this.listed(keys, () => this.reads.servicesOfApp(this.db, ref));
   }
 
   /** Every service of a project in the region, V1 apps' and V2 ones, by name; none: []. */
   async listProjectServices(region: string, project: string): Promise<DesiredService[]> {
     const scope = { region, project };
-    return this.listed(await this.reads.servicesOfProject(this.db, scope));
+    const keys = await this.cache.readKeys(scope, () => this.reads.serviceKeysOfProject(this.db, scope));
+    return this.listed(keys, () => this.reads.servicesOfProject(this.db, scope));
   }
 
   /**
-   * The services of a list's rows, through the cache: the cache's own states where it has them,
-   * the rest made from their rows. What the list holds is what its one query read (a list made of
-   * a key query and reads of single services missed a service just created, on PostgreSQL).
+   * The services of a list, through the cache: the few it misses (the ones written since it was
+   * last read) one by one, many of them (a cold cache) with the list's own query, which reads all.
    */
-  private listed(rows: ServiceRow[]): Promise<DesiredService[]> {
-    const states = rows.map(toState);
-    return this.cache.readMany(states.map((state) => state.key), async (missing) => {
-      const wanted = new Set(missing.map(keyString));
-      return this.desired(this.db, states.filter((state) => wanted.has(keyString(state.key))));
+  private listed(keys: ServiceKey[], readAll: () => Promise<ServiceRow[]>): Promise<DesiredService[]> {
+    return this.cache.readMany(keys, async (missing) => {
+      const rows = missing.length > FEW_MISSING ? await readAll() : (await Promise.all(missing.map((key) => this.reads.service(this.db, key)))).flat();
+      return this.desired(this.db, rows.map(toState));
     });
   }
 
@@ -532,9 +532,15 @@ function placeOf(key: ServiceKey): string {
   return key.app === V2_APP ? `project "${key.project}"` : `app "${key.app}"`;
 }
 
+/** Up to this many services missing from the cache, a list reads them one by one rather than all. */
+const FEW_MISSING = 16;
+
 /** The reads of the API's hot paths, compiled once (see reusableQuery). */
 function compileReads(db: Kysely<Database>) {
   const services = () => db.selectFrom('services').innerJoin('apps', 'apps.id', 'services.app_id').select(SERVICE_COLUMNS);
+  // Keys alone: a list whose states the cache holds reads nothing more.
+  const serviceKeys = () =>
+    db.selectFrom('services').innerJoin('apps', 'apps.id', 'services.app_id').select(['apps.region', 'apps.project', 'apps.name as app', 'services.name as service']);
   const apps = () => db.selectFrom('apps').selectAll();
   const [region, project, app, service] = ['region', 'project', 'app', 'service'].map(placeholder);
   return {
@@ -550,6 +556,12 @@ function compileReads(db: Kysely<Database>) {
     ),
     servicesOfProject: reusableQuery<ServiceRow, 'region' | 'project'>(
       services().where('apps.region', '=', region!).where('apps.project', '=', project!).orderBy('services.name').orderBy('apps.name'),
+    ),
+    serviceKeysOfApp: reusableQuery<ServiceKey, keyof AppRef>(
+      serviceKeys().where('apps.region', '=', region!).where('apps.project', '=', project!).where('apps.name', '=', app!).orderBy('services.name'),
+    ),
+    serviceKeysOfProject: reusableQuery<ServiceKey, 'region' | 'project'>(
+      serviceKeys().where('apps.region', '=', region!).where('apps.project', '=', project!).orderBy('services.name').orderBy('apps.name'),
     ),
     servicesOfRegion: reusableQuery<ServiceRow, 'region'>(services().where('apps.region', '=', region!)),
     app: reusableQuery<Selectable<AppsTable>, keyof AppRef>(

@@ -54,6 +54,26 @@ describe('ServiceCache', () => {
     assert.equal(again[0], kept);
   });
 
+  it('keeps the keys of a project and of an app until a write to one of their services', async () => {
+    const cache = new ServiceCache();
+    let loads = 0;
+    const load = async () => (loads++, [key]);
+    const project = { region: 'r', project: 'p' };
+    const app = { ...project, app: 'a' };
+    await cache.readKeys(project, load);
+    await cache.readKeys(app, load);
+    await cache.readKeys(project, load);
+    await cache.readKeys(app, load);
+    assert.equal(loads, 2, 'each read once');
+    cache.written([{ ...key, project: 'elsewhere' }]);
+    await cache.readKeys(project, load);
+    assert.equal(loads, 2, 'another project\'s write changes nothing here');
+    cache.written([{ ...key, service: 'new' }]);
+    await cache.readKeys(project, load);
+    await cache.readKeys(app, load);
+    assert.equal(loads, 4, 'a service created in the app: both read again');
+  });
+
   it('keeps in a list a cached service whose entry a write dropped while the others were loaded', async () => {
     const cache = new ServiceCache();
     const other = { ...key, service: 't' };
