@@ -121,10 +121,14 @@ export class Controller {
    */
   async resync(): Promise<void> {
     for (const region of this.regions.values()) {
-      const keys = [...(await this.store.serviceKeys(region.name)), ...region.runtime.observedKeys()];
-      for (let start = 0; start < keys.length; start += RESYNC_KEYS_PER_TURN) {
-        if (start > 0) await nextTurn();
-        for (const key of keys.slice(start, start + RESYNC_KEYS_PER_TURN)) this.enqueue(key);
+      for await (const keys of this.store.serviceKeyPages(region.name)) {
+        for (const key of keys) this.enqueue(key);
+        await nextTurn();
+      }
+      const observed = region.runtime.observedKeys();
+      for (let start = 0; start < observed.length; start += RESYNC_KEYS_PER_TURN) {
+        for (const key of observed.slice(start, start + RESYNC_KEYS_PER_TURN)) this.enqueue(key);
+        await nextTurn();
       }
     }
   }

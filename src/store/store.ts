@@ -435,15 +435,20 @@ export class Store {
     return rows.map(toRevision);
   }
 
-  /** Every service of a region: what a full resync walks. */
-  async serviceKeys(region: string): Promise<ServiceKey[]> {
-    const rows = await this.db
-      .selectFrom('services')
-      .innerJoin('apps', 'apps.id', 'services.app_id')
-      .select(['apps.project', 'apps.name as app', 'services.name as service'])
-      .where('apps.region', '=', region)
-      .execute();
-    return rows.map((row) => ({ region, ...row }));
+  /**
+   * Every service of a region, a few apps' at a time: what a full resync walks, giving the event
+   * loop a turn between pages. One read of 10,000 keys held it for 8 ms on SQLite.
+   */
+  async *serviceKeyPages(region: string, appsPerPage = 50): AsyncGenerator<ServiceKey[]> {
+    const apps = await this.db.selectFrom('apps').select(['id', 'project', 'name']).where('region', '=', region).orderBy('id').execute();
+    for (let start = 0; start < apps.length; start += appsPerPage) {
+      const page = new Map(apps.slice(start, start + appsPerPage).map((app) => [app.id, app]));
+      const services = await this.db.selectFrom('services').select(['app_id', 'name']).where('app_id', 'in', [...page.keys()]).execute();
+      yield services.map((service) => {
+        const app = page.get(service.app_id)!;
+        return { region, project: app.project, app: app.name, service: service.name };
+      });
+    }
   }
 
   /**

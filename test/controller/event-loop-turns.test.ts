@@ -14,6 +14,7 @@ import { openSqlite } from '../../src/store/database.js';
 import { StoreEventRecorder } from '../../src/store/event-recorder.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
+import { createService } from '../../src/domain/service.js';
 import { STORE_TEST_POLICY as POLICY } from '../domain/fixtures.js';
 import { eventually } from '../support/api.js';
 
@@ -99,5 +100,25 @@ describe('the controller gives the event loop a turn, so the API is served while
     assert.equal(controller.queueDepth, services, 'the resync queued every service');
     assert.ok(queuedWhenCalled !== undefined, 'the callback ran');
     assert.ok(queuedWhenCalled > 0 && queuedWhenCalled < services, `${queuedWhenCalled} of ${services} services were queued when the callback ran: some, not all`);
+  });
+  it('during a resync of the store\'s services: they are read a page at a time, with a turn of the loop between', async () => {
+    const apps = 200;
+    const perApp = 5;
+    for (let index = 0; index < apps; index++) {
+      const app = { region: 'local', project: 'turns', app: `a${index}` };
+      const changes = Array.from({ length: perApp }, (_, service) =>
+        createService({ ...app, service: `s${service}` }, { name: `s${service}`, type: 'stateless', resourceSpec: '1U1G', containers: [{ image: 'web:1' }] }, POLICY, { uid: `u${index}-${service}`, now: '2026-01-01T00:00:00.000Z' }),
+      );
+      await store.createApp(app, '2026-01-01T00:00:00.000Z', changes);
+    }
+    controller = controllerOf(orphanEngine(0));
+    let queuedWhenCalled: number | undefined;
+    const resync = controller.resync();
+    setImmediate(() => (queuedWhenCalled = controller?.queueDepth));
+    await resync;
+    assert.equal(controller.queueDepth, apps * perApp, 'the resync queued every service');
+    assert.ok(queuedWhenCalled !== undefined, 'the callback ran');
+    // The store is read 50 apps at a time: a read of every key held the loop for 8 ms at 10,000.
+    assert.ok(queuedWhenCalled <= 50 * perApp, `the callback ran after ${queuedWhenCalled} of ${apps * perApp} services were read and queued: one page`);
   });
 });
