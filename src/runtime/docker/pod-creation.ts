@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { PodSpec } from '../../domain/plan.js';
 import { engineMessage, isConnectionError, statusOf } from './client.js';
@@ -7,6 +6,7 @@ import { LABEL } from './labels.js';
 import { podConfigMaps } from '../configmaps.js';
 import { writeConfigMapFiles, type PodConfigMap } from './configmaps.js';
 import type { ProjectNetworks } from './network.js';
+import { RetriedWork } from './retried-work.js';
 import type { ContainerFacts } from './pod-status.js';
 import { containerOptions, sandboxOptions, type PodSettings } from './pod-spec.js';
 import { runAsNonRootViolation } from './security.js';
@@ -32,14 +32,6 @@ export interface CreationContext {
 /** Failed starts of one container after which it is removed and made anew. */
 const STARTS_BEFORE_RECREATE = 2;
 
-// Like kubelet's image back-off, shorter: a fixed tag often appears within seconds of a push.
-const BACKOFF = { baseMs: 1000, maxMs: 30_000 };
-
-/** How long a pod's creation or removal waits before its attempt number `attempt` + 1 (0: after the first). */
-export function retryDelayMs(attempt: number): number {
-  return Math.min(BACKOFF.baseMs * 2 ** attempt, BACKOFF.maxMs);
-}
-
 /** A step failed for a reason the pod's status shows (Kubernetes' waiting reasons). */
 class StepError extends Error {
   constructor(readonly reason: string, message: string) {
@@ -53,42 +45,30 @@ class StepError extends Error {
  * retried here with backoff, the pod pending with the reason, until it runs or is removed.
  * Every attempt after the first starts from what the engine has for the pod, so it resumes.
  */
-export class PodCreation {
-  readonly done: Promise<void>;
-  private cancelled = false;
-  private readonly wake = new AbortController();
+export class PodCreation extends RetriedWork {
   /** Starts the engine refused, by role (`sandbox` or a container's name), since the container was made. */
   private readonly failedStarts = new Map<string, number>();
 
   constructor(private readonly spec: PodSpec, private readonly context: CreationContext) {
-    this.done = this.run();
+    super();
   }
 
-  /** Stops after the engine call under way, so the caller can then remove everything created. */
-  async cancel(): Promise<void> {
-    this.cancelled = true;
-    this.wake.abort();
-    await this.done;
+  protected async attempt(attempt: number): Promise<void> {
+    const existing = attempt === 0 ? [] : await this.context.listPod(this.spec);
+    await this.createMissing(existing);
+    const containers = await this.context.listPod(this.spec);
+    if (!this.cancelled) this.context.settle(this.spec, containers);
   }
 
-  private async run(): Promise<void> {
-    for (let attempt = 0; !this.cancelled; attempt++) {
-      try {
-        const existing = attempt === 0 ? [] : await this.context.listPod(this.spec);
-        await this.createMissing(existing);
-        const containers = await this.context.listPod(this.spec);
-        if (!this.cancelled) this.context.settle(this.spec, containers);
-        return;
-      } catch (error) {
-        if (this.cancelled) return;
-        this.context.networks.forget(this.spec.key.project);
-        const delayMs = retryDelayMs(attempt);
-        const { reason, message } = failureOf(error);
-        this.context.report(this.spec, reason, message);
-        await sleep(delayMs, this.wake.signal);
-        if (reason === 'ErrImagePull') this.context.report(this.spec, 'ImagePullBackOff', `Back-off pulling image: ${message}`);
-      }
-    }
+  protected failed(error: unknown): void {
+    this.context.networks.forget(this.spec.key.project);
+    const { reason, message } = failureOf(error);
+    this.context.report(this.spec, reason, message);
+  }
+
+  protected override backedOff(error: unknown): void {
+    const { reason, message } = failureOf(error);
+    if (reason === 'ErrImagePull') this.context.report(this.spec, 'ImagePullBackOff', `Back-off pulling image: ${message}`);
   }
 
   private async createMissing(existing: ContainerFacts[]): Promise<void> {
@@ -193,9 +173,4 @@ function failureOf(error: unknown): { reason: string; message: string } {
   if (error instanceof StepError) return { reason: error.reason, message: error.message };
   if (isConnectionError(error)) return { reason: 'EngineUnavailable', message: `the Docker engine did not answer: ${engineMessage(error)}` };
   return { reason: 'CreateContainerError', message: engineMessage(error) };
-}
-
-/** Waits `ms`, or less when `signal` aborts. The abort listener goes with the timer: one pod's retries never pile listeners onto its signal. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -1,5 +1,5 @@
 import { LABEL } from './labels.js';
-import { retryDelayMs, sleep } from './pod-creation.js';
+import { RetriedWork } from './retried-work.js';
 import type { ContainerFacts } from './pod-status.js';
 
 export interface RemovalContext {
@@ -20,36 +20,19 @@ export interface RemovalContext {
  * so a removal that fails is retried here with backoff until the pod is gone; it never comes back
  * as serving. Every attempt lists the pod anew, so it resumes where the last one stopped.
  */
-export class PodRemoval {
-  readonly done: Promise<void>;
-  private cancelled = false;
-  private readonly wake = new AbortController();
-
+export class PodRemoval extends RetriedWork {
   /** `before`: what must end first, a creation of the pod under way being cancelled. */
   constructor(before: Promise<void>, private readonly context: RemovalContext) {
-    this.done = before.then(() => this.run());
+    super(before);
   }
 
-  /** Stops retrying; the attempt under way (a stop in its grace period) finishes first. */
-  async cancel(): Promise<void> {
-    this.cancelled = true;
-    this.wake.abort();
-    await this.done;
+  protected async attempt(): Promise<void> {
+    await removeContainers(await this.context.listPod(), this.context.stopAndRemove);
+    this.context.removed();
   }
 
-  private async run(): Promise<void> {
-    for (let attempt = 0; !this.cancelled; attempt++) {
-      try {
-        await removeContainers(await this.context.listPod(), this.context.stopAndRemove);
-        this.context.removed();
-        return;
-      } catch (error) {
-        if (this.cancelled) return;
-        const retryInMs = retryDelayMs(attempt);
-        this.context.failed(error, retryInMs);
-        await sleep(retryInMs, this.wake.signal);
-      }
-    }
+  protected failed(error: unknown, retryInMs: number): void {
+    this.context.failed(error, retryInMs);
   }
 }
 
