@@ -49,10 +49,7 @@ export class ProjectNetworks {
       const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.region}=${region}`, `${LABEL.project}=${project}`] } });
       if (containers.length > 0) continue;
       this.forget(project);
-      // 403: containers still use it; 404: already gone; 409: a removal is under way.
-      await this.docker.getNetwork(network.Id).remove().catch((error: unknown) => {
-        if (![403, 404, 409].includes(statusOf(error) ?? 0)) throw error;
-      });
+      await this.remove(network.Id);
     }
   }
 
@@ -76,13 +73,15 @@ export class ProjectNetworks {
     if (!oldest) throw new Error(`network ${name} is gone right after its creation`);
     // A container attached to a duplicate only as created (not running) holds no endpoint: its
     // start fails, and its pod's creation makes it again on the oldest network.
-    for (const duplicate of duplicates) {
-      // 403: a running container uses it; 404: another creator removed it already.
-      await this.docker.getNetwork(duplicate.Id).remove().catch((error: unknown) => {
-        if (![403, 404, 409].includes(statusOf(error) ?? 0)) throw error;
-      });
-    }
+    for (const duplicate of duplicates) await this.remove(duplicate.Id);
     return oldest.Id;
+  }
+
+  /** Removes a network unless running containers use it (403), it is gone (404) or going (409). */
+  private async remove(id: string): Promise<void> {
+    await this.docker.getNetwork(id).remove().catch((error: unknown) => {
+      if (![403, 404, 409].includes(statusOf(error) ?? 0)) throw error;
+    });
   }
 
   /** The networks of exactly this name (the engine's filter matches substrings), oldest first. */
