@@ -103,7 +103,9 @@ export class WharfClient {
 
   /**
    * A WebSocket to `path` (exec), the token in its header. A refusal comes before the upgrade as an
-   * HTTP answer with the API's error body: it rejects as CliApiError, as `request` does.
+   * HTTP answer with the API's error body: it rejects as CliApiError, as `request` does. It comes
+   * paused: frames sent with the upgrade's answer would otherwise be emitted before the caller,
+   * a promise turn later, listens for them (an exec's whole output, lost); resume it once listening.
    */
   async webSocket(path: string, protocols: readonly string[]): Promise<WebSocket> {
     // Loaded here, for exec alone: ws costs every other command a noticeable part of its start.
@@ -112,7 +114,10 @@ export class WharfClient {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url, [...protocols], { headers: this.target.token === undefined ? {} : { 'x-auth-token': this.target.token } });
     return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(socket));
+      socket.once('open', () => {
+        socket.pause();
+        resolve(socket);
+      });
       socket.once('error', (error) => reject(new CliApiError(0, 'Unreachable', `cannot reach ${this.target.url}: ${error.message}`)));
       socket.once('unexpected-response', (_request, response: IncomingMessage) => {
         const chunks: Buffer[] = [];

@@ -47,6 +47,7 @@ function session(socket: WebSocket, options: ExecOptions): Promise<number> {
     else if (data[0] === CHANNEL.stderr) process.stderr.write(payload);
     else if (data[0] === CHANNEL.status) status = JSON.parse(payload.toString('utf8')) as Partial<ExecStatus>;
   });
+  socket.resume();
 
   const sendSize = (): void => {
     if (process.stdout.columns && process.stdout.rows) socket.send(frame(CHANNEL.resize, JSON.stringify({ Width: process.stdout.columns, Height: process.stdout.rows })));
