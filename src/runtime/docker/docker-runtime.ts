@@ -119,7 +119,7 @@ export class DockerRuntime implements Runtime {
     clearInterval(this.volumeLookTimer);
     this.watch.close();
     this.health.close();
-    await Promise.all([...this.creations.values(), ...this.removals.values()].map((work) => work.cancel()));
+    await this.cancelWork();
   }
 
   /**
@@ -128,13 +128,18 @@ export class DockerRuntime implements Runtime {
    */
   async relinquish(): Promise<void> {
     const busy = this.cache.keys().flatMap((key) => this.cache.entries(key).filter((pod) => pod.busy).map((pod) => ({ key, name: pod.name })));
+    await this.cancelWork();
+    for (const { key, name } of busy) this.cache.release(key, name);
+    await Promise.all(busy.map(({ key, name }) => this.watch.refreshPod(key, name)));
+    for (const { key } of busy) this.changed(key);
+  }
+
+  /** Stops every pod creation and removal under way, each after its engine call in flight. */
+  private async cancelWork(): Promise<void> {
     const work = [...this.creations.values(), ...this.removals.values()];
     this.creations.clear();
     this.removals.clear();
     await Promise.all(work.map((each) => each.cancel()));
-    for (const { key, name } of busy) this.cache.release(key, name);
-    await Promise.all(busy.map(({ key, name }) => this.watch.refreshPod(key, name)));
-    for (const { key } of busy) this.changed(key);
   }
 
   get known(): boolean {
