@@ -2,6 +2,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { EventInput, EventType } from '../domain/events.js';
 import { keyString, type ServiceKey } from '../domain/keys.js';
 import type { Database, EventsTable } from './database.js';
+import { placeholder, reusableQuery } from './reusable-query.js';
 import type { Executor } from './store-access.js';
 
 /** How many events are kept, and how long: what `GET …/events` can show at most. */
@@ -42,8 +43,12 @@ export class EventStore {
   private readonly listeners = new Set<() => void>();
   /** The transactions that recorded events: once one commits, the watches are told. */
   private readonly recordedIn = new WeakSet<Transaction<Database>>();
+  /** Compiled once: a pod's start records several events, and building each query cost more than SQLite took to run it. */
+  private readonly writes: ReturnType<typeof compileWrites>;
 
-  constructor(private readonly db: Executor, readonly retention: EventRetention) {}
+  constructor(private readonly db: Executor, readonly retention: EventRetention) {
+    this.writes = compileWrites(db, retention);
+  }
 
   /**
    * Inside a write transaction: records each event, folding it into a kept one of the same service,
@@ -55,7 +60,7 @@ export class EventStore {
     const serviceIds = new Map<string, number | undefined>();
     for (const event of events) {
       const keyText = keyString(event.key);
-      if (!serviceIds.has(keyText)) serviceIds.set(keyText, await serviceId(trx, event.key));
+      if (!serviceIds.has(keyText)) serviceIds.set(keyText, (await this.writes.serviceId(trx, event.key))[0]?.id);
       const service = serviceIds.get(keyText);
       if (service === undefined) continue;
       const row = {
@@ -67,31 +72,19 @@ export class EventStore {
         container: event.container ?? '',
       };
       const time = event.time === undefined ? now : new Date(event.time).toISOString();
-      const repeated = await trx
-        .selectFrom('events')
-        .select(['id', 'count', 'first_time', 'time'])
-        .where('service_id', '=', row.service_id)
-        .where('reason', '=', row.reason)
-        .where('pod', '=', row.pod)
-        .where('container', '=', row.container)
-        .where('type', '=', row.type)
-        .where('message', '=', row.message)
-        .executeTakeFirst();
-      if (repeated) await trx.deleteFrom('events').where('id', '=', repeated.id).execute();
-      await trx
-        .insertInto('events')
-        .values({
-          ...row,
-          revision: event.revision ?? null,
-          count: (repeated?.count ?? 0) + 1,
-          first_time: repeated?.first_time ?? time,
-          time: repeated && repeated.time > time ? repeated.time : time,
-        })
-        .execute();
+      const [repeated] = await this.writes.repeated(trx, row);
+      if (repeated) await this.writes.remove(trx, { id: repeated.id });
+      await this.writes.insert(trx, {
+        ...row,
+        revision: event.revision ?? null,
+        count: (repeated?.count ?? 0) + 1,
+        first_time: repeated?.first_time ?? time,
+        time: repeated && repeated.time > time ? repeated.time : time,
+      });
       this.recordedIn.add(trx);
     }
     // Once per service of the batch, not per event: a crash loop's batch is many events of one service.
-    for (const service of new Set(serviceIds.values())) if (service !== undefined) await this.pruneService(trx, service);
+    for (const service of new Set(serviceIds.values())) if (service !== undefined) await this.writes.pruneService(trx, { service });
   }
 
   /** Whether the transaction recorded events (then its commit is announced even when it changed no service). */
@@ -134,30 +127,58 @@ export class EventStore {
     const cutoff = new Date(now - this.retention.maxAgeSeconds * 1000).toISOString();
     await trx.deleteFrom('events').where('time', '<', cutoff).execute();
   }
-
-  /** Keeps the service's newest maxPerService events. */
-  private async pruneService(trx: Transaction<Database>, service: number): Promise<void> {
-    await trx
-      .deleteFrom('events')
-      .where('service_id', '=', service)
-      .where('id', '<=', (eb) =>
-        eb.selectFrom('events').select('id').where('service_id', '=', service).orderBy('id', 'desc').limit(1).offset(this.retention.maxPerService),
-      )
-      .execute();
-  }
 }
 
-async function serviceId(db: Executor, key: ServiceKey): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('services')
-    .innerJoin('apps', 'apps.id', 'services.app_id')
-    .select('services.id')
-    .where('apps.region', '=', key.region)
-    .where('apps.project', '=', key.project)
-    .where('apps.name', '=', key.app)
-    .where('services.name', '=', key.service)
-    .executeTakeFirst();
-  return row?.id;
+/** The queries of `recordIn` (see reusableQuery). */
+function compileWrites(db: Executor, retention: EventRetention) {
+  type Row = Omit<EventsTable, 'id'>;
+  const column = <Name extends keyof Row>(name: Name): Row[Name] => placeholder<Row[Name]>(name);
+  const service = placeholder<number>('service');
+  return {
+    serviceId: reusableQuery<{ id: number }, keyof ServiceKey>(
+      db
+        .selectFrom('services')
+        .innerJoin('apps', 'apps.id', 'services.app_id')
+        .select('services.id')
+        .where('apps.region', '=', placeholder('region'))
+        .where('apps.project', '=', placeholder('project'))
+        .where('apps.name', '=', placeholder('app'))
+        .where('services.name', '=', placeholder('service')),
+    ),
+    repeated: reusableQuery<Pick<Selectable<EventsTable>, 'id' | 'count' | 'first_time' | 'time'>, 'service_id' | 'reason' | 'pod' | 'container' | 'type' | 'message'>(
+      db
+        .selectFrom('events')
+        .select(['id', 'count', 'first_time', 'time'])
+        .where('service_id', '=', column('service_id'))
+        .where('reason', '=', column('reason'))
+        .where('pod', '=', column('pod'))
+        .where('container', '=', column('container'))
+        .where('type', '=', column('type'))
+        .where('message', '=', column('message')),
+    ),
+    remove: reusableQuery<never, 'id'>(db.deleteFrom('events').where('id', '=', placeholder<number>('id'))),
+    insert: reusableQuery<never, keyof Row>(
+      db.insertInto('events').values({
+        service_id: column('service_id'),
+        type: column('type'),
+        reason: column('reason'),
+        message: column('message'),
+        pod: column('pod'),
+        container: column('container'),
+        revision: column('revision'),
+        count: column('count'),
+        first_time: column('first_time'),
+        time: column('time'),
+      }),
+    ),
+    // Keeps the service's newest maxPerService events.
+    pruneService: reusableQuery<never, 'service'>(
+      db
+        .deleteFrom('events')
+        .where('service_id', '=', service)
+        .where('id', '<=', (eb) => eb.selectFrom('events').select('id').where('service_id', '=', service).orderBy('id', 'desc').limit(1).offset(retention.maxPerService)),
+    ),
+  };
 }
 
 type EventRow = Selectable<EventsTable> & { region: string; project: string; app: string; service: string };

@@ -7,9 +7,12 @@ export interface QueryRunner {
   executeQuery<Row>(query: CompiledQuery<Row>): Promise<QueryResult<Row>>;
 }
 
-/** A placeholder for a value given when a reusable query runs. */
-export function placeholder(name: string): string {
-  return MARK + name;
+/**
+ * A placeholder for a value given when a reusable query runs; typed as the value it stands for
+ * (a number column's placeholder is a `placeholder<number>`), though it is a marked string.
+ */
+export function placeholder<Value = string>(name: string): Value {
+  return (MARK + name) as Value;
 }
 
 /**
