@@ -218,6 +218,15 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013-events-by-service-id': {
+    // Keeping a service's newest events (events.ts: pruneService after every write) sorted all of
+    // its events by id through events_service; in id order it is a seek: 47 µs -> 10 µs a service
+    // at 100 events each, 20,000 times when 10,000 services restart.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see migrateToLatest
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('events_service_id').on('events').columns(['service_id', 'id']).execute();
+    },
+  },
 };
 
 /**
