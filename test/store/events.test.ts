@@ -137,6 +137,23 @@ describe(`events in the store (${TEST_ENGINE})`, () => {
     assert.ok(!(await store.events.list({ region: 'local', project: 'ev' }, {}, NOW + 60_000)).some((event) => event.key.service === 'gone'), 'not recorded');
   });
 
+  it('the recorder writes the events of several turns of the loop in one commit, and at once for a caller that waits', async () => {
+    const writes: number[] = [];
+    const counting = new Proxy(store, {
+      get: (target, name) => (name === 'recordEvents' ? (events: EventInput[]) => (writes.push(events.length), target.recordEvents(events)) : Reflect.get(target, name)),
+    });
+    // Gathering longer than the test: only a write the waiting caller asks for can end it.
+    const recorder = new StoreEventRecorder(counting, pino({ level: 'silent' }), 600_000);
+    for (let turn = 0; turn < 5; turn++) {
+      recorder.record(crash('web', 50 + turn, { reason: 'Pulled', message: `gathered ${turn}` }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(writes, [], 'nothing written yet: the events gather');
+    await recorder.flushed();
+    assert.deepEqual(writes, [5], 'one commit for the five');
+    await recorder.close();
+  });
+
   it('the recorder never throws: a write that fails is logged and the next ones are written', async () => {
     const lines: string[] = [];
     const recorder = new StoreEventRecorder(store, pino({ level: 'error' }, { write: (line: string) => lines.push(line) }));
