@@ -28,7 +28,12 @@ export interface ControllerOptions {
   deletions?: Partial<ProjectResourceOptions>;
   /** Told of every reconcile and rollout end (the /metrics endpoint). */
   metrics?: ControllerMetrics;
-  /** How long the workers may reconcile back to back before the API's requests are served (EventLoopShare). */
+  /**
+   * How long the workers may reconcile back to back before the API's requests are served
+   * (EventLoopShare). Half a millisecond: during a resync of 10,000 services, GETs sent at 500 a
+   * second had a p99 of 5 ms with it (idle: 3-4.6 ms), 7 ms with 2 ms slices; and every pod of
+   * those services ran again just as soon after a restart.
+   */
   eventLoopSliceMs: number;
 }
 
@@ -36,7 +41,7 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   workers: 4,
   resyncIntervalMs: 1000 * DEFAULT_CONTROLLER_RESYNC_SECONDS,
   backoff: { baseDelayMs: 200, maxDelayMs: 30_000 },
-  eventLoopSliceMs: 2,
+  eventLoopSliceMs: 0.5,
 };
 
 /** Keys a resync queues per turn of the event loop: 10,000 services queued at once held the API's requests back. */
