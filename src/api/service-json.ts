@@ -66,7 +66,7 @@ export class ServiceJson {
   }
 
   /** A JSON array of services; `listId` names what it lists (see `assembled`). */
-  async list(listId: string, states: DesiredService[], region: Region): Promise<Buffer> {
+  async list(listId: string, states: readonly DesiredService[], region: Region): Promise<Buffer> {
     const parts: Part[] = ['['];
     await this.sliced(states, (state, index) => {
       if (index > 0) parts.push(',');
@@ -82,14 +82,14 @@ export class ServiceJson {
   }
 
   /** A JSON array of the apps of a project, with their services. */
-  async apps(region: Region, project: string, apps: AppRecord[]): Promise<Buffer> {
+  async apps(listId: string, apps: readonly AppRecord[], region: Region): Promise<Buffer> {
     const parts: Part[] = ['['];
     await this.sliced(apps, (app, index) => {
       if (index > 0) parts.push(',');
       this.appParts(app, region, parts);
     });
     parts.push(']');
-    return this.assembled(`apps ${region.name}/${project}`, parts);
+    return this.assembled(listId, parts);
   }
 
   private appParts(app: AppRecord, region: Region, parts: Part[]): Part[] {
@@ -119,7 +119,7 @@ export class ServiceJson {
   }
 
   /** Runs `each` over `items`, giving the event loop a turn whenever a slice has run SLICE_MS. */
-  private async sliced<T>(items: T[], each: (item: T, index: number) => void): Promise<void> {
+  private async sliced<T>(items: readonly T[], each: (item: T, index: number) => void): Promise<void> {
     const share = new EventLoopShare(SLICE_MS);
     for (const [index, item] of items.entries()) {
       if (share.spent()) await nextTurn();

@@ -127,7 +127,7 @@ describe('ServiceJson: services serialized once, served until they may differ', 
   it('puts apps together as GET /apps answers them', async () => {
     const json = new ServiceJson(wharf.store, wharf.regions);
     const apps = await wharf.store.listApps('local', 'proj');
-    assert.deepEqual(parse(await json.apps(wharf.regions.get('local')!, 'proj', apps)), (await wharf.request('GET', paths.apps)).body);
+    assert.deepEqual(parse(await json.apps('apps local/proj', apps, wharf.regions.get('local')!)), (await wharf.request('GET', paths.apps)).body);
     assert.deepEqual(parse(json.app(apps[0]!, wharf.regions.get('local')!)), (await wharf.request('GET', paths.app('shop'))).body);
   });
 });

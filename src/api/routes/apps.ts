@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import { invalidArgs } from '../../domain/errors.js';
 import type { Api, ApiContext } from '../context.js';
 import { appView } from '../present.js';
+import { paged, pageId } from '../pagination.js';
+import { PageQuery } from '../schemas/page.js';
 import { sendJson } from '../service-json.js';
 import { App, AppCreate } from '../schemas/app.js';
 import { appRef } from './refs.js';
@@ -35,15 +37,17 @@ export function appRoutes(api: Api, { store, commands, serviceJson }: ApiContext
     {
       schema: {
         tags: ['apps'],
-        summary: 'List the apps of a project (an array; empty for a project with nothing in it)',
+        summary: 'List the apps of a project by name (an array; empty for a project with nothing in it); ?limit= and ?continue= page it',
         params: ProjectParams,
+        querystring: PageQuery,
         response: { 200: Type.Array(App), ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
-      const { region } = request;
-      const apps = await store.listApps(region.name, request.params.project);
-      return sendJson(reply, await serviceJson.apps(region, request.params.project, apps));
+      const { region, query } = request;
+      const { project } = request.params;
+      const apps = paged(reply, 'apps', query, await store.listApps(region.name, project), (app) => [app.name]);
+      return sendJson(reply, await serviceJson.apps(`apps ${region.name}/${project}${pageId(query)}`, apps, region));
     },
   );
 

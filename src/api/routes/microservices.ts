@@ -12,12 +12,13 @@ import {
 import { parseWholeNumber } from '../../domain/validation.js';
 import type { Api, ApiContext } from '../context.js';
 import { serviceView } from '../present.js';
+import { paged, pageId } from '../pagination.js';
 import { sendJson } from '../service-json.js';
 import { ERROR_RESPONSES, NoContent, WholeNumberParam } from '../schemas/common.js';
 import { appRef, serviceKey, serviceParams, type ServiceRequest, type ServiceScope } from './refs.js';
 import { PortsUpdate, Service } from '../schemas/microservice.js';
 import { ServiceCreate, ServiceUpgrade } from '../../model/service.js';
-import { WATCH_DESCRIPTION, WatchQuery } from '../schemas/watch.js';
+import { ServiceListQuery, WATCH_DESCRIPTION, WatchQuery } from '../schemas/watch.js';
 import { streamWatch, wantsWatch } from './watch.js';
 
 /** The microservice routes of one API version: V1's under an app, V2's under the project (see ServiceScope). */
@@ -55,10 +56,10 @@ export function microserviceRoutes(api: Api, context: ApiContext, scope: Service
     {
       schema: {
         tags: ['microservices'],
-        summary: 'List the microservices of an app (V2: of the project), or watch them (?watch=true)',
+        summary: 'List the microservices of an app (V2: of the project) by name, a page at a time with ?limit= and ?continue=, or watch them (?watch=true)',
         description: WATCH_DESCRIPTION,
         params: scope.params,
-        querystring: WatchQuery,
+        querystring: ServiceListQuery,
         response: { 200: Type.Array(Service), ...ERROR_RESPONSES },
       },
     },
@@ -67,10 +68,10 @@ export function microserviceRoutes(api: Api, context: ApiContext, scope: Service
         await streamWatch(context, request, reply, { kind: 'app', ref: appRef(request) });
         return reply;
       }
-      const { region } = request;
+      const { region, query } = request;
       const ref = appRef(request);
-      const states = await store.listServices(ref);
-      return sendJson(reply, await serviceJson.list(`services ${ref.region}/${ref.project}/${ref.app}`, states, region));
+      const states = paged(reply, 'services', query, await store.listServices(ref), (state) => [state.key.service]);
+      return sendJson(reply, await serviceJson.list(`services ${ref.region}/${ref.project}/${ref.app}${pageId(query)}`, states, region));
     },
   );
 

@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
 import type { Api, ApiContext } from '../context.js';
+import { paged, pageId } from '../pagination.js';
 import { sendJson } from '../service-json.js';
 import { ERROR_RESPONSES, ProjectParams } from '../schemas/common.js';
 import { Service } from '../schemas/microservice.js';
-import { WATCH_DESCRIPTION, WatchQuery } from '../schemas/watch.js';
+import { ServiceListQuery, WATCH_DESCRIPTION } from '../schemas/watch.js';
 import { streamWatch, wantsWatch } from './watch.js';
 
 /**
@@ -16,21 +17,22 @@ export function projectServiceRoutes(api: Api, context: ApiContext): void {
     {
       schema: {
         tags: ['microservices'],
-        summary: 'List every microservice of a project, of every app and V2 ones, or watch them all (?watch=true)',
+        summary: 'List every microservice of a project, of every app and V2 ones, by name then app, a page at a time with ?limit= and ?continue=, or watch them all (?watch=true)',
         description: `${WATCH_DESCRIPTION} A project with nothing in the region has no microservice: [] (its watch shows them as they are created).`,
         params: ProjectParams,
-        querystring: WatchQuery,
+        querystring: ServiceListQuery,
         response: { 200: Type.Array(Service), ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
-      const { region, params } = request;
+      const { region, params, query } = request;
       if (wantsWatch(request.query)) {
         await streamWatch(context, request, reply, { kind: 'project', region: region.name, project: params.project });
         return reply;
       }
-      const states = await context.store.listProjectServices(region.name, params.project);
-      return sendJson(reply, await context.serviceJson.list(`project services ${region.name}/${params.project}`, states, region));
+      const all = await context.store.listProjectServices(region.name, params.project);
+      const states = paged(reply, 'project-services', query, all, (state) => [state.key.service, state.key.app]);
+      return sendJson(reply, await context.serviceJson.list(`project services ${region.name}/${params.project}${pageId(query)}`, states, region));
     },
   );
 }

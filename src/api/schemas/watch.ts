@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { DEFAULT_WATCH_OPTIONS } from '../watch-hub.js';
 import { StringEnum } from '../../model/schema-helpers.js';
+import { PageQuery } from './page.js';
 
 /** `?watch=true` turns a GET of services into their watch (Server-Sent Events), as on Kubernetes. */
 export const WatchQuery = Type.Object({
@@ -9,6 +10,9 @@ export const WatchQuery = Type.Object({
   })),
 });
 export type WatchQuery = Static<typeof WatchQuery>;
+
+/** A list of services: watched, or answered whole or a page at a time (a watch ignores the page). */
+export const ServiceListQuery = Type.Object({ ...WatchQuery.properties, ...PageQuery.properties });
 
 const { historySize, idleTrackingMs, sse } = DEFAULT_WATCH_OPTIONS;
 
