@@ -16,8 +16,14 @@ const SERVICES_PER_APP = 10;
 const SERVICES = PROJECTS * APPS_PER_PROJECT * SERVICES_PER_APP;
 /** POSTs in flight while the fleet is created. */
 const CREATE_CLIENTS = 8;
-/** Few: a stall shows in the p99 of a few connections, where many would queue behind each other anyway. */
-const LOAD_CONNECTIONS = 2;
+/**
+ * GETs sent each second, on schedule whatever the server does (an open loop): a client that waits
+ * for each answer before the next sends nothing while the server stalls, so a 400 ms stall counted
+ * once, and its p99 hid it. Here every request due during a stall waits it out, as users' would.
+ */
+const LOAD_RATE = 500;
+/** Sockets for the GETs: enough that a request never waits for one in the client, even through a stall. */
+const LOAD_SOCKETS = 256;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 /** The resync interval of the server measured during resyncs: one sweep of every service each second. */
 const RESYNC_S = 1;
@@ -115,7 +121,7 @@ export function formatControllerLoad(result: ControllerLoad): string {
     `Load average at the start: ${result.loadAverage.toFixed(1)} on ${result.cpus} cores (the server, the load generator and anything else share them).`,
     `create (fresh server, ${CREATE_CLIENTS} clients): every POST answered in ${create.createdS.toFixed(1)} s, every pod running at ${create.convergedS.toFixed(1)} s; RSS ${create.rssMb.toFixed(0)} MB`,
     `restart on that store: /healthz answers ${restart.listeningS.toFixed(1)} s after the spawn, every pod running again at ${restart.convergedS.toFixed(1)} s; RSS ${restart.rssMb.toFixed(0)} MB`,
-    `GET one service, ${LOAD_CONNECTIONS} connections, ${DURATION_S} s; reconciles: the controller's during the load; CPU: the server's, share of one core`,
+    `GET one service, ${LOAD_RATE} a second sent on schedule (an open loop), ${DURATION_S} s; reconciles: the controller's during the load; CPU: the server's, share of one core`,
     `${'server'.padEnd(34)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'reconciles'.padStart(11)} ${'CPU'.padStart(6)}`,
     row('idle (no resync due)', idle),
     row(`resyncing every ${RESYNC_S} s`, duringResyncs),
@@ -166,7 +172,7 @@ async function load(wharf: BenchWharf): Promise<Latency> {
   const reconcilesBefore = (await scrape(wharf.base)).get('wharf_reconcile_duration_seconds_count') ?? 0;
   const cpuBefore = cpuSeconds(wharf.pid);
   const startedAt = performance.now();
-  const latencies = (await Promise.all(Array.from({ length: LOAD_CONNECTIONS }, () => timedGets(`${wharf.base}/${TARGET}`, startedAt + DURATION_S * 1000)))).flat();
+  const latencies = await pacedGets(`${wharf.base}/${TARGET}`, startedAt + DURATION_S * 1000);
   const durationS = (performance.now() - startedAt) / 1000;
   const cpuShare = (cpuSeconds(wharf.pid) - cpuBefore) / durationS;
   const reconciles = ((await scrape(wharf.base)).get('wharf_reconcile_duration_seconds_count') ?? 0) - reconcilesBefore;
@@ -176,29 +182,35 @@ async function load(wharf: BenchWharf): Promise<Latency> {
 }
 
 /**
- * GETs one after another on one kept-alive connection until `untilMs`, each timed to the
- * microsecond: autocannon's whole milliseconds cannot tell an idle p99 under 1 ms from twice it.
+ * GETs at LOAD_RATE until `untilMs`, each sent when due (never after the answer to the one before)
+ * and timed to the microsecond from its sending to the end of its answer.
  */
-async function timedGets(url: string, untilMs: number): Promise<number[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const latencies: number[] = [];
+async function pacedGets(url: string, untilMs: number): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: LOAD_SOCKETS });
+  const answers: Array<Promise<number>> = [];
+  const intervalMs = 1000 / LOAD_RATE;
   try {
-    while (performance.now() < untilMs) {
-      const sentAt = performance.now();
-      const status = await new Promise<number>((resolve, reject) => {
-        const request = get(url, { agent, headers: AUTH }, (response) => {
-          response.resume();
-          response.once('end', () => resolve(response.statusCode ?? 0));
-        });
-        request.once('error', reject);
-      });
-      if (status !== 200) throw new Error(`GET ${url}: ${status}`);
-      latencies.push(performance.now() - sentAt);
+    for (let due = performance.now(); due < untilMs; due += intervalMs) {
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      answers.push(timedGet(url, agent));
     }
+    return await Promise.all(answers);
   } finally {
     agent.destroy();
   }
-  return latencies;
+}
+
+/** One GET's time in ms, from its sending to the end of its answer. */
+function timedGet(url: string, agent: Agent): Promise<number> {
+  const sentAt = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent, headers: AUTH }, (response) => {
+      response.resume();
+      response.once('end', () => (response.statusCode === 200 ? resolve(performance.now() - sentAt) : reject(new Error(`GET ${url}: ${response.statusCode}`))));
+    });
+    request.once('error', reject);
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
