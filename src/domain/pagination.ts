@@ -14,7 +14,11 @@ export interface Page<T> {
   next?: SortKey;
 }
 
-/** The items after `after` (all, without it), at most `limit`, in the order of `sortKey`. */
+/**
+ * The items after `after` (all, without it), at most `limit`, in the order of `sortKey`. Sorted
+ * here rather than taken in the store's order: PostgreSQL's collation may order names otherwise
+ * than the comparison of tokens, and a page would then skip or repeat items.
+ */
 export function pageOf<T>(items: readonly T[], sortKey: (item: T) => SortKey, limit: number, after?: SortKey): Page<T> {
   const keyed = items.map((item) => ({ item, key: sortKey(item) }));
   const following = (after === undefined ? keyed : keyed.filter(({ key }) => compareKeys(key, after) > 0)).sort((a, b) => compareKeys(a.key, b.key));

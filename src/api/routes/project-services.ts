@@ -26,7 +26,7 @@ export function projectServiceRoutes(api: Api, context: ApiContext): void {
     },
     async (request, reply) => {
       const { region, params, query } = request;
-      if (wantsWatch(request.query)) {
+      if (wantsWatch(query)) {
         await streamWatch(context, request, reply, { kind: 'project', region: region.name, project: params.project });
         return reply;
       }
